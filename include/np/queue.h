@@ -1,0 +1,51 @@
+/*
+ * A bounded, blocking, multi-producer queue of fixed-size items: one mutex, two condition
+ * variables (not_full for producers, not_empty for consumers).
+ *
+ * Items are copied in and out by value, so the queue owns no pointers. Any thread may push or
+ * pop; create and destroy belong to one owner, and destroy may run only after every thread that
+ * used the queue has been joined.
+ */
+#ifndef NP_QUEUE_H
+#define NP_QUEUE_H
+
+#include <stddef.h>
+
+typedef struct np_queue np_queue;
+
+/* Creates a queue of capacity items (>= 1) of item_size bytes (>= 1). NULL on failure (errno). */
+np_queue *np_queue_create(size_t capacity, size_t item_size);
+
+/* Frees the queue. No thread may be using it, or use it afterwards. NULL is allowed. */
+void np_queue_destroy(np_queue *q);
+
+/*
+ * Copies *item into the queue, blocking while it is full.
+ * Returns 0, or -1 when the queue is closed (before or while waiting): the item was not queued.
+ * waited_ns, if not NULL, receives the time spent blocked on a full queue.
+ */
+int np_queue_push(np_queue *q, const void *item, long long *waited_ns);
+
+/*
+ * Copies the oldest item into *item, blocking while the queue is empty and open.
+ * Returns 1 when an item was taken, 0 when the queue is closed and drained (nothing more will
+ * ever arrive).
+ */
+int np_queue_pop(np_queue *q, void *item);
+
+/*
+ * Like np_queue_pop but takes up to max items at once (max >= 1), oldest first, into items[],
+ * under one lock acquisition. Returns how many were taken (>= 1), or 0 when closed and drained.
+ */
+size_t np_queue_pop_many(np_queue *q, void *items, size_t max);
+
+/* Closes the queue: pushes fail from now on, and every blocked push and pop wakes up. Idempotent. */
+void np_queue_close(np_queue *q);
+
+/* The capacity given at creation. */
+size_t np_queue_capacity(const np_queue *q);
+
+/* The largest number of items the queue has held at once so far. */
+size_t np_queue_max_depth(np_queue *q);
+
+#endif

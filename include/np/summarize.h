@@ -1,0 +1,30 @@
+/*
+ * Extractive summarization: the leading sentence(s) of a text, at most NP_SUMMARY_MAX_CHARS
+ * Unicode code points.
+ *
+ * Pure and thread-safe: no shared state, so any number of article threads may call it at once.
+ */
+#ifndef NP_SUMMARIZE_H
+#define NP_SUMMARIZE_H
+
+#include <stddef.h>
+
+/* The longest summary, in code points, the ellipsis included. */
+#define NP_SUMMARY_MAX_CHARS 200
+
+/*
+ * Summarizes text[0..len), which is valid UTF-8 without NUL bytes.
+ *
+ * Runs of whitespace (spaces, tabs, newlines) become one space, leading and trailing whitespace is
+ * dropped. The summary is the longest run of whole leading sentences that fits in
+ * NP_SUMMARY_MAX_CHARS code points. When even the first sentence does not fit, it is cut at the
+ * last word boundary that leaves room for "…" (U+2026), which is appended; a first word longer
+ * than the limit is cut at a code point boundary. A UTF-8 sequence is never split.
+ * Empty (or whitespace-only) text gives an empty summary.
+ *
+ * Returns a malloc'd NUL-terminated string (the caller frees it) and its length in bytes in
+ * *out_len, or NULL when memory runs out.
+ */
+char *np_summarize(const char *text, size_t len, size_t *out_len);
+
+#endif

@@ -1,0 +1,717 @@
+/*
+ * Loading articles: read the input, parse it with cJSON, then close the gaps cJSON leaves open,
+ * then check the schema.
+ *
+ * cJSON builds the tree and finds structural errors, but it is lenient in ways that would let
+ * input be silently changed: it truncates strings at "\u0000", accepts raw control characters
+ * and invalid UTF-8 inside strings, any byte below 0x20 as whitespace, and numbers such as "01"
+ * or "1.". So after cJSON accepts a document, one linear pass over the bytes (strict_scan) checks
+ * exactly those lexical rules; the document is then known to be well-formed, which keeps that
+ * pass simple. Every error carries a byte offset that is turned into LINE:COL here, where the
+ * text is known. Strings of the articles point into the cJSON tree, which the list then owns.
+ *
+ * Runs on one thread before any worker starts: cJSON's error pointer is process-wide.
+ */
+#include "np/loader.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* An error found at a byte offset of the input; offset < 0 means "no position". */
+typedef struct scan_error {
+    long long offset;
+    char message[160];
+} scan_error;
+
+static void format_message(char *err, size_t err_size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void format_message(char *err, size_t err_size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, err_size, fmt, ap);
+    va_end(ap);
+}
+
+static void set_scan_error(scan_error *se, size_t offset, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_scan_error(scan_error *se, size_t offset, const char *fmt, ...)
+{
+    va_list ap;
+    se->offset = (long long)offset;
+    va_start(ap, fmt);
+    vsnprintf(se->message, sizeof(se->message), fmt, ap);
+    va_end(ap);
+}
+
+/* LINE and COL (both from 1) of byte offset pos; COL counts characters, not bytes. */
+static void line_and_column(const char *buf, size_t start, size_t pos, size_t *line, size_t *col)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = start; i < pos; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        if (c == '\n') {
+            (*line)++;
+            *col = 1;
+        } else if ((c & 0xC0) != 0x80) {
+            (*col)++;
+        }
+    }
+}
+
+static int is_json_whitespace(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static int is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/*
+ * Length of the valid UTF-8 sequence starting at s[i] (a byte >= 0x80), or 0 if it is invalid:
+ * overlong forms, UTF-16 surrogates and code points above U+10FFFF are all rejected (RFC 3629).
+ */
+static size_t utf8_sequence_length(const unsigned char *s, size_t i, size_t len)
+{
+    unsigned char c = s[i];
+    size_t need;
+    unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (i + need > len || s[i + 1] < lo || s[i + 1] > hi)
+        return 0;
+    for (size_t k = 2; k < need; k++)
+        if ((s[i + k] & 0xC0) != 0x80)
+            return 0;
+    return need;
+}
+
+/* Checks the string starting at the opening quote s[*i]; leaves *i past the closing quote. */
+static int scan_string(const unsigned char *s, size_t len, size_t *i, scan_error *se)
+{
+    size_t p = *i + 1;
+    while (p < len && s[p] != '"') {
+        unsigned char c = s[p];
+        if (c < 0x20) {
+            set_scan_error(se, p, "control character U+%04X must be escaped in a string", c);
+            return -1;
+        }
+        if (c == '\\') {
+            /* cJSON has already validated escapes; only "\u0000" needs refusing. */
+            if (p + 5 < len && s[p + 1] == 'u') {
+                int value = 0;
+                for (size_t k = 2; k < 6; k++)
+                    value = value * 16 + hex_value(s[p + k]);
+                if (value == 0) {
+                    set_scan_error(se, p, "\"\\u0000\" (a NUL character) is not supported in "
+                                          "strings");
+                    return -1;
+                }
+                p += 6;
+            } else {
+                p += 2;
+            }
+            continue;
+        }
+        if (c >= 0x80) {
+            size_t n = utf8_sequence_length(s, p, len);
+            if (n == 0) {
+                set_scan_error(se, p, "invalid UTF-8 in string (byte 0x%02X)", c);
+                return -1;
+            }
+            p += n;
+            continue;
+        }
+        p++;
+    }
+    *i = p + 1;
+    return 0;
+}
+
+/* Checks a number token against the JSON grammar; leaves *i past it. */
+static int scan_number(const unsigned char *s, size_t len, size_t *i, scan_error *se)
+{
+    size_t start = *i, p = *i;
+    if (p < len && s[p] == '-')
+        p++;
+    if (p >= len || !is_digit(s[p])) {
+        set_scan_error(se, start, "invalid number: digit expected after '-'");
+        return -1;
+    }
+    if (s[p] == '0') {
+        p++;
+        if (p < len && is_digit(s[p])) {
+            set_scan_error(se, start, "invalid number: leading zeros are not allowed");
+            return -1;
+        }
+    } else {
+        while (p < len && is_digit(s[p]))
+            p++;
+    }
+    if (p < len && s[p] == '.') {
+        p++;
+        if (p >= len || !is_digit(s[p])) {
+            set_scan_error(se, start, "invalid number: digit expected after '.'");
+            return -1;
+        }
+        while (p < len && is_digit(s[p]))
+            p++;
+    }
+    if (p < len && (s[p] == 'e' || s[p] == 'E')) {
+        p++;
+        if (p < len && (s[p] == '+' || s[p] == '-'))
+            p++;
+        if (p >= len || !is_digit(s[p])) {
+            set_scan_error(se, start, "invalid number: digit expected in exponent");
+            return -1;
+        }
+        while (p < len && is_digit(s[p]))
+            p++;
+    }
+    *i = p;
+    return 0;
+}
+
+/* The lexical checks cJSON does not make, over a document cJSON has accepted. */
+static int strict_scan(const unsigned char *s, size_t start, size_t len, scan_error *se)
+{
+    size_t i = start;
+    while (i < len) {
+        unsigned char c = s[i];
+        if (c == '"') {
+            if (scan_string(s, len, &i, se) != 0)
+                return -1;
+        } else if (c == '-' || is_digit(c)) {
+            if (scan_number(s, len, &i, se) != 0)
+                return -1;
+        } else if (c < 0x20 && !is_json_whitespace(c)) {
+            set_scan_error(se, i, "control character U+%04X is not JSON whitespace", c);
+            return -1;
+        } else {
+            i++;
+        }
+    }
+    return 0;
+}
+
+/* The deepest bracket nesting reached in s[start..end), outside strings. */
+static size_t nesting_depth(const unsigned char *s, size_t start, size_t end)
+{
+    size_t depth = 0, deepest = 0;
+    int in_string = 0;
+    for (size_t i = start; i < end; i++) {
+        unsigned char c = s[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = 0;
+        } else if (c == '"') {
+            in_string = 1;
+        } else if (c == '[' || c == '{') {
+            if (++depth > deepest)
+                deepest = depth;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return deepest;
+}
+
+/*
+ * The offset of the opening quote of the string that byte pos is in (or starts at), or -1 when
+ * pos is outside any string.
+ */
+static long long opening_quote_before(const unsigned char *s, size_t start, size_t pos)
+{
+    long long quote = -1;
+    for (size_t i = start; i < pos; i++) {
+        if (quote >= 0) {
+            if (s[i] == '\\')
+                i++;
+            else if (s[i] == '"')
+                quote = -1;
+        } else if (s[i] == '"') {
+            quote = (long long)i;
+        }
+    }
+    return quote;
+}
+
+/* Explains why cJSON refused the document, whose parse stopped at byte offset pos. */
+static void explain_parse_failure(const char *buf, size_t start, size_t len, size_t pos,
+                                  scan_error *se)
+{
+    const unsigned char *s = (const unsigned char *)buf;
+    if (pos > len)
+        pos = len;
+    if (nesting_depth(s, start, pos < len ? pos + 1 : len) > CJSON_NESTING_LIMIT) {
+        set_scan_error(se, pos, "nested too deeply (more than %d levels)", CJSON_NESTING_LIMIT);
+        return;
+    }
+    /* A document that parses when trailing data is allowed has exactly that problem. */
+    const char *end = NULL;
+    cJSON *lenient = cJSON_ParseWithLengthOpts(buf + start, len - start + 1, &end, 0);
+    if (lenient) {
+        cJSON_Delete(lenient);
+        size_t after = (size_t)(end - buf);
+        while (after < len && is_json_whitespace(s[after]))
+            after++;
+        set_scan_error(se, after, "unexpected data after the JSON document");
+        return;
+    }
+    /* cJSON stops at or just past a closing bracket that follows a comma: name the comma. */
+    size_t look = pos < len ? pos + 1 : len;
+    while (look > start && is_json_whitespace(s[look - 1]))
+        look--;
+    size_t closer = look;
+    if (closer > start && (s[closer - 1] == ']' || s[closer - 1] == '}')) {
+        size_t before = closer - 1;
+        while (before > start && is_json_whitespace(s[before - 1]))
+            before--;
+        if (before > start && s[before - 1] == ',') {
+            set_scan_error(se, before - 1, "trailing comma before '%c'", s[closer - 1]);
+            return;
+        }
+    }
+    if (pos >= len) {
+        set_scan_error(se, len, "unexpected end of input");
+        return;
+    }
+    long long quote = opening_quote_before(s, start, pos);
+    if (quote >= 0) {
+        /* cJSON points into the string; find the escape it choked on, or its missing end. */
+        size_t p = (size_t)quote + 1, culprit = 0;
+        int found = 0;
+        while (p < len && s[p] != '"') {
+            if (s[p] == '\\' && p + 1 < len) {
+                int valid = strchr("\"\\/bfnrt", s[p + 1]) != NULL && s[p + 1] != '\0';
+                if (s[p + 1] == 'u')
+                    valid = p + 5 < len && hex_value(s[p + 2]) >= 0 && hex_value(s[p + 3]) >= 0 &&
+                            hex_value(s[p + 4]) >= 0 && hex_value(s[p + 5]) >= 0 &&
+                            (s[p + 2] | 0x20) != 'd'; /* D800-DFFF: surrogates need pairing */
+                if (!valid && !found) {
+                    culprit = p;
+                    found = 1;
+                }
+                p++;
+            }
+            p++;
+        }
+        if (p >= len) {
+            set_scan_error(se, (size_t)quote, "unterminated string");
+            return;
+        }
+        if (found)
+            pos = culprit;
+    }
+    unsigned char c = s[pos];
+    size_t number_end = pos;
+    if (c == '\\' && pos + 1 < len && s[pos + 1] == 'u')
+        set_scan_error(se, pos, "invalid \\u escape (bad hex digits or an unpaired surrogate)");
+    else if (c == '\\' && pos + 1 < len && s[pos + 1] >= 0x21 && s[pos + 1] < 0x7f)
+        set_scan_error(se, pos, "invalid escape '\\%c' in string", s[pos + 1]);
+    else if ((c == '-' || is_digit(c)) && scan_number(s, len, &number_end, se) != 0)
+        return; /* scan_number has said what is wrong with it */
+    else if (c == '-' || is_digit(c))
+        set_scan_error(se, pos, "unexpected number");
+    else if (c >= 0x21 && c < 0x7f)
+        set_scan_error(se, pos, "syntax error at '%c'", c);
+    else
+        set_scan_error(se, pos, "syntax error at byte 0x%02X", c);
+}
+
+static const char *json_type_name(const cJSON *item)
+{
+    if (cJSON_IsArray(item))
+        return "an array";
+    if (cJSON_IsObject(item))
+        return "an object";
+    if (cJSON_IsString(item))
+        return "a string";
+    if (cJSON_IsNumber(item))
+        return "a number";
+    if (cJSON_IsBool(item))
+        return "a boolean";
+    return "null";
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * Finds a member name used twice in object; returns it, or NULL. scratch must hold one pointer
+ * per member. Sorting keeps this O(m log m) for objects with many members.
+ */
+static const char *duplicate_member(const cJSON *object, const char **scratch)
+{
+    size_t count = 0;
+    const cJSON *member;
+    cJSON_ArrayForEach(member, object) scratch[count++] = member->string;
+    if (count < 2)
+        return NULL;
+    qsort(scratch, count, sizeof(*scratch), compare_names);
+    for (size_t i = 1; i < count; i++)
+        if (strcmp(scratch[i - 1], scratch[i]) == 0)
+            return scratch[i];
+    return NULL;
+}
+
+static size_t member_count(const cJSON *object)
+{
+    size_t count = 0;
+    const cJSON *member;
+    cJSON_ArrayForEach(member, object) count++;
+    return count;
+}
+
+/* Reads "id" into *id; returns NULL, or what is wrong with it. */
+static const char *read_id(const cJSON *value, np_id *id)
+{
+    if (cJSON_IsString(value)) {
+        size_t text_len = strlen(value->valuestring);
+        if (text_len == 0)
+            return "\"id\" must not be an empty string";
+        id->kind = NP_ID_STRING;
+        id->text = value->valuestring;
+        id->text_len = text_len;
+        return NULL;
+    }
+    if (cJSON_IsNumber(value)) {
+        double d = value->valuedouble; /* valueint saturates; the double is the real value */
+        if (!isfinite(d) || d < 0 || d > (double)NP_ID_MAX || d != floor(d))
+            return "\"id\" must be a whole number from 0 to 9007199254740991, or a string";
+        id->kind = NP_ID_NUMBER;
+        id->number = (uint64_t)d;
+        return NULL;
+    }
+    return "\"id\" must be a whole number or a non-empty string";
+}
+
+/* Open addressing over article indices, to find duplicate ids in O(n). */
+typedef struct id_set {
+    size_t *slots; /* article index + 1, 0 = empty */
+    size_t mask;
+} id_set;
+
+static int id_set_init(id_set *set, size_t count)
+{
+    size_t size = 16;
+    while (size < count * 2)
+        size *= 2;
+    set->slots = calloc(size, sizeof(*set->slots));
+    set->mask = size - 1;
+    return set->slots ? 0 : -1;
+}
+
+/* Inserts article index; returns the index of an earlier article with the same id, or -1. */
+static long long id_set_insert(id_set *set, const np_article *items, size_t index)
+{
+    size_t slot = (size_t)np_id_hash(&items[index].id) & set->mask;
+    while (set->slots[slot]) {
+        size_t other = set->slots[slot] - 1;
+        if (np_id_equal(&items[other].id, &items[index].id))
+            return (long long)other;
+        slot = (slot + 1) & set->mask;
+    }
+    set->slots[slot] = index + 1;
+    return -1;
+}
+
+static void free_document(void *doc)
+{
+    cJSON_Delete(doc);
+}
+
+/*
+ * Checks the schema of the parsed document and fills out. err gets "article #K ...: ..."
+ * (without the file name) on failure.
+ */
+static int read_articles(cJSON *root, np_article_list *out, char *err, size_t err_size)
+{
+    const cJSON *array = root;
+    if (cJSON_IsObject(root)) {
+        size_t count = 0;
+        const cJSON *member;
+        cJSON_ArrayForEach(member, root)
+        {
+            if (strcmp(member->string, "articles") == 0)
+                count++;
+        }
+        if (count > 1) {
+            format_message(err, err_size, "duplicate member \"articles\" in the top-level object");
+            return -1;
+        }
+        array = cJSON_GetObjectItemCaseSensitive(root, "articles");
+        if (!array) {
+            format_message(err, err_size, "the top-level object has no \"articles\" member");
+            return -1;
+        }
+        if (!cJSON_IsArray(array)) {
+            format_message(err, err_size, "\"articles\" must be an array, not %s",
+                           json_type_name(array));
+            return -1;
+        }
+    } else if (!cJSON_IsArray(root)) {
+        format_message(err, err_size,
+                       "expected an array of articles, or an object with an \"articles\" array; "
+                       "found %s",
+                       json_type_name(root));
+        return -1;
+    }
+
+    size_t count = member_count(array), most_members = 0;
+    const cJSON *element;
+    cJSON_ArrayForEach(element, array)
+    {
+        if (cJSON_IsObject(element)) {
+            size_t m = member_count(element);
+            if (m > most_members)
+                most_members = m;
+        }
+    }
+    np_article *items = calloc(count ? count : 1, sizeof(*items));
+    const char **scratch = malloc((most_members ? most_members : 1) * sizeof(*scratch));
+    id_set ids = {0};
+    if (!items || !scratch || id_set_init(&ids, count) != 0) {
+        format_message(err, err_size, "out of memory");
+        goto fail;
+    }
+
+    size_t k = 0;
+    cJSON_ArrayForEach(element, array)
+    {
+        np_article *a = &items[k];
+        char id_text[96];
+        k++;
+        if (!cJSON_IsObject(element)) {
+            format_message(err, err_size, "article #%zu: expected an object, found %s", k,
+                           json_type_name(element));
+            goto fail;
+        }
+        const char *dup = duplicate_member(element, scratch);
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(element, "id");
+        if (!id) {
+            format_message(err, err_size, "article #%zu: missing \"id\"", k);
+            goto fail;
+        }
+        const char *problem = read_id(id, &a->id);
+        if (problem) {
+            format_message(err, err_size, "article #%zu: %s", k, problem);
+            goto fail;
+        }
+        np_id_format(&a->id, id_text, sizeof(id_text));
+        if (dup) {
+            format_message(err, err_size, "article #%zu (id %s): member \"%.40s\" appears twice",
+                           k, id_text, dup);
+            goto fail;
+        }
+        static const char *const text_members[] = {"title", "content"};
+        for (size_t m = 0; m < 2; m++) {
+            const cJSON *value = cJSON_GetObjectItemCaseSensitive(element, text_members[m]);
+            if (!value) {
+                format_message(err, err_size, "article #%zu (id %s): missing \"%s\"", k, id_text,
+                               text_members[m]);
+                goto fail;
+            }
+            if (!cJSON_IsString(value)) {
+                format_message(err, err_size, "article #%zu (id %s): \"%s\" must be a string, not %s",
+                               k, id_text, text_members[m], json_type_name(value));
+                goto fail;
+            }
+            if (m == 0) {
+                a->title = value->valuestring;
+                a->title_len = strlen(a->title);
+            } else {
+                a->content = value->valuestring;
+                a->content_len = strlen(a->content);
+            }
+        }
+        long long first = id_set_insert(&ids, items, k - 1);
+        if (first >= 0) {
+            format_message(err, err_size, "article #%zu (id %s): duplicate id (also article #%lld)",
+                           k, id_text, first + 1);
+            goto fail;
+        }
+    }
+    free(ids.slots);
+    free(scratch);
+    out->items = items;
+    out->count = count;
+    out->storage = root;
+    out->free_storage = free_document;
+    return 0;
+
+fail:
+    free(ids.slots);
+    free(scratch);
+    free(items);
+    return -1;
+}
+
+int np_loader_parse(const char *buf, size_t len, const char *name, np_article_list *out,
+                    char *err, size_t err_size)
+{
+    const unsigned char *s = (const unsigned char *)buf;
+    memset(out, 0, sizeof(*out));
+
+    /* RFC 8259 lets parsers ignore a UTF-8 byte order mark; editors on Windows write one. */
+    size_t start = 0;
+    if (len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF)
+        start = 3;
+    size_t first = start;
+    while (first < len && is_json_whitespace(s[first]))
+        first++;
+    if (first == len) {
+        format_message(err, err_size, "%s: empty input: expected a JSON array of articles", name);
+        return -1;
+    }
+
+    scan_error se = {.offset = -1, .message = ""};
+    const char *nul = memchr(buf, '\0', len);
+    const char *end = NULL;
+    cJSON *root = NULL;
+    if (nul) {
+        set_scan_error(&se, (size_t)(nul - buf), "NUL byte in input");
+    } else {
+        root = cJSON_ParseWithLengthOpts(buf + start, len - start + 1, &end, 1);
+        if (!root)
+            explain_parse_failure(buf, start, len, end ? (size_t)(end - buf) : len, &se);
+        else if (strict_scan(s, start, len, &se) != 0) {
+            cJSON_Delete(root);
+            root = NULL;
+        }
+    }
+    if (!root) {
+        size_t line, col;
+        line_and_column(buf, start, (size_t)se.offset, &line, &col);
+        format_message(err, err_size, "%s:%zu:%zu: %s", name, line, col, se.message);
+        return -1;
+    }
+
+    char detail[NP_LOADER_ERROR_SIZE];
+    if (read_articles(root, out, detail, sizeof(detail)) != 0) {
+        cJSON_Delete(root);
+        format_message(err, err_size, "%s: %s", name, detail);
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads all of fd into a malloc'd, NUL-terminated buffer. Returns 0, or an errno value. */
+static int read_all(int fd, size_t size_hint, char **data, size_t *len)
+{
+    size_t capacity = size_hint + 1 > 65536 ? size_hint + 1 : 65536;
+    size_t used = 0;
+    char *buf = malloc(capacity);
+    if (!buf)
+        return ENOMEM;
+    for (;;) {
+        if (used + 1 == capacity) {
+            if (capacity > SIZE_MAX / 2) {
+                free(buf);
+                return EFBIG;
+            }
+            char *bigger = realloc(buf, capacity * 2);
+            if (!bigger) {
+                free(buf);
+                return ENOMEM;
+            }
+            buf = bigger;
+            capacity *= 2;
+        }
+        ssize_t n = read(fd, buf + used, capacity - 1 - used);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int saved = errno;
+            free(buf);
+            return saved;
+        }
+        if (n == 0)
+            break;
+        used += (size_t)n;
+    }
+    buf[used] = '\0';
+    *data = buf;
+    *len = used;
+    return 0;
+}
+
+int np_loader_load_file(const char *path, np_article_list *out, char *err, size_t err_size)
+{
+    int from_stdin = strcmp(path, "-") == 0;
+    const char *name = from_stdin ? "<stdin>" : path;
+    memset(out, 0, sizeof(*out));
+
+    int fd = from_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        format_message(err, err_size, "%s: cannot open: %s", name, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    size_t size_hint = 0;
+    if (fstat(fd, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            format_message(err, err_size, "%s: is a directory, not a JSON file", name);
+            if (!from_stdin)
+                close(fd);
+            return -1;
+        }
+        if (S_ISREG(st.st_mode) && st.st_size > 0)
+            size_hint = (size_t)st.st_size;
+    }
+    char *data = NULL;
+    size_t len = 0;
+    int read_err = read_all(fd, size_hint, &data, &len);
+    if (!from_stdin)
+        close(fd);
+    if (read_err) {
+        format_message(err, err_size, "%s: cannot read: %s", name, strerror(read_err));
+        return -1;
+    }
+    int rc = np_loader_parse(data, len, name, out, err, err_size);
+    free(data); /* the articles point into the parsed tree, not into data */
+    return rc;
+}

@@ -1,0 +1,163 @@
+/*
+ * The bounded queue between article threads (producers) and the collector (consumer).
+ *
+ * Design: a ring buffer of capacity fixed-size slots guarded by one mutex, with two condition
+ * variables for the two predicates a thread can wait on:
+ *   not_full   producers wait while count == capacity && !closed
+ *   not_empty  consumers wait while count == 0 && !closed
+ * Every wait is a loop on its predicate, so spurious wake-ups and stolen wake-ups are harmless.
+ * `closed` is part of both predicates; close sets it under the mutex and broadcasts both
+ * condition variables, so nobody sleeps through it. A push signals not_empty and a pop signals
+ * not_full (broadcast when several slots were freed at once), so no wake-up is lost.
+ * Items are memcpy'd under the lock; they are small, and the slow work (the stages) happens
+ * before push, with the mutex released.
+ */
+#include "np/queue.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "np/clock.h"
+
+struct np_queue {
+    pthread_mutex_t mutex;
+    pthread_cond_t not_full;
+    pthread_cond_t not_empty;
+    unsigned char *slots; /* capacity * item_size bytes */
+    size_t item_size;
+    size_t capacity;
+    size_t head;  /* index of the oldest item */
+    size_t count; /* items held */
+    size_t max_depth;
+    int closed;
+};
+
+np_queue *np_queue_create(size_t capacity, size_t item_size)
+{
+    if (capacity == 0 || item_size == 0 || capacity > SIZE_MAX / item_size) {
+        errno = EINVAL;
+        return NULL;
+    }
+    np_queue *q = calloc(1, sizeof(*q));
+    if (!q)
+        return NULL;
+    q->slots = malloc(capacity * item_size);
+    if (!q->slots) {
+        free(q);
+        return NULL;
+    }
+    q->capacity = capacity;
+    q->item_size = item_size;
+    int err = pthread_mutex_init(&q->mutex, NULL);
+    if (err)
+        goto fail_mutex;
+    err = pthread_cond_init(&q->not_full, NULL);
+    if (err)
+        goto fail_not_full;
+    err = pthread_cond_init(&q->not_empty, NULL);
+    if (err)
+        goto fail_not_empty;
+    return q;
+
+fail_not_empty:
+    pthread_cond_destroy(&q->not_full);
+fail_not_full:
+    pthread_mutex_destroy(&q->mutex);
+fail_mutex:
+    free(q->slots);
+    free(q);
+    errno = err;
+    return NULL;
+}
+
+void np_queue_destroy(np_queue *q)
+{
+    if (!q)
+        return;
+    pthread_cond_destroy(&q->not_empty);
+    pthread_cond_destroy(&q->not_full);
+    pthread_mutex_destroy(&q->mutex);
+    free(q->slots);
+    free(q);
+}
+
+int np_queue_push(np_queue *q, const void *item, long long *waited_ns)
+{
+    long long wait_start = 0;
+    pthread_mutex_lock(&q->mutex);
+    if (q->count == q->capacity && !q->closed && waited_ns)
+        wait_start = np_clock_now_ns();
+    while (q->count == q->capacity && !q->closed)
+        pthread_cond_wait(&q->not_full, &q->mutex);
+    if (waited_ns)
+        *waited_ns = wait_start ? np_clock_now_ns() - wait_start : 0;
+    if (q->closed) {
+        pthread_mutex_unlock(&q->mutex);
+        return -1;
+    }
+    size_t tail = (q->head + q->count) % q->capacity;
+    memcpy(q->slots + tail * q->item_size, item, q->item_size);
+    q->count++;
+    if (q->count > q->max_depth)
+        q->max_depth = q->count;
+    pthread_cond_signal(&q->not_empty);
+    pthread_mutex_unlock(&q->mutex);
+    return 0;
+}
+
+size_t np_queue_pop_many(np_queue *q, void *items, size_t max)
+{
+    unsigned char *out = items;
+    pthread_mutex_lock(&q->mutex);
+    while (q->count == 0 && !q->closed)
+        pthread_cond_wait(&q->not_empty, &q->mutex);
+    size_t taken = 0;
+    /* The lock is held: take everything available (up to max) in at most two memcpys. */
+    while (taken < max && q->count > 0) {
+        size_t run = q->capacity - q->head;
+        if (run > q->count)
+            run = q->count;
+        if (run > max - taken)
+            run = max - taken;
+        memcpy(out + taken * q->item_size, q->slots + q->head * q->item_size, run * q->item_size);
+        q->head = (q->head + run) % q->capacity;
+        q->count -= run;
+        taken += run;
+    }
+    if (taken == 1)
+        pthread_cond_signal(&q->not_full);
+    else if (taken > 1)
+        pthread_cond_broadcast(&q->not_full);
+    pthread_mutex_unlock(&q->mutex);
+    return taken;
+}
+
+int np_queue_pop(np_queue *q, void *item)
+{
+    return np_queue_pop_many(q, item, 1) == 1;
+}
+
+void np_queue_close(np_queue *q)
+{
+    pthread_mutex_lock(&q->mutex);
+    q->closed = 1;
+    pthread_cond_broadcast(&q->not_full);
+    pthread_cond_broadcast(&q->not_empty);
+    pthread_mutex_unlock(&q->mutex);
+}
+
+size_t np_queue_capacity(const np_queue *q)
+{
+    return q->capacity;
+}
+
+size_t np_queue_max_depth(np_queue *q)
+{
+    pthread_mutex_lock(&q->mutex);
+    size_t depth = q->max_depth;
+    pthread_mutex_unlock(&q->mutex);
+    return depth;
+}

@@ -1,0 +1,305 @@
+/*
+ * Extractive summarization: the leading whole sentences of a text that fit in
+ * NP_SUMMARY_MAX_CHARS code points, or a cut of the first sentence with "…" when none fits.
+ *
+ * Design, in three steps over a bounded window:
+ *   1. Normalize. One pass over the input collapses every run of ASCII whitespace into one space
+ *      and drops leading/trailing whitespace, decoding UTF-8 into a window of at most
+ *      NP_SUMMARY_MAX_CHARS + 2 code points (their bytes, offsets and values). A summary never
+ *      extends past code point NP_SUMMARY_MAX_CHARS, and deciding whether a sentence ends there
+ *      needs two more code points of lookahead (the space and the character after it), so
+ *      nothing beyond the window is ever copied: the work is O(position where the window fills),
+ *      which is at most O(len), and the memory is a fixed few kilobytes on the stack.
+ *   2. Find sentence ends. A run of . ! ? followed by closing quotes/brackets ends a sentence when
+ *      a space and a character that can start a sentence follow (uppercase, digit, opening
+ *      quote/bracket, any non-ASCII character), or the text ends there. A lone '.' does not end
+ *      one after an abbreviation, an initial, or a word with an inner '.' ("U.S."). The last end
+ *      within the limit wins; a text that fits whole ends at its last character.
+ *   3. Cut. With no sentence end in reach, the first sentence is cut at the last space that
+ *      leaves room for the ellipsis, dangling , ; : and dashes are dropped, and "…" appended;
+ *      a first word too long for that is cut at a code point boundary.
+ * The result is the single allocation. Working in whole code points of the window means a UTF-8
+ * sequence is never split.
+ *
+ * Thread safety: no global mutable state (the abbreviation table is const), everything lives in
+ * the caller's stack frame, so any number of threads may call np_summarize at once.
+ */
+#include "np/summarize.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A sentence end at code point MAX needs the space at MAX and the sentence start at MAX + 1. */
+enum { WINDOW_CHARS = NP_SUMMARY_MAX_CHARS + 2, MAX_SEQ_BYTES = 4 };
+
+static const char ellipsis[] = "\xE2\x80\xA6"; /* U+2026, one code point */
+enum { ELLIPSIS_BYTES = sizeof ellipsis - 1 };
+
+/*
+ * Words whose trailing '.' is not a sentence end. Case-sensitive: "No." is the abbreviation of
+ * "number", "no." at the end of a sentence is not. Dotted forms (U.S., e.g., i.e.) need no entry:
+ * any word with an inner '.' is already treated as an abbreviation.
+ */
+static const char *const abbreviations[] = {
+    "Mr",   "Mrs", "Ms",  "Mx",   "Dr",   "Prof", "Sr",  "Jr",   "St",  "Mt",  "Rev", "vs",
+    "etc",  "Inc", "Ltd", "Co",   "Corp", "Gov",  "Sen", "Rep",  "Gen", "Lt",  "Col", "Sgt",
+    "Capt", "No",  "Ave", "Blvd", "Jan",  "Feb",  "Aug", "Sept", "Oct", "Nov", "Dec",
+};
+
+/* The normalized prefix of the text: cp[i] starts at bytes[off[i]]; off[count] is the end. */
+struct window {
+    uint32_t cp[WINDOW_CHARS];
+    size_t off[WINDOW_CHARS + 1];
+    char bytes[WINDOW_CHARS * MAX_SEQ_BYTES];
+    size_t count;
+};
+
+static bool is_ascii_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+static bool is_continuation(unsigned char c)
+{
+    return (c & 0xC0) == 0x80;
+}
+
+/*
+ * Decodes the sequence at s[0..avail), avail >= 1, into *cp and returns its length in bytes.
+ * The input is promised to be valid UTF-8; should it not be, a malformed sequence is taken as
+ * short as it really is (at least one byte, at most four), so a window slot never overflows and
+ * nothing past avail is read.
+ */
+static size_t decode_utf8(const unsigned char *s, size_t avail, uint32_t *cp)
+{
+    size_t want;
+    uint32_t value;
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    } else if ((s[0] & 0xE0) == 0xC0) {
+        want = 2;
+        value = s[0] & 0x1F;
+    } else if ((s[0] & 0xF0) == 0xE0) {
+        want = 3;
+        value = s[0] & 0x0F;
+    } else if ((s[0] & 0xF8) == 0xF0) {
+        want = 4;
+        value = s[0] & 0x07;
+    } else {
+        *cp = 0xFFFD; /* stray continuation or invalid lead byte */
+        return 1;
+    }
+    size_t n = 1;
+    while (n < want && n < avail && is_continuation(s[n])) {
+        value = (value << 6) | (s[n] & 0x3F);
+        n++;
+    }
+    *cp = n == want ? value : 0xFFFD;
+    return n;
+}
+
+/* Appends one code point; false when the window is full, which ends normalization. */
+static bool window_push(struct window *w, uint32_t cp, const unsigned char *seq, size_t n)
+{
+    if (w->count == WINDOW_CHARS) {
+        return false;
+    }
+    size_t at = w->off[w->count];
+    memcpy(w->bytes + at, seq, n);
+    w->cp[w->count] = cp;
+    w->count++;
+    w->off[w->count] = at + n;
+    return true;
+}
+
+/* Step 1: collapse whitespace into w until the text ends or the window is full. */
+static void normalize(struct window *w, const unsigned char *text, size_t len)
+{
+    static const unsigned char space = ' ';
+    bool space_pending = false;
+    size_t i = 0;
+    w->count = 0;
+    w->off[0] = 0;
+    while (i < len) {
+        if (is_ascii_space(text[i])) {
+            /* Only between words: leading whitespace has no word before it, trailing none after. */
+            space_pending = w->count > 0;
+            i++;
+            continue;
+        }
+        if (space_pending) {
+            if (!window_push(w, ' ', &space, 1)) {
+                return;
+            }
+            space_pending = false;
+        }
+        uint32_t cp;
+        size_t n = decode_utf8(text + i, len - i, &cp);
+        if (!window_push(w, cp, text + i, n)) {
+            return;
+        }
+        i += n;
+    }
+}
+
+static bool is_terminator(uint32_t cp)
+{
+    return cp == '.' || cp == '!' || cp == '?';
+}
+
+/* Closing quotes/brackets that belong to the sentence they follow: ?" ." ) ] ” ’ » */
+static bool is_closer(uint32_t cp)
+{
+    return cp == '"' || cp == '\'' || cp == ')' || cp == ']' || cp == 0x201D || cp == 0x2019 ||
+           cp == 0x00BB;
+}
+
+/* Opening quotes/brackets that may precede a word: " ' ( [ “ ‘ « */
+static bool is_opener(uint32_t cp)
+{
+    return cp == '"' || cp == '\'' || cp == '(' || cp == '[' || cp == 0x201C || cp == 0x2018 ||
+           cp == 0x00AB;
+}
+
+/*
+ * A lowercase letter after ". " means the '.' was not a sentence end (an unknown abbreviation,
+ * "approx. five"); anything non-ASCII is allowed because we cannot tell case cheaply and
+ * non-Latin scripts have none.
+ */
+static bool can_start_sentence(uint32_t cp)
+{
+    return (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') || is_opener(cp) || cp >= 0x80;
+}
+
+static bool word_equals(const uint32_t *word, size_t n, const char *s)
+{
+    size_t i = 0;
+    for (; i < n && s[i] != '\0'; i++) {
+        if (word[i] != (unsigned char)s[i]) {
+            return false;
+        }
+    }
+    return i == n && s[i] == '\0';
+}
+
+/* True when the word just before the '.' at dot makes that '.' part of the word, not an end. */
+static bool is_abbreviation_before(const struct window *w, size_t dot)
+{
+    size_t start = dot;
+    while (start > 0 && w->cp[start - 1] != ' ') {
+        start--;
+    }
+    /* "(Dr. Smith)" or "“Mr. Jones" are still abbreviations. */
+    while (start < dot && is_opener(w->cp[start])) {
+        start++;
+    }
+    const uint32_t *word = w->cp + start;
+    size_t n = dot - start;
+    if (n == 1 && word[0] >= 'A' && word[0] <= 'Z') {
+        return true; /* an initial: "J. K. Rowling" */
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (word[i] == '.') {
+            return true; /* "U.S.", "e.g.", "Ph.D." */
+        }
+    }
+    for (size_t i = 0; i < sizeof abbreviations / sizeof abbreviations[0]; i++) {
+        if (word_equals(word, n, abbreviations[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Step 2: the number of code points in the longest run of whole leading sentences that fits in
+ * NP_SUMMARY_MAX_CHARS, or 0 when not even the first sentence fits.
+ */
+static size_t whole_sentences_end(const struct window *w)
+{
+    if (w->count <= NP_SUMMARY_MAX_CHARS) {
+        /* The window was not filled, so this is the whole text and it ends a sentence. */
+        return w->count;
+    }
+    size_t best = 0;
+    size_t i = 0;
+    while (i < NP_SUMMARY_MAX_CHARS) {
+        if (!is_terminator(w->cp[i])) {
+            i++;
+            continue;
+        }
+        size_t run_end = i;
+        while (run_end < w->count && is_terminator(w->cp[run_end])) {
+            run_end++;
+        }
+        size_t end = run_end;
+        while (end < w->count && is_closer(w->cp[end])) {
+            end++;
+        }
+        /* The window holds two code points past the limit, so end + 1 exists when end fits. */
+        bool fits = end <= NP_SUMMARY_MAX_CHARS && end + 1 < w->count;
+        bool lone_dot = run_end == i + 1 && w->cp[i] == '.';
+        if (fits && w->cp[end] == ' ' && can_start_sentence(w->cp[end + 1]) &&
+            !(lone_dot && is_abbreviation_before(w, i))) {
+            best = end;
+        }
+        i = end;
+    }
+    return best;
+}
+
+/* Punctuation that would dangle before the ellipsis: "rose sharply, …" reads as a glitch. */
+static bool is_dangling(uint32_t cp)
+{
+    return cp == ' ' || cp == ',' || cp == ';' || cp == ':' || cp == '-' || cp == 0x2013 ||
+           cp == 0x2014;
+}
+
+/*
+ * Step 3: the number of code points of the first sentence to keep before "…". Only called when
+ * the text is longer than the limit, so code point NP_SUMMARY_MAX_CHARS - 1 exists.
+ */
+static size_t cut_first_sentence(const struct window *w)
+{
+    const size_t room = NP_SUMMARY_MAX_CHARS - 1; /* one code point is left for the ellipsis */
+    size_t end = room;
+    while (end > 0 && w->cp[end] != ' ') {
+        end--;
+    }
+    while (end > 0 && is_dangling(w->cp[end - 1])) {
+        end--;
+    }
+    /* No usable word boundary: the first word alone is too long (or is only punctuation). */
+    return end > 0 ? end : room;
+}
+
+char *np_summarize(const char *text, size_t len, size_t *out_len)
+{
+    struct window w;
+    normalize(&w, (const unsigned char *)text, text != NULL ? len : 0);
+
+    size_t keep = whole_sentences_end(&w);
+    bool cut = keep == 0 && w.count > 0;
+    if (cut) {
+        keep = cut_first_sentence(&w);
+    }
+
+    size_t n = w.off[keep];
+    char *summary = malloc(n + (cut ? ELLIPSIS_BYTES : 0) + 1);
+    if (summary == NULL) {
+        return NULL;
+    }
+    memcpy(summary, w.bytes, n);
+    if (cut) {
+        memcpy(summary + n, ellipsis, ELLIPSIS_BYTES);
+        n += ELLIPSIS_BYTES;
+    }
+    summary[n] = '\0';
+    if (out_len != NULL) {
+        *out_len = n;
+    }
+    return summary;
+}

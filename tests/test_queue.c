@@ -1,0 +1,283 @@
+/*
+ * Unit tests of the bounded queue: order, blocking, close semantics, and exactly-once delivery
+ * under many producers. Blocking is checked by a thread that must still be blocked after a pause
+ * and must finish once the condition is lifted: a queue that does not block fails the first
+ * check, one that loses a wake-up hangs and hits the ctest timeout.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "np/queue.h"
+
+static void pause_ms(long ms)
+{
+    struct timespec t = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+    nanosleep(&t, NULL);
+}
+
+static void test_items_come_out_in_fifo_order(void **state)
+{
+    (void)state;
+    np_queue *q = np_queue_create(8, sizeof(int));
+    assert_non_null(q);
+    for (int round = 0; round < 3; round++) { /* wraps around the ring buffer */
+        for (int i = 0; i < 6; i++)
+            assert_int_equal(np_queue_push(q, &i, NULL), 0);
+        for (int i = 0; i < 6; i++) {
+            int v = -1;
+            assert_int_equal(np_queue_pop(q, &v), 1);
+            assert_int_equal(v, i);
+        }
+    }
+    np_queue_destroy(q);
+}
+
+static void test_create_rejects_zero_capacity(void **state)
+{
+    (void)state;
+    assert_null(np_queue_create(0, sizeof(int)));
+    assert_null(np_queue_create(4, 0));
+}
+
+typedef struct blocked_push {
+    np_queue *q;
+    int value;
+    int result;
+    long long waited_ns;
+    atomic_int done;
+} blocked_push;
+
+static void *push_thread(void *arg)
+{
+    blocked_push *b = arg;
+    b->result = np_queue_push(b->q, &b->value, &b->waited_ns);
+    atomic_store(&b->done, 1);
+    return NULL;
+}
+
+static void test_push_blocks_when_full_until_a_pop(void **state)
+{
+    (void)state;
+    np_queue *q = np_queue_create(2, sizeof(int));
+    int a = 1, b = 2;
+    assert_int_equal(np_queue_push(q, &a, NULL), 0);
+    assert_int_equal(np_queue_push(q, &b, NULL), 0);
+    blocked_push bp = {.q = q, .value = 3, .result = -2};
+    atomic_init(&bp.done, 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, push_thread, &bp), 0);
+    pause_ms(100);
+    assert_int_equal(atomic_load(&bp.done), 0); /* still blocked: the queue is full */
+    int v;
+    assert_int_equal(np_queue_pop(q, &v), 1);
+    assert_int_equal(v, 1);
+    pthread_join(t, NULL);
+    assert_int_equal(bp.result, 0);
+    assert_true(bp.waited_ns >= 50 * 1000000LL); /* it reports the time it was blocked */
+    assert_int_equal(np_queue_pop(q, &v), 1);
+    assert_int_equal(v, 2);
+    assert_int_equal(np_queue_pop(q, &v), 1);
+    assert_int_equal(v, 3);
+    assert_int_equal(np_queue_max_depth(q), 2);
+    np_queue_destroy(q);
+}
+
+typedef struct blocked_pop {
+    np_queue *q;
+    int result;
+    atomic_int done;
+} blocked_pop;
+
+static void *pop_thread(void *arg)
+{
+    blocked_pop *b = arg;
+    int v;
+    b->result = np_queue_pop(b->q, &v);
+    atomic_store(&b->done, 1);
+    return NULL;
+}
+
+static void test_close_wakes_a_blocked_pop(void **state)
+{
+    (void)state;
+    np_queue *q = np_queue_create(4, sizeof(int));
+    blocked_pop bp = {.q = q, .result = -2};
+    atomic_init(&bp.done, 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, pop_thread, &bp), 0);
+    pause_ms(100);
+    assert_int_equal(atomic_load(&bp.done), 0); /* blocked: empty and open */
+    np_queue_close(q);
+    pthread_join(t, NULL);
+    assert_int_equal(bp.result, 0); /* closed and drained */
+    np_queue_destroy(q);
+}
+
+static void test_close_wakes_a_blocked_push_which_fails(void **state)
+{
+    (void)state;
+    np_queue *q = np_queue_create(1, sizeof(int));
+    int a = 1;
+    assert_int_equal(np_queue_push(q, &a, NULL), 0);
+    blocked_push bp = {.q = q, .value = 2, .result = -2};
+    atomic_init(&bp.done, 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, push_thread, &bp), 0);
+    pause_ms(100);
+    assert_int_equal(atomic_load(&bp.done), 0);
+    np_queue_close(q);
+    pthread_join(t, NULL);
+    assert_int_equal(bp.result, -1);
+    /* The item queued before close is still delivered; then the queue reports drained. */
+    int v = 0;
+    assert_int_equal(np_queue_pop(q, &v), 1);
+    assert_int_equal(v, 1);
+    assert_int_equal(np_queue_pop(q, &v), 0);
+    np_queue_destroy(q);
+}
+
+static void test_push_after_close_fails_and_pop_drains_first(void **state)
+{
+    (void)state;
+    np_queue *q = np_queue_create(4, sizeof(int));
+    int a = 7, b = 8, v = 0;
+    assert_int_equal(np_queue_push(q, &a, NULL), 0);
+    np_queue_close(q);
+    np_queue_close(q); /* idempotent */
+    assert_int_equal(np_queue_push(q, &b, NULL), -1);
+    assert_int_equal(np_queue_pop(q, &v), 1);
+    assert_int_equal(v, 7);
+    assert_int_equal(np_queue_pop(q, &v), 0);
+    assert_int_equal(np_queue_pop(q, &v), 0);
+    np_queue_destroy(q);
+}
+
+static void test_pop_many_takes_all_available_in_order(void **state)
+{
+    (void)state;
+    np_queue *q = np_queue_create(5, sizeof(int));
+    int out[8];
+    for (int i = 0; i < 3; i++)
+        np_queue_push(q, &i, NULL);
+    assert_int_equal(np_queue_pop_many(q, out, 8), 3); /* leaves head at 3: next run wraps */
+    for (int i = 0; i < 5; i++)
+        np_queue_push(q, &i, NULL);
+    assert_int_equal(np_queue_pop_many(q, out, 4), 4);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(out[i], i);
+    assert_int_equal(np_queue_pop_many(q, out, 8), 1);
+    assert_int_equal(out[0], 4);
+    np_queue_destroy(q);
+}
+
+enum { PRODUCERS = 64, ITEMS_PER_PRODUCER = 1000 };
+
+typedef struct producer {
+    np_queue *q;
+    uint32_t id;
+} producer;
+
+static void *produce(void *arg)
+{
+    const producer *p = arg;
+    for (uint32_t i = 0; i < ITEMS_PER_PRODUCER; i++) {
+        uint32_t item = p->id * ITEMS_PER_PRODUCER + i;
+        if (np_queue_push(p->q, &item, NULL) != 0)
+            return (void *)1;
+    }
+    return NULL;
+}
+
+typedef struct consumer {
+    np_queue *q;
+    unsigned char *seen; /* count per item */
+    uint32_t *last;      /* last item seen per producer + 1, to check per-producer order */
+    size_t received;
+    int out_of_order;
+} consumer;
+
+static void *consume(void *arg)
+{
+    consumer *c = arg;
+    uint32_t batch[37];
+    size_t n;
+    while ((n = np_queue_pop_many(c->q, batch, 37)) > 0) {
+        for (size_t i = 0; i < n; i++) {
+            uint32_t producer_id = batch[i] / ITEMS_PER_PRODUCER;
+            if (batch[i] + 1 <= c->last[producer_id])
+                c->out_of_order = 1;
+            c->last[producer_id] = batch[i] + 1;
+            c->seen[batch[i]]++;
+            c->received++;
+        }
+    }
+    return NULL;
+}
+
+static void run_many_producers(size_t capacity)
+{
+    np_queue *q = np_queue_create(capacity, sizeof(uint32_t));
+    assert_non_null(q);
+    consumer c = {.q = q, .seen = calloc(PRODUCERS * ITEMS_PER_PRODUCER, 1),
+                  .last = calloc(PRODUCERS, sizeof(uint32_t))};
+    assert_non_null(c.seen);
+    pthread_t consumer_thread, threads[PRODUCERS];
+    producer producers[PRODUCERS];
+    assert_int_equal(pthread_create(&consumer_thread, NULL, consume, &c), 0);
+    for (uint32_t i = 0; i < PRODUCERS; i++) {
+        producers[i] = (producer){.q = q, .id = i};
+        assert_int_equal(pthread_create(&threads[i], NULL, produce, &producers[i]), 0);
+    }
+    for (int i = 0; i < PRODUCERS; i++) {
+        void *failed;
+        pthread_join(threads[i], &failed);
+        assert_null(failed);
+    }
+    np_queue_close(q);
+    pthread_join(consumer_thread, NULL);
+    assert_int_equal(c.received, PRODUCERS * ITEMS_PER_PRODUCER);
+    for (size_t i = 0; i < PRODUCERS * ITEMS_PER_PRODUCER; i++)
+        assert_int_equal(c.seen[i], 1);
+    assert_false(c.out_of_order); /* FIFO per producer */
+    assert_true(np_queue_max_depth(q) <= capacity);
+    free(c.seen);
+    free(c.last);
+    np_queue_destroy(q);
+}
+
+static void test_64_producers_each_item_arrives_exactly_once(void **state)
+{
+    (void)state;
+    run_many_producers(16);
+}
+
+static void test_capacity_one_under_contention_loses_nothing(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 5; round++)
+        run_many_producers(1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_items_come_out_in_fifo_order),
+        cmocka_unit_test(test_create_rejects_zero_capacity),
+        cmocka_unit_test(test_push_blocks_when_full_until_a_pop),
+        cmocka_unit_test(test_close_wakes_a_blocked_pop),
+        cmocka_unit_test(test_close_wakes_a_blocked_push_which_fails),
+        cmocka_unit_test(test_push_after_close_fails_and_pop_drains_first),
+        cmocka_unit_test(test_pop_many_takes_all_available_in_order),
+        cmocka_unit_test(test_64_producers_each_item_arrives_exactly_once),
+        cmocka_unit_test(test_capacity_one_under_contention_loses_nothing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,584 @@
+/*
+ * Unit tests for np_summarize: whitespace normalization, sentence boundaries (abbreviations,
+ * initials, decimals, ?! runs, closing quotes), the 200-code-point limit at its exact edges, the
+ * word-boundary and code-point cuts with "…", UTF-8 safety, and reading only text[0..len).
+ *
+ * Most boundary tests follow one pattern: a candidate first sentence, then a second sentence too
+ * long to fit. If the candidate really ends a sentence the summary is exactly it; if it does
+ * not, no whole sentence fits and the summary must be a cut ending in "…".
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "np/summarize.h"
+
+#define ELLIPSIS "\xE2\x80\xA6"
+
+/* Lowercase words only, no punctuation, longer than the limit: it can never end a sentence. */
+#define LONG_TAIL                                                                                  \
+    " and the talks went on late into the night and the talks went on late into the night"         \
+    " and the talks went on late into the night and the talks went on late into the night"         \
+    " and the talks went on late into the night and the talks went on late into the night"
+
+static size_t count_code_points(const char *s, size_t n)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (((unsigned char)s[i] & 0xC0) != 0x80) {
+            count++;
+        }
+    }
+    return count;
+}
+
+/* Strict UTF-8: no truncated sequences, overlong forms, surrogates or values above U+10FFFF. */
+static bool is_valid_utf8(const char *text, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0;
+    while (i < n) {
+        size_t len;
+        uint32_t cp;
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        } else if (s[i] >= 0xC2 && s[i] <= 0xDF) {
+            len = 2;
+            cp = s[i] & 0x1F;
+        } else if ((s[i] & 0xF0) == 0xE0) {
+            len = 3;
+            cp = s[i] & 0x0F;
+        } else if (s[i] >= 0xF0 && s[i] <= 0xF4) {
+            len = 4;
+            cp = s[i] & 0x07;
+        } else {
+            return false;
+        }
+        if (n - i < len) {
+            return false;
+        }
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) {
+                return false;
+            }
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF)) {
+            return false;
+        }
+        i += len;
+    }
+    return true;
+}
+
+static bool ends_with_ellipsis(const char *s, size_t n)
+{
+    return n >= 3 && memcmp(s + n - 3, ELLIPSIS, 3) == 0;
+}
+
+/* A malloc'd string of unit repeated times times. */
+static char *repeat(const char *unit, size_t times)
+{
+    size_t unit_len = strlen(unit);
+    char *s = malloc(unit_len * times + 1);
+    assert_non_null(s);
+    for (size_t i = 0; i < times; i++) {
+        memcpy(s + i * unit_len, unit, unit_len);
+    }
+    s[unit_len * times] = '\0';
+    return s;
+}
+
+/* A malloc'd concatenation of a and b. */
+static char *concat(const char *a, const char *b)
+{
+    size_t a_len = strlen(a);
+    size_t b_len = strlen(b);
+    char *s = malloc(a_len + b_len + 1);
+    assert_non_null(s);
+    memcpy(s, a, a_len);
+    memcpy(s + a_len, b, b_len + 1);
+    return s;
+}
+
+/* Summarizes the NUL-terminated input and checks the result and its reported length. */
+static void assert_summary(const char *input, const char *expected)
+{
+    size_t out_len = 12345;
+    char *out = np_summarize(input, strlen(input), &out_len);
+    assert_non_null(out);
+    assert_string_equal(out, expected);
+    assert_int_equal(out_len, strlen(expected));
+    free(out);
+}
+
+/* The candidate, followed by a sentence that cannot fit, must be summarized as exactly itself. */
+static void assert_ends_sentence(const char *candidate)
+{
+    char *input = concat(candidate, " Then" LONG_TAIL);
+    assert_summary(input, candidate);
+    free(input);
+}
+
+/* The candidate, followed by an unending tail, must not end a sentence: the summary is a cut. */
+static void assert_does_not_end_sentence(const char *candidate)
+{
+    char *input = concat(candidate, LONG_TAIL);
+    size_t out_len;
+    char *out = np_summarize(input, strlen(input), &out_len);
+    assert_non_null(out);
+    if (!ends_with_ellipsis(out, out_len)) {
+        fail_msg("\"%s\" ended a sentence: summary \"%s\"", candidate, out);
+    }
+    free(out);
+    free(input);
+}
+
+static void test_empty_text_gives_empty_string(void **state)
+{
+    (void)state;
+    size_t out_len = 12345;
+    char *out = np_summarize("", 0, &out_len);
+    assert_non_null(out);
+    assert_string_equal(out, "");
+    assert_int_equal(out_len, 0);
+    free(out);
+}
+
+static void test_whitespace_only_text_gives_empty_string(void **state)
+{
+    (void)state;
+    assert_summary(" \t\r\n\v\f  \n\n\t ", "");
+}
+
+static void test_short_single_sentence_is_returned_whole(void **state)
+{
+    (void)state;
+    assert_summary("The council approved the budget.", "The council approved the budget.");
+}
+
+static void test_short_fragment_without_terminator_is_returned_whole(void **state)
+{
+    (void)state;
+    assert_summary("Breaking: markets rally after rate cut",
+                   "Breaking: markets rally after rate cut");
+}
+
+static void test_whitespace_runs_collapse_to_one_space(void **state)
+{
+    (void)state;
+    assert_summary("  \n\tRain  fell\non\t\tMonday.\r\n\r\n  Roads   closed. \v\f",
+                   "Rain fell on Monday. Roads closed.");
+}
+
+static void test_takes_as_many_leading_sentences_as_fit(void **state)
+{
+    (void)state;
+    const char *three = "Polls opened at seven. Turnout was high. Results are due tonight.";
+    char *input = concat(three, " Officials said" LONG_TAIL ".");
+    assert_summary(input, three);
+    free(input);
+}
+
+static void test_long_first_sentence_is_cut_at_word_end_with_ellipsis(void **state)
+{
+    (void)state;
+    const char *input = "The committee" LONG_TAIL ".";
+    size_t out_len;
+    char *out = np_summarize(input, strlen(input), &out_len);
+    assert_non_null(out);
+
+    assert_true(ends_with_ellipsis(out, out_len));
+    assert_true(count_code_points(out, out_len) <= NP_SUMMARY_MAX_CHARS);
+    size_t prefix_len = out_len - 3;
+    assert_true(prefix_len > 0);
+    assert_memory_equal(out, input, prefix_len); /* the input is already normalized */
+    assert_int_equal(input[prefix_len], ' ');    /* the cut is at the end of a word */
+    /* It is the last such cut: the next word would not have fit with the ellipsis. */
+    const char *next_space = strchr(input + prefix_len + 1, ' ');
+    assert_non_null(next_space);
+    assert_true(count_code_points(input, (size_t)(next_space - input)) + 1 > NP_SUMMARY_MAX_CHARS);
+    free(out);
+}
+
+static void test_comma_before_cut_is_dropped(void **state)
+{
+    (void)state;
+    /* 190 letters, ", " then a long word: the only word boundary leaves a dangling comma. */
+    char *word = repeat("a", 190);
+    char *tail = concat(word, ", ");
+    char *input =
+        concat(tail, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+    char *expected = concat(word, ELLIPSIS);
+    assert_summary(input, expected);
+    free(expected);
+    free(input);
+    free(tail);
+    free(word);
+}
+
+/* prefix, then a word too long to fit: the cut lands right after prefix, which ends in junk. */
+static void assert_cut_after(const char *prefix, const char *expected_prefix)
+{
+    char *input = concat(prefix, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+    char *expected = concat(expected_prefix, ELLIPSIS);
+    assert_summary(input, expected);
+    free(expected);
+    free(input);
+}
+
+static void test_dashes_semicolons_and_colons_before_cut_are_dropped(void **state)
+{
+    (void)state;
+    static const char *const endings[] = {" x \xE2\x80\x94 ",
+                                          " x \xE2\x80\x93 ",
+                                          " x - ",
+                                          " x; ",
+                                          " x: ",
+                                          " x, \xE2\x80\x94 ",
+                                          " x -- "};
+    char *word = repeat("a", 185);
+    char *expected = concat(word, " x");
+    for (size_t i = 0; i < sizeof endings / sizeof endings[0]; i++) {
+        char *prefix = concat(word, endings[i]);
+        assert_cut_after(prefix, expected);
+        free(prefix);
+    }
+    free(expected);
+    free(word);
+}
+
+static void test_overlong_two_byte_word_is_cut_at_199_code_points(void **state)
+{
+    (void)state;
+    char *input = repeat("\xC3\xA9", 300); /* é */
+    size_t out_len;
+    char *out = np_summarize(input, strlen(input), &out_len);
+    assert_non_null(out);
+    assert_true(is_valid_utf8(out, out_len));
+    assert_int_equal(count_code_points(out, out_len), NP_SUMMARY_MAX_CHARS);
+    assert_int_equal(out_len, 199 * 2 + 3);
+    assert_memory_equal(out, input, 199 * 2);
+    assert_true(ends_with_ellipsis(out, out_len));
+    free(out);
+    free(input);
+}
+
+static void test_overlong_three_byte_word_is_cut_at_199_code_points(void **state)
+{
+    (void)state;
+    char *word = repeat("\xE6\x97\xA5", 300);     /* 日 */
+    char *input = concat(word, " \xE6\x9C\xAC."); /* a second word must not change the cut */
+    size_t out_len;
+    char *out = np_summarize(input, strlen(input), &out_len);
+    assert_non_null(out);
+    assert_true(is_valid_utf8(out, out_len));
+    assert_int_equal(count_code_points(out, out_len), NP_SUMMARY_MAX_CHARS);
+    assert_int_equal(out_len, 199 * 3 + 3);
+    assert_memory_equal(out, input, 199 * 3);
+    assert_true(ends_with_ellipsis(out, out_len));
+    free(out);
+    free(input);
+    free(word);
+}
+
+static void test_first_word_of_199_code_points_fits_with_ellipsis(void **state)
+{
+    (void)state;
+    char *word = repeat("z", 199);
+    char *input = concat(word, " and more words follow here");
+    char *expected = concat(word, ELLIPSIS);
+    assert_summary(input, expected);
+    free(expected);
+    free(input);
+    free(word);
+}
+
+static void test_emoji_sentence_is_never_split_inside_a_sequence(void **state)
+{
+    (void)state;
+    /* Units of two 4-byte emoji and a space: the last space within reach is code point 197. */
+    char *input = repeat("\xF0\x9F\x98\x80\xF0\x9F\x8E\x89 ", 100);
+    size_t out_len;
+    char *out = np_summarize(input, strlen(input), &out_len);
+    assert_non_null(out);
+    assert_true(is_valid_utf8(out, out_len));
+    assert_true(ends_with_ellipsis(out, out_len));
+    assert_int_equal(count_code_points(out, out_len), 197 + 1);
+    assert_int_equal(out_len, 66 * 8 + 65 + 3);
+    assert_memory_equal(out, input, out_len - 3);
+    free(out);
+    free(input);
+}
+
+static void test_exactly_200_code_points_are_returned_whole(void **state)
+{
+    (void)state;
+    char *ascii = repeat("a", 99);
+    char *accents = repeat("\xC3\xA9", 99);
+    char *first = concat(ascii, " ");
+    char *second = concat(accents, ".");
+    char *input = concat(first, second); /* 99 + 1 + 99 + 1 = 200 code points */
+    assert_int_equal(count_code_points(input, strlen(input)), 200);
+    assert_summary(input, input);
+    free(input);
+    free(second);
+    free(first);
+    free(accents);
+    free(ascii);
+}
+
+static void test_201_code_points_are_cut(void **state)
+{
+    (void)state;
+    char *ascii = repeat("a", 100);
+    char *accents = repeat("\xC3\xA9", 99);
+    char *first = concat(ascii, " ");
+    char *second = concat(accents, ".");
+    char *input = concat(first, second); /* 201 code points, one sentence */
+    char *expected = concat(ascii, ELLIPSIS);
+    assert_summary(input, expected);
+    free(expected);
+    free(input);
+    free(second);
+    free(first);
+    free(accents);
+    free(ascii);
+}
+
+static void test_sentence_ending_at_code_point_200_is_kept_whole(void **state)
+{
+    (void)state;
+    char *word = repeat("w", 199);
+    char *sentence = concat(word, "."); /* 200 code points */
+    char *input = concat(sentence, " \n Then more news arrived.");
+    assert_summary(input, sentence);
+    free(input);
+    free(sentence);
+    free(word);
+}
+
+static void test_sentence_ending_at_code_point_201_is_cut(void **state)
+{
+    (void)state;
+    char *word = repeat("w", 200);
+    char *sentence = concat(word, "."); /* 201 code points */
+    char *input = concat(sentence, " Then more news arrived.");
+    size_t out_len;
+    char *out = np_summarize(input, strlen(input), &out_len);
+    assert_non_null(out);
+    assert_int_equal(out_len, 199 + 3);
+    assert_memory_equal(out, word, 199);
+    assert_true(ends_with_ellipsis(out, out_len));
+    free(out);
+    free(input);
+    free(sentence);
+    free(word);
+}
+
+static void test_abbreviations_and_initials_do_not_end_sentences(void **state)
+{
+    (void)state;
+    static const char *const candidates[] = {
+        "Dr. Smith",
+        "Mr. Jones",
+        "Mrs. Brown",
+        "Ms. Green",
+        "Prof. Lee",
+        "Sen. Warren",
+        "Gov. Newsom",
+        "Gen. Milley",
+        "Acme Inc. Shares",
+        "Acme Corp. Chief",
+        "vs. Chelsea",
+        "No. 10",
+        "St. Louis",
+        "Jan. 6",
+        "Sept. 11",
+        "the U.S. Army",
+        "the U.K. Government",
+        "e.g. Paris",
+        "J. K. Rowling",
+        "(Dr. Who",
+        "“Mr. Big",
+        "It rained. then",
+        "approx. five",
+    };
+    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
+        assert_does_not_end_sentence(candidates[i]);
+    }
+}
+
+static void test_dr_smith_sentence_ends_at_its_real_period(void **state)
+{
+    (void)state;
+    const char *first = "Dr. Smith met Mr. Jones in the U.S. capital.";
+    char *input = concat(first, " Then" LONG_TAIL ".");
+    assert_summary(input, first);
+    free(input);
+}
+
+static void test_abbreviations_are_case_sensitive(void **state)
+{
+    (void)state;
+    /* "no." is a word, not "No." the number abbreviation. */
+    assert_ends_sentence("The answer was no.");
+}
+
+static void test_decimal_number_does_not_end_sentence(void **state)
+{
+    (void)state;
+    assert_does_not_end_sentence("Shares rose 3.5% to 12.75 Euros");
+    assert_ends_sentence("Shares rose 3.5% on Monday.");
+}
+
+static void test_terminator_runs_end_sentences(void **state)
+{
+    (void)state;
+    assert_ends_sentence("Really?!");
+    assert_ends_sentence("He waited...");
+    assert_ends_sentence("Stop!!!");
+}
+
+static void test_sentence_ends_after_closing_quote(void **state)
+{
+    (void)state;
+    assert_ends_sentence("He asked \"Why?\"");
+    assert_ends_sentence("She said, \xE2\x80\x9CWe won.\xE2\x80\x9D"); /* ” */
+    assert_ends_sentence("It was \xC2\xAB"
+                         "fini!\xC2\xBB"); /* » */
+    assert_ends_sentence("(The vote was close.)");
+    assert_ends_sentence("He called it 'absurd.'");
+}
+
+static void test_closing_quote_example_keeps_both_sentences(void **state)
+{
+    (void)state;
+    const char *two = "He asked \"Why?\" Nobody answered.";
+    char *input = concat(two, " Later" LONG_TAIL ".");
+    assert_summary(input, two);
+    free(input);
+}
+
+static void test_next_sentence_may_start_with_digit_quote_or_non_ascii(void **state)
+{
+    (void)state;
+    const char *starts[] = {"2024 was hot.", "\"Go home,\" he said.", "(Later) it rained.",
+                            "\xC3\x80 Paris, rien.", "\xE2\x80\x9CNo,\xE2\x80\x9D he said."};
+    for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
+        char *first = concat("It ended. ", starts[i]);
+        char *input = concat(first, LONG_TAIL);
+        assert_summary(input, "It ended.");
+        free(input);
+        free(first);
+    }
+}
+
+static void test_period_without_following_space_does_not_end_sentence(void **state)
+{
+    (void)state;
+    assert_does_not_end_sentence("Visit example.com.Now");
+}
+
+static void test_only_len_bytes_are_read(void **state)
+{
+    (void)state;
+    const char *buffer = "Markets rose. Bonds fell sharply.";
+    size_t out_len;
+    char *out = np_summarize(buffer, strlen("Markets rose. Bo"), &out_len);
+    assert_non_null(out);
+    assert_string_equal(out, "Markets rose. Bo");
+    assert_int_equal(out_len, 16);
+    free(out);
+}
+
+static void test_input_need_not_be_nul_terminated(void **state)
+{
+    (void)state;
+    /* Exactly len bytes on the heap, so a read past the end is caught by AddressSanitizer. */
+    const char text[] = "Rates held.  Stocks rose\n";
+    size_t len = sizeof text - 1;
+    char *exact = malloc(len);
+    assert_non_null(exact);
+    memcpy(exact, text, len);
+    size_t out_len;
+    char *out = np_summarize(exact, len, &out_len);
+    assert_non_null(out);
+    assert_string_equal(out, "Rates held. Stocks rose");
+    assert_int_equal(out_len, 23);
+    free(out);
+    free(exact);
+}
+
+static void test_news_paragraph_keeps_leading_sentences(void **state)
+{
+    (void)state;
+    assert_summary(
+        "  WASHINGTON (AP) \xE2\x80\x94 The U.S. economy added 256,000 jobs in December, "
+        "far more than\n  economists had expected. The unemployment rate dipped to "
+        "4.1% from 4.2%, the Labor\n  Department said Friday.   \"It's a strong "
+        "report,\" said Dr. Jane Miller, chief economist at\n  Acme Corp. in New "
+        "York.\n",
+        "WASHINGTON (AP) \xE2\x80\x94 The U.S. economy added 256,000 jobs in December, "
+        "far more than economists had expected. The unemployment rate dipped to 4.1% "
+        "from 4.2%, the Labor Department said Friday.");
+}
+
+static void test_news_paragraph_with_long_lead_is_cut(void **state)
+{
+    (void)state;
+    assert_summary("LONDON (Reuters) - Britain's biggest supermarket chains agreed on Tuesday to "
+                   "cap the price of\n bread, milk and eggs until the end of March, the government "
+                   "said, in a voluntary deal aimed at\n easing a cost-of-living squeeze that has "
+                   "pushed food inflation to its highest level in 45 years. Officials declined "
+                   "to say how much it would cost.",
+                   "LONDON (Reuters) - Britain's biggest supermarket chains agreed on Tuesday to "
+                   "cap the price of bread, milk and eggs until the end of March, the government "
+                   "said, in a voluntary deal aimed at easing a" ELLIPSIS);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_empty_text_gives_empty_string),
+        cmocka_unit_test(test_whitespace_only_text_gives_empty_string),
+        cmocka_unit_test(test_short_single_sentence_is_returned_whole),
+        cmocka_unit_test(test_short_fragment_without_terminator_is_returned_whole),
+        cmocka_unit_test(test_whitespace_runs_collapse_to_one_space),
+        cmocka_unit_test(test_takes_as_many_leading_sentences_as_fit),
+        cmocka_unit_test(test_long_first_sentence_is_cut_at_word_end_with_ellipsis),
+        cmocka_unit_test(test_comma_before_cut_is_dropped),
+        cmocka_unit_test(test_dashes_semicolons_and_colons_before_cut_are_dropped),
+        cmocka_unit_test(test_overlong_two_byte_word_is_cut_at_199_code_points),
+        cmocka_unit_test(test_overlong_three_byte_word_is_cut_at_199_code_points),
+        cmocka_unit_test(test_first_word_of_199_code_points_fits_with_ellipsis),
+        cmocka_unit_test(test_emoji_sentence_is_never_split_inside_a_sequence),
+        cmocka_unit_test(test_exactly_200_code_points_are_returned_whole),
+        cmocka_unit_test(test_201_code_points_are_cut),
+        cmocka_unit_test(test_sentence_ending_at_code_point_200_is_kept_whole),
+        cmocka_unit_test(test_sentence_ending_at_code_point_201_is_cut),
+        cmocka_unit_test(test_abbreviations_and_initials_do_not_end_sentences),
+        cmocka_unit_test(test_dr_smith_sentence_ends_at_its_real_period),
+        cmocka_unit_test(test_abbreviations_are_case_sensitive),
+        cmocka_unit_test(test_decimal_number_does_not_end_sentence),
+        cmocka_unit_test(test_terminator_runs_end_sentences),
+        cmocka_unit_test(test_sentence_ends_after_closing_quote),
+        cmocka_unit_test(test_closing_quote_example_keeps_both_sentences),
+        cmocka_unit_test(test_next_sentence_may_start_with_digit_quote_or_non_ascii),
+        cmocka_unit_test(test_period_without_following_space_does_not_end_sentence),
+        cmocka_unit_test(test_only_len_bytes_are_read),
+        cmocka_unit_test(test_input_need_not_be_nul_terminated),
+        cmocka_unit_test(test_news_paragraph_keeps_leading_sentences),
+        cmocka_unit_test(test_news_paragraph_with_long_lead_is_cut),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
