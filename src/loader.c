@@ -299,17 +299,23 @@ static void explain_parse_failure(const char *buf, size_t start, size_t len, siz
         set_scan_error(se, after, "unexpected data after the JSON document");
         return;
     }
-    /* cJSON stops at or just past a closing bracket that follows a comma: name the comma. */
-    size_t look = pos < len ? pos + 1 : len;
-    while (look > start && is_json_whitespace(s[look - 1]))
-        look--;
-    size_t closer = look;
-    if (closer > start && (s[closer - 1] == ']' || s[closer - 1] == '}')) {
-        size_t before = closer - 1;
+    /*
+     * A trailing comma: cJSON stops at the closing bracket after the comma, or (in an object)
+     * one past it. Look at the byte there and at the last significant byte before it.
+     */
+    size_t previous = pos < len ? pos : len;
+    while (previous > start && is_json_whitespace(s[previous - 1]))
+        previous--;
+    size_t candidates[2] = {pos, previous > start ? previous - 1 : len};
+    for (int k = 0; k < 2; k++) {
+        size_t closer = candidates[k];
+        if (closer >= len || (s[closer] != ']' && s[closer] != '}'))
+            continue;
+        size_t before = closer;
         while (before > start && is_json_whitespace(s[before - 1]))
             before--;
         if (before > start && s[before - 1] == ',') {
-            set_scan_error(se, before - 1, "trailing comma before '%c'", s[closer - 1]);
+            set_scan_error(se, before - 1, "trailing comma before '%c'", s[closer]);
             return;
         }
     }

@@ -217,7 +217,9 @@ static void scorer_take_word(struct scorer *s, struct word_buffer *w)
             current.scale = value;
         }
     }
-    memmove(&s->recent[1], &s->recent[0], sizeof(s->recent) - sizeof(s->recent[0]));
+    for (size_t i = ARRAY_LEN(s->recent) - 1; i > 0; i--) {
+        s->recent[i] = s->recent[i - 1];
+    }
     s->recent[0] = current;
 
     w->len = 0;

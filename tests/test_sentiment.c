@@ -309,10 +309,9 @@ static void test_word_ending_at_buffer_end_is_counted(void **state)
     assert_int_equal(np_sentiment_analyze(text, strlen("not good")).label, NP_SENTIMENT_NEGATIVE);
     free(text);
 
-    /* A curly apostrophe cut in the middle of its bytes must not be read past len. */
-    /* Multi-byte characters cut by len must not be read past it (ASan checks this). */
-    const char *cut[] = {"don\u2019t", "don\u2019t", "not\u00a0good"};
-    size_t cut_len[] = {4, 5, 4};
+    /* Characters cut by len, or looking ahead at len, must not read past it (ASan checks). */
+    const char *cut[] = {"don\u2019t", "don\u2019t", "not\u00a0good", "not."};
+    size_t cut_len[] = {4, 5, 4, 4};
     for (size_t i = 0; i < ARRAY_LEN(cut); i++) {
         text = copy_unterminated(cut[i], cut_len[i]);
         assert_true(np_sentiment_analyze(text, cut_len[i]).score == 0.0);

@@ -1,0 +1,1 @@
+.articles == [{"id": 5, "title": "t", "summary": "", "sentiment": {"label": "neutral", "score": 0}, "latency_ms": {"summarization": 0, "sentiment": 0}, "completed": 1}]

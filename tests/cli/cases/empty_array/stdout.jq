@@ -1,0 +1,1 @@
+.articles == [] and .run.articles == 0 and .run.critical_path_ms == 0

@@ -1,0 +1,1 @@
+.run.articles >= 12 and (.articles | length) == .run.articles and ([.articles[].sentiment.label] | unique) == ["negative", "neutral", "positive"] and all(.articles[]; (.summary | length) > 0 and (.summary | length) <= 200)

@@ -1,0 +1,1 @@
+[.articles[].latency_ms] == [{"summarization":21,"sentiment":41},{"summarization":0,"sentiment":35},{"summarization":35,"sentiment":9}] and .run.critical_path_ms == 62 and .run.seed == 7 and .run.latency_ms == [0, 50]

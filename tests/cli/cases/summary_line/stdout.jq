@@ -1,0 +1,1 @@
+.run.articles == 3

@@ -1,0 +1,1 @@
+.run.critical_path_ms == 10
