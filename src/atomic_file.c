@@ -4,7 +4,6 @@
  * file is a dot-file beside the target (mkstemp, mode 0600 then widened to the usual 0666 & ~umask,
  * as a plain fopen would create it).
  */
-#define _GNU_SOURCE
 #include "np/atomic_file.h"
 
 #include <errno.h>

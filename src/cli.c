@@ -26,7 +26,7 @@ enum option_key {
 
 typedef struct option_spec {
     const char *long_name;
-    int key; /* the short option letter, or a value >= 256 for long-only options */
+    int key;              /* the short option letter, or a value >= 256 for long-only options */
     const char *arg_name; /* NULL for flags */
     const char *help;
 } option_spec;
@@ -66,8 +66,8 @@ void np_cli_print_help(FILE *out)
         char short_part[8] = "    ";
         if (o->key < 256)
             snprintf(short_part, sizeof(short_part), "-%c, ", o->key);
-        snprintf(left, sizeof(left), "%s--%s%s%s", short_part, o->long_name,
-                 o->arg_name ? " " : "", o->arg_name ? o->arg_name : "");
+        snprintf(left, sizeof(left), "%s--%s%s%s", short_part, o->long_name, o->arg_name ? " " : "",
+                 o->arg_name ? o->arg_name : "");
         fprintf(out, "  %-28s %s\n", left, o->help);
     }
     fprintf(out,
@@ -136,8 +136,8 @@ int np_cli_parse(int argc, char **argv, np_cli_options *opts, char *err, size_t 
     size_t short_len = 1;
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         const option_spec *o = &option_table[i];
-        long_options[i] = (struct option){o->long_name, o->arg_name ? required_argument : no_argument,
-                                          NULL, o->key};
+        long_options[i] = (struct option){
+            o->long_name, o->arg_name ? required_argument : no_argument, NULL, o->key};
         if (o->key < 256) {
             short_options[short_len++] = (char)o->key;
             if (o->arg_name)
@@ -170,8 +170,9 @@ int np_cli_parse(int argc, char **argv, np_cli_options *opts, char *err, size_t 
             break;
         case OPT_QUEUE_CAPACITY:
             if (parse_number(optarg, NP_QUEUE_CAPACITY_MAX, &value) != 0 || value == 0) {
-                snprintf(err, err_size, "--queue-capacity '%s': expected a whole number from 1 to %d",
-                         optarg, NP_QUEUE_CAPACITY_MAX);
+                snprintf(err, err_size,
+                         "--queue-capacity '%s': expected a whole number from 1 to %d", optarg,
+                         NP_QUEUE_CAPACITY_MAX);
                 return -1;
             }
             opts->queue_capacity = (size_t)value;

@@ -142,8 +142,9 @@ static int scan_string(const unsigned char *s, size_t len, size_t *i, scan_error
                 for (size_t k = 2; k < 6; k++)
                     value = value * 16 + hex_value(s[p + k]);
                 if (value == 0) {
-                    set_scan_error(se, p, "\"\\u0000\" (a NUL character) is not supported in "
-                                          "strings");
+                    set_scan_error(se, p,
+                                   "\"\\u0000\" (a NUL character) is not supported in "
+                                   "strings");
                     return -1;
                 }
                 p += 6;
@@ -549,8 +550,8 @@ static int read_articles(cJSON *root, np_article_list *out, char *err, size_t er
         }
         np_id_format(&a->id, id_text, sizeof(id_text));
         if (dup) {
-            format_message(err, err_size, "article #%zu (id %s): member \"%.40s\" appears twice",
-                           k, id_text, dup);
+            format_message(err, err_size, "article #%zu (id %s): member \"%.40s\" appears twice", k,
+                           id_text, dup);
             goto fail;
         }
         static const char *const text_members[] = {"title", "content"};
@@ -562,8 +563,9 @@ static int read_articles(cJSON *root, np_article_list *out, char *err, size_t er
                 goto fail;
             }
             if (!cJSON_IsString(value)) {
-                format_message(err, err_size, "article #%zu (id %s): \"%s\" must be a string, not %s",
-                               k, id_text, text_members[m], json_type_name(value));
+                format_message(err, err_size,
+                               "article #%zu (id %s): \"%s\" must be a string, not %s", k, id_text,
+                               text_members[m], json_type_name(value));
                 goto fail;
             }
             if (m == 0) {
@@ -596,8 +598,8 @@ fail:
     return -1;
 }
 
-int np_loader_parse(const char *buf, size_t len, const char *name, np_article_list *out,
-                    char *err, size_t err_size)
+int np_loader_parse(const char *buf, size_t len, const char *name, np_article_list *out, char *err,
+                    size_t err_size)
 {
     const unsigned char *s = (const unsigned char *)buf;
     memset(out, 0, sizeof(*out));

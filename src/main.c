@@ -115,8 +115,9 @@ int main(int argc, char **argv)
         if (write_results(&opts, &file, &articles, results, &run) != 0)
             status = NP_EXIT_FAILURE;
         else
-            np_log_line(&log, NP_LOG_NORMAL, "Processed %zu article%s in %.3f s (critical path %.3f s)",
-                        articles.count, articles.count == 1 ? "" : "s", (double)stats.wall_ns / 1e9,
+            np_log_line(&log, NP_LOG_NORMAL,
+                        "Processed %zu article%s in %.3f s (critical path %.3f s)", articles.count,
+                        articles.count == 1 ? "" : "s", (double)stats.wall_ns / 1e9,
                         (double)stats.critical_path_ms / 1e3);
     }
     if (status != NP_EXIT_OK && file.stream)

@@ -22,8 +22,8 @@ static void write_article(FILE *out, const np_article *article, const np_result 
             np_sentiment_label_name(result->sentiment.label), result->sentiment.score);
     fprintf(out, ", \"latency_ms\": {\"%s\": %u, \"%s\": %u}",
             np_stage_name(NP_STAGE_SUMMARIZATION),
-            (unsigned)result->latency_ms[NP_STAGE_SUMMARIZATION],
-            np_stage_name(NP_STAGE_SENTIMENT), (unsigned)result->latency_ms[NP_STAGE_SENTIMENT]);
+            (unsigned)result->latency_ms[NP_STAGE_SUMMARIZATION], np_stage_name(NP_STAGE_SENTIMENT),
+            (unsigned)result->latency_ms[NP_STAGE_SENTIMENT]);
     fprintf(out, ", \"completed\": %zu}", result->completed);
 }
 

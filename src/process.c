@@ -22,8 +22,8 @@ static void log_stage(const np_process_config *config, const np_article *article
         np_log_line(config->log, NP_LOG_VERBOSE, "[%s] %s started (%u ms)", id_text,
                     np_stage_name(stage), (unsigned)latency_ms);
     else
-        np_log_line(config->log, NP_LOG_VERBOSE, "[%s] %s finished (%u ms, took %.3f ms)",
-                    id_text, np_stage_name(stage), (unsigned)latency_ms, (double)took_ns / 1e6);
+        np_log_line(config->log, NP_LOG_VERBOSE, "[%s] %s finished (%u ms, took %.3f ms)", id_text,
+                    np_stage_name(stage), (unsigned)latency_ms, (double)took_ns / 1e6);
 }
 
 static uint32_t stage_latency(const np_article *article, const np_process_config *config,
@@ -56,8 +56,8 @@ int np_process_article(const np_article *article, size_t index, const np_process
         log_stage(config, article, stage, latency, -1);
         np_llm_sleep_ms(latency);
         if (stage == NP_STAGE_SUMMARIZATION) {
-            result->summary = np_summarize(article->content, article->content_len,
-                                           &result->summary_len);
+            result->summary =
+                np_summarize(article->content, article->content_len, &result->summary_len);
         } else {
             result->sentiment = np_sentiment_analyze(article->content, article->content_len);
         }

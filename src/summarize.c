@@ -79,7 +79,8 @@ static size_t decode_utf8(const unsigned char *s, size_t avail, uint32_t *cp)
     if (s[0] < 0x80) {
         *cp = s[0];
         return 1;
-    } else if ((s[0] & 0xE0) == 0xC0) {
+    }
+    if ((s[0] & 0xE0) == 0xC0) {
         want = 2;
         value = s[0] & 0x1F;
     } else if ((s[0] & 0xF0) == 0xE0) {

@@ -14,7 +14,7 @@
 
 #define PARSE(opts, err, ...)                                                                      \
     parse_args((char *[]){"news-processor", __VA_ARGS__, NULL},                                    \
-               (int)(sizeof((char *[]){"news-processor", __VA_ARGS__}) / sizeof(char *)), opts,   \
+               (int)(sizeof((char *[]){"news-processor", __VA_ARGS__}) / sizeof(char *)), opts,    \
                err)
 
 static int parse_args(char **argv, int argc, np_cli_options *opts, char *err)
@@ -79,7 +79,7 @@ static void expect_usage_error(char **argv, int argc, const char *message)
 
 #define EXPECT_USAGE_ERROR(message, ...)                                                           \
     expect_usage_error((char *[]){"news-processor", __VA_ARGS__, NULL},                            \
-                       (int)(sizeof((char *[]){"news-processor", __VA_ARGS__}) / sizeof(char *)), \
+                       (int)(sizeof((char *[]){"news-processor", __VA_ARGS__}) / sizeof(char *)),  \
                        message)
 
 static void test_usage_errors_are_explained(void **state)
@@ -117,9 +117,10 @@ static void test_help_lists_every_option_and_exit_status(void **state)
     FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
     np_cli_print_help(f);
     fclose(f);
-    static const char *const expected[] = {"--output FILE", "--latency MIN:MAX", "--seed N",
-                                           "--queue-capacity N", "--quiet", "--verbose",
-                                           "--help", "--version", "Exit status:", "  2  usage"};
+    static const char *const expected[] = {
+        "--output FILE", "--latency MIN:MAX", "--seed N", "--queue-capacity N",
+        "--quiet",       "--verbose",         "--help",   "--version",
+        "Exit status:",  "  2  usage"};
     for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
         assert_non_null(strstr(buf, expected[i]));
 }

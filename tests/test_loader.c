@@ -80,8 +80,8 @@ static void test_empty_array_is_zero_articles(void **state)
 static void test_numeric_ids_read_as_integers(void **state)
 {
     (void)state;
-    const char *text = "[" ARTICLE("1.0") "," ARTICLE("1e2") "," ARTICLE("-0") "," ARTICLE(
-        "9007199254740991") "]";
+    const char *text =
+        "[" ARTICLE("1.0") "," ARTICLE("1e2") "," ARTICLE("-0") "," ARTICLE("9007199254740991") "]";
     np_article_list list;
     char err[NP_LOADER_ERROR_SIZE];
     assert_string_equal(parse_text(text, strlen(text), &list, err), "OK");
@@ -166,7 +166,8 @@ static void test_invalid_utf8_is_rejected(void **state)
 {
     (void)state;
     expect_error("[\"\xff\"]", "in.json:1:3: invalid UTF-8 in string (byte 0xFF)");
-    expect_error("[\"\xc0\xaf\"]", "in.json:1:3: invalid UTF-8 in string (byte 0xC0)"); /* overlong */
+    expect_error("[\"\xc0\xaf\"]",
+                 "in.json:1:3: invalid UTF-8 in string (byte 0xC0)"); /* overlong */
     expect_error("[\"\xed\xa0\x80\"]", "in.json:1:3: invalid UTF-8 in string (byte 0xED)");
     expect_error("[\"ab\xe2\x82\"]", "in.json:1:5: invalid UTF-8 in string (byte 0xE2)");
 }
@@ -203,12 +204,16 @@ static void test_schema_errors_name_the_article(void **state)
                  "in.json: duplicate member \"articles\" in the top-level object");
     expect_error("42", "in.json: expected an array of articles, or an object with an "
                        "\"articles\" array; found a number");
-    expect_error("[" ARTICLE("1") ", 5]", "in.json: article #2: expected an object, found a number");
+    expect_error("[" ARTICLE("1") ", 5]",
+                 "in.json: article #2: expected an object, found a number");
     expect_error("[{\"ID\": 1}]", "in.json: article #1: missing \"id\"");
-    expect_error("[{\"id\": 7, \"title\": \"t\"}]", "in.json: article #1 (id 7): missing \"content\"");
-    expect_error("[{\"id\": 7, \"content\": \"c\"}]", "in.json: article #1 (id 7): missing \"title\"");
-    expect_error("[" ARTICLE("1") "," ARTICLE("2") ",{\"id\": 7, \"title\": \"t\", \"content\": 5}]",
-                 "in.json: article #3 (id 7): \"content\" must be a string, not a number");
+    expect_error("[{\"id\": 7, \"title\": \"t\"}]",
+                 "in.json: article #1 (id 7): missing \"content\"");
+    expect_error("[{\"id\": 7, \"content\": \"c\"}]",
+                 "in.json: article #1 (id 7): missing \"title\"");
+    expect_error(
+        "[" ARTICLE("1") "," ARTICLE("2") ",{\"id\": 7, \"title\": \"t\", \"content\": 5}]",
+        "in.json: article #3 (id 7): \"content\" must be a string, not a number");
     expect_error("[{\"id\": \"x\", \"title\": null, \"content\": \"c\"}]",
                  "in.json: article #1 (id \"x\"): \"title\" must be a string, not null");
     expect_error("[{\"id\": 1, \"title\": \"t\", \"title\": \"u\", \"content\": \"c\"}]",
@@ -217,8 +222,8 @@ static void test_schema_errors_name_the_article(void **state)
 
 static void test_bad_ids_are_rejected(void **state)
 {
-    static const char *const bad_ids[] = {"1.5", "-1", "1e400", "9007199254740992", "true",
-                                          "null", "[1]", "\"\""};
+    static const char *const bad_ids[] = {"1.5",  "-1",   "1e400", "9007199254740992",
+                                          "true", "null", "[1]",   "\"\""};
     (void)state;
     for (size_t i = 0; i < sizeof(bad_ids) / sizeof(bad_ids[0]); i++) {
         char text[128];
@@ -248,8 +253,9 @@ static void test_many_articles_load_in_order(void **state)
     char *text = malloc(cap);
     used += (size_t)snprintf(text + used, cap - used, "[");
     for (int i = 0; i < N; i++)
-        used += (size_t)snprintf(text + used, cap - used, "%s{\"id\":%d,\"title\":\"t\",\"content\":\"c\"}",
-                                 i ? "," : "", N - i);
+        used += (size_t)snprintf(text + used, cap - used,
+                                 "%s{\"id\":%d,\"title\":\"t\",\"content\":\"c\"}", i ? "," : "",
+                                 N - i);
     used += (size_t)snprintf(text + used, cap - used, "]");
     np_article_list list;
     char err[NP_LOADER_ERROR_SIZE];

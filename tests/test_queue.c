@@ -226,7 +226,8 @@ static void run_many_producers(size_t capacity)
 {
     np_queue *q = np_queue_create(capacity, sizeof(uint32_t));
     assert_non_null(q);
-    consumer c = {.q = q, .seen = calloc(PRODUCERS * ITEMS_PER_PRODUCER, 1),
+    consumer c = {.q = q,
+                  .seen = calloc(PRODUCERS * ITEMS_PER_PRODUCER, 1),
                   .last = calloc(PRODUCERS, sizeof(uint32_t))};
     assert_non_null(c.seen);
     pthread_t consumer_thread, threads[PRODUCERS];

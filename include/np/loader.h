@@ -28,8 +28,8 @@
  * buf[len] must be '\0' (cJSON needs the terminator to reject trailing data); buf is not
  * modified and may be freed once this returns.
  */
-int np_loader_parse(const char *buf, size_t len, const char *name, np_article_list *out,
-                    char *err, size_t err_size);
+int np_loader_parse(const char *buf, size_t len, const char *name, np_article_list *out, char *err,
+                    size_t err_size);
 
 /*
  * Reads the file at path ("-" means stdin) and parses it as np_loader_parse does.

@@ -39,7 +39,8 @@ int np_queue_pop(np_queue *q, void *item);
  */
 size_t np_queue_pop_many(np_queue *q, void *items, size_t max);
 
-/* Closes the queue: pushes fail from now on, and every blocked push and pop wakes up. Idempotent. */
+/* Closes the queue: pushes fail from now on, and every blocked push and pop wakes up. Idempotent.
+ */
 void np_queue_close(np_queue *q);
 
 /* The capacity given at creation. */

@@ -25,7 +25,8 @@ typedef struct np_sentiment {
 /* Scores below -NP_SENTIMENT_NEUTRAL_BAND are negative, above it positive, neutral between. */
 #define NP_SENTIMENT_NEUTRAL_BAND 0.05
 
-/* Analyzes text[0..len) (UTF-8; non-ASCII letters are kept in words and simply not in the lexicon). */
+/* Analyzes text[0..len) (UTF-8; non-ASCII letters are kept in words and simply not in the lexicon).
+ */
 np_sentiment np_sentiment_analyze(const char *text, size_t len);
 
 /* "negative", "neutral" or "positive". */

@@ -1,0 +1,63 @@
+# A thin layer over CMake: the two commands of the README.
+#   make run    install what is missing, build, and process data/articles.json
+#   make test   install what is missing, build, and run every test: plain (-Werror), under
+#               ThreadSanitizer, under AddressSanitizer+UBSan, under valgrind, and the linters
+# Other targets: build, bench, lint, format, clean.
+
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+BIN = build/news-processor
+SOURCES = $(wildcard src/*.c src/*.inc include/np/*.h tests/*.c bench/*.c)
+
+.PHONY: run test build bench lint format clean setup-run setup-test \
+        test-plain test-thread test-address
+
+run: setup-run build
+	$(BIN) data/articles.json
+
+build:
+	cmake -S . -B build $(CMAKE_FLAGS) >/dev/null
+	cmake --build build -j $(JOBS)
+
+setup-run:
+	@sh scripts/setup.sh run
+
+setup-test:
+	@sh scripts/setup.sh test
+
+test: setup-test test-plain test-thread test-address lint
+	@echo "make test: all suites passed (plain, thread sanitizer, address+undefined sanitizer, valgrind, lint)"
+
+test-plain:
+	cmake -S . -B build -DNP_WERROR=ON >/dev/null
+	cmake --build build -j $(JOBS)
+	cd build && ctest --output-on-failure -j $(JOBS)
+
+test-thread:
+	cmake -S . -B build-tsan -DNP_WERROR=ON -DNP_SANITIZE=thread >/dev/null
+	cmake --build build-tsan -j $(JOBS)
+	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+		ctest --output-on-failure -j $(JOBS)
+
+test-address:
+	cmake -S . -B build-asan -DNP_WERROR=ON -DNP_SANITIZE=address >/dev/null
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS="detect_leaks=1" UBSAN_OPTIONS="print_stacktrace=1" \
+		ctest --output-on-failure -j $(JOBS)
+
+lint: build
+	clang-format --dry-run --Werror $(SOURCES)
+	clang-tidy --quiet -p build src/*.c 2>/dev/null
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--std=c11 --inline-suppr -Iinclude --suppress=missingIncludeSystem src
+
+format:
+	clang-format -i $(SOURCES)
+
+bench: setup-run
+	cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build build-release -j $(JOBS)
+	sh bench/overhead.sh build-release
+
+clean:
+	rm -rf build build-tsan build-asan build-release
