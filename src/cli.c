@@ -49,15 +49,37 @@ static const option_spec option_table[] = {
 
 #define OPTION_COUNT (sizeof(option_table) / sizeof(option_table[0]))
 
+/* Prints text word-wrapped to width columns, continuation lines indented by indent spaces. */
+static void print_wrapped(FILE *out, const char *text, int indent, int width)
+{
+    int column = indent;
+    while (*text) {
+        size_t word = strcspn(text, " ");
+        if (column > indent && column + 1 + (int)word > width) {
+            fprintf(out, "\n%*s", indent, "");
+            column = indent;
+        } else if (column > indent) {
+            fputc(' ', out);
+            column++;
+        }
+        fwrite(text, 1, word, out);
+        column += (int)word;
+        text += word;
+        text += strspn(text, " ");
+    }
+    fputc('\n', out);
+}
+
 void np_cli_print_help(FILE *out)
 {
     fprintf(out,
             "Usage: %s [OPTIONS] ARTICLES.json\n"
             "\n"
-            "Summarizes each news article and analyzes its sentiment, one thread per article, "
-            "through\ntwo simulated LLM stages. ARTICLES.json is a JSON array of "
-            "{\"id\", \"title\", \"content\"}\nobjects (or an object with an \"articles\" array); "
-            "- reads standard input.\nResults go to stdout as one JSON document; logs and "
+            "Summarizes each news article and analyzes its sentiment, one thread per\n"
+            "article, through two simulated LLM stages. ARTICLES.json is a JSON array of\n"
+            "{\"id\", \"title\", \"content\"} objects (or an object with an \"articles\" "
+            "array);\n- reads standard input. Results go to stdout as one JSON document; logs "
+            "and\n"
             "errors go to stderr.\n\nOptions:\n",
             NP_PROGRAM_NAME);
     for (size_t i = 0; i < OPTION_COUNT; i++) {
@@ -68,13 +90,14 @@ void np_cli_print_help(FILE *out)
             snprintf(short_part, sizeof(short_part), "-%c, ", o->key);
         snprintf(left, sizeof(left), "%s--%s%s%s", short_part, o->long_name, o->arg_name ? " " : "",
                  o->arg_name ? o->arg_name : "");
-        fprintf(out, "  %-28s %s\n", left, o->help);
+        fprintf(out, "  %-28s ", left);
+        print_wrapped(out, o->help, 31, 79);
     }
     fprintf(out,
             "\nExit status:\n"
             "  %d  success: every article processed and the output written\n"
-            "  %d  failure while running: a thread could not start, out of memory, or the output "
-            "could not be written\n"
+            "  %d  failure while running: a thread could not start, out of memory, or the\n"
+            "     output could not be written\n"
             "  %d  usage error or invalid input (nothing is written to stdout)\n",
             NP_EXIT_OK, NP_EXIT_FAILURE, NP_EXIT_USAGE);
 }
