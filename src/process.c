@@ -62,9 +62,11 @@ int np_process_article(const np_article *article, size_t index, const np_process
             result->sentiment = np_sentiment_analyze(article->content, article->content_len);
         }
         long long now = np_clock_now_ns();
-        result->stage_ns[stage] = now - stage_start;
+        result->stage_start_ns[stage] = stage_start;
+        result->stage_end_ns[stage] = now;
+        result->attempts[stage] = 1;
         stage_start = now;
-        log_stage(config, article, stage, latency, result->stage_ns[stage]);
+        log_stage(config, article, stage, latency, now - result->stage_start_ns[stage]);
     }
     result->finished_ns = stage_start;
     return result->summary ? 0 : -1;

@@ -9,3 +9,13 @@ void np_result_clear(np_result *result)
     result->summary = NULL;
     result->summary_len = 0;
 }
+
+const char *np_status_name(np_status status)
+{
+    static const char *const names[NP_STATUS_COUNT] = {
+        [NP_STATUS_OK] = "ok",
+        [NP_STATUS_FAILED] = "failed",
+        [NP_STATUS_CANCELLED] = "cancelled",
+    };
+    return status < NP_STATUS_COUNT ? names[status] : "unknown";
+}

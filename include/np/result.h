@@ -1,9 +1,11 @@
 /*
- * The result of processing one article: what the stages computed and how long they took.
+ * The result of processing one article: what the stages computed, how it went, and when each
+ * step happened.
  *
  * A result is filled by the thread that processed the article, then moved by value through the
- * queue to the collector, which alone stores it into the results array. The summary string moves
- * with it: whoever holds the result owns the summary.
+ * queue to the collector, which alone stores it into the results array (stamping received_ns and
+ * completed). The summary string moves with it: whoever holds the result owns the summary.
+ * All *_ns times are CLOCK_MONOTONIC nanoseconds (np_clock_now_ns); 0 means "did not happen".
  */
 #ifndef NP_RESULT_H
 #define NP_RESULT_H
@@ -14,17 +16,36 @@
 #include "np/llm.h"
 #include "np/sentiment.h"
 
+typedef enum np_status {
+    NP_STATUS_OK,        /* both stages succeeded */
+    NP_STATUS_FAILED,    /* a stage failed after its retries */
+    NP_STATUS_CANCELLED, /* the run was cancelled (signal or deadline) before it finished */
+    NP_STATUS_COUNT
+} np_status;
+
+/* "ok", "failed" or "cancelled". */
+const char *np_status_name(np_status status);
+
 typedef struct np_result {
     size_t index;  /* the article's position in the input, from 0 */
-    char *summary; /* malloc'd, NUL-terminated; NULL when the result is empty or failed */
+    np_status status;
+    const char *error; /* static message when status != OK, else NULL */
+    char *summary;     /* malloc'd, NUL-terminated; NULL when not computed */
     size_t summary_len;
     np_sentiment sentiment;
-    uint32_t latency_ms[NP_STAGE_COUNT]; /* simulated latency of each stage */
-    long long started_ns;                /* monotonic time the article's work began */
-    long long stage_ns[NP_STAGE_COUNT];  /* observed duration of each stage call */
-    long long finished_ns;               /* monotonic time both stages were done */
-    long long queue_wait_ns;             /* time blocked pushing into a full queue */
-    size_t completed;                    /* 1-based order of arrival at the collector; 0 = none */
+    uint32_t latency_ms[NP_STAGE_COUNT]; /* simulated latency of each stage's last attempt */
+    uint32_t attempts[NP_STAGE_COUNT];   /* calls made per stage (0 = stage never started) */
+    uint64_t ideal_ms;                   /* sum of all attempts' latencies and backoff waits */
+    long long started_ns;                /* the article's work began */
+    long long stage_start_ns[NP_STAGE_COUNT];
+    long long stage_end_ns[NP_STAGE_COUNT];
+    long long finished_ns;     /* both stages done (or gave up); the push began here */
+    long long queue_wait_ns;   /* time blocked pushing into a full queue */
+    long long failed_ns;       /* time spent in attempts that failed or timed out */
+    long long backoff_ns;      /* time spent waiting between retries */
+    long long rate_wait_ns;    /* time spent waiting for a rate-limit token */
+    long long received_ns;     /* the collector took it (stamped by the collector) */
+    size_t completed;          /* 1-based order of arrival at the collector; 0 = never arrived */
 } np_result;
 
 /* Frees what a result owns (its summary) and marks it empty. */

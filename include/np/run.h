@@ -1,0 +1,49 @@
+/*
+ * What one run of the pipeline measured: the input to the timing report, the trace, the timeline
+ * picture and `bench`. Filled by main and the pipeline after the run; read-only afterwards.
+ */
+#ifndef NP_RUN_H
+#define NP_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "np/article.h"
+#include "np/result.h"
+
+/* The options a run was made with, as the report lists them. */
+typedef struct np_run_options {
+    const char *input;   /* the input path as given ("-" for stdin) */
+    const char *mode;    /* "thread", "pool" or "sequential" */
+    size_t workers;      /* pool mode: worker threads; 0 otherwise */
+    uint64_t seed;
+    uint32_t latency_min_ms;
+    uint32_t latency_max_ms;
+    size_t queue_capacity;
+    double fail_rate;    /* 0 when faults are off */
+    unsigned retries;
+    uint32_t timeout_ms; /* 0 = no timeout */
+    double rate;         /* stage calls per second; 0 = unlimited */
+} np_run_options;
+
+typedef struct np_run_record {
+    int warmup; /* bench: a warm-up run, not counted in the statistics */
+    size_t articles;
+    long long load_ns;    /* reading and parsing the input */
+    long long process_ns; /* the pipeline: the run's wall time */
+    long long output_ns;  /* writing the results */
+    long long start_ns;   /* monotonic time the process phase began: origin of per-article times */
+    uint64_t critical_path_ms; /* the ideal process time for this schedule */
+    size_t queue_capacity;
+    size_t queue_max_depth;
+    long long producer_wait_ns;  /* total time producers were blocked on a full queue */
+    long long collector_wait_ns; /* total time the collector was blocked on an empty queue */
+    long peak_rss_kb;            /* getrusage ru_maxrss after the run */
+    size_t peak_threads;         /* most article/worker threads alive at once */
+    /* Per-article rows (may be NULL with articles_detail == 0, e.g. for bench runs). */
+    const np_article_list *list;
+    const np_result *results;
+    size_t articles_detail; /* how many rows list/results hold */
+} np_run_record;
+
+#endif
