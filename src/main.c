@@ -12,6 +12,7 @@
 
 #include "np/atomic_file.h"
 #include "np/cli.h"
+#include "np/compare.h"
 #include "np/exit.h"
 #include "np/loader.h"
 #include "np/output.h"
@@ -57,6 +58,12 @@ static int write_results(const np_cli_options *opts, np_atomic_file *file,
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "compare") == 0) {
+        int status = np_compare_main(argc - 1, argv + 1, stdout, stderr);
+        if (fclose(stdout) != 0 && status == 0)
+            status = NP_EXIT_FAILURE;
+        return status;
+    }
     np_cli_options opts;
     char err[1024];
     if (np_cli_parse(argc, argv, &opts, err, sizeof(err)) != 0) {
