@@ -22,6 +22,22 @@ enum option_key {
     OPT_LATENCY = 256,
     OPT_SEED,
     OPT_QUEUE_CAPACITY,
+    OPT_MODE,
+    OPT_WORKERS,
+    OPT_INPUT_FORMAT,
+    OPT_FORMAT,
+    OPT_SHARD,
+    OPT_FAIL_RATE,
+    OPT_TIMEOUT_MS,
+    OPT_RETRIES,
+    OPT_RATE,
+    OPT_DEADLINE_MS,
+    OPT_REPORT,
+    OPT_TRACE,
+    OPT_TIMELINE,
+    OPT_NO_PROGRESS,
+    OPT_RUNS,
+    OPT_WARMUP,
 };
 
 typedef struct option_spec {
@@ -29,22 +45,51 @@ typedef struct option_spec {
     int key;              /* the short option letter, or a value >= 256 for long-only options */
     const char *arg_name; /* NULL for flags */
     const char *help;
+    int bench_only; /* accepted only by the bench subcommand */
 } option_spec;
 
 static const option_spec option_table[] = {
     {"output", OPT_OUTPUT, "FILE",
      "write the results to FILE instead of stdout (atomically: a temporary file renamed into "
-     "place on success)"},
+     "place on success)",
+     0},
+    {"format", OPT_FORMAT, "json|ndjson",
+     "results as one JSON document (default) or one NDJSON line per article, written as each "
+     "arrives",
+     0},
+    {"input-format", OPT_INPUT_FORMAT, "json|ndjson",
+     "input format (default: ndjson for .ndjson/.jsonl names, json otherwise)", 0},
+    {"mode", OPT_MODE, "MODE",
+     "thread (default: one thread per article), pool (--workers threads), or sequential", 0},
+    {"workers", OPT_WORKERS, "N", "worker threads in pool mode (default 64)", 0},
+    {"shard", OPT_SHARD, "I/N", "process only the articles whose input index is I modulo N", 0},
     {"latency", OPT_LATENCY, "MIN:MAX",
      "simulated latency of each stage call, drawn uniformly in ms (default 500:1500; N means N:N; "
-     "0:0 means no sleep)"},
-    {"seed", OPT_SEED, "N", "seed for the simulated latencies (default 1); same seed, same run"},
+     "0:0 means no sleep)",
+     0},
+    {"seed", OPT_SEED, "N", "seed for latencies and faults (default 1); same seed, same run", 0},
     {"queue-capacity", OPT_QUEUE_CAPACITY, "N",
-     "capacity of the results queue, at least 1 (default 16)"},
-    {"quiet", OPT_QUIET, NULL, "print nothing on stderr but errors"},
-    {"verbose", OPT_VERBOSE, NULL, "also log each stage's start and finish on stderr"},
-    {"help", OPT_HELP, NULL, "show this help and exit"},
-    {"version", OPT_VERSION, NULL, "show the version and exit"},
+     "capacity of the results queue, at least 1 (default 16)", 0},
+    {"fail-rate", OPT_FAIL_RATE, "P",
+     "each stage call fails transiently with probability P, 0..1 (default 0)", 0},
+    {"timeout-ms", OPT_TIMEOUT_MS, "T",
+     "a stage call slower than T ms gives up at T (default none)", 0},
+    {"retries", OPT_RETRIES, "N",
+     "retries of a failed or timed-out call, with exponential backoff and full jitter (default 2)",
+     0},
+    {"rate", OPT_RATE, "R", "at most R stage calls per second across all threads (burst 1)", 0},
+    {"deadline-ms", OPT_DEADLINE_MS, "D",
+     "cancel the run after D ms, as SIGINT would, and exit 124", 0},
+    {"report", OPT_REPORT, "FILE", "write a JSON timing report (see docs/report.md)", 0},
+    {"trace", OPT_TRACE, "FILE", "write a Chrome trace (open in Perfetto or chrome://tracing)", 0},
+    {"timeline", OPT_TIMELINE, "FILE.svg", "write an SVG picture of the run", 0},
+    {"no-progress", OPT_NO_PROGRESS, NULL, "no live progress line on a terminal", 0},
+    {"runs", OPT_RUNS, "N", "bench: measured runs (default 10)", 1},
+    {"warmup", OPT_WARMUP, "W", "bench: warm-up runs, not counted (default 1)", 1},
+    {"quiet", OPT_QUIET, NULL, "print nothing on stderr but errors", 0},
+    {"verbose", OPT_VERBOSE, NULL, "also log each stage call's start and finish on stderr", 0},
+    {"help", OPT_HELP, NULL, "show this help and exit", 0},
+    {"version", OPT_VERSION, NULL, "show the version and exit", 0},
 };
 
 #define OPTION_COUNT (sizeof(option_table) / sizeof(option_table[0]))
@@ -74,16 +119,20 @@ void np_cli_print_help(FILE *out)
 {
     fprintf(out,
             "Usage: %s [OPTIONS] ARTICLES.json\n"
+            "       %s bench [--runs N] [--warmup W] [OPTIONS] ARTICLES.json\n"
+            "       %s compare BASE.json NEW.json [--threshold PCT] [--format FMT]\n"
             "\n"
             "Summarizes each news article and analyzes its sentiment, one thread per\n"
             "article, through two simulated LLM stages. ARTICLES.json is a JSON array of\n"
             "{\"id\", \"title\", \"content\"} objects (or an object with an \"articles\" "
-            "array);\n- reads standard input. Results go to stdout as one JSON document; logs "
+            "array),\nor NDJSON; - reads standard input. Results go to stdout as JSON; logs "
             "and\n"
             "errors go to stderr.\n\nOptions:\n",
-            NP_PROGRAM_NAME);
+            NP_PROGRAM_NAME, NP_PROGRAM_NAME, NP_PROGRAM_NAME);
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         const option_spec *o = &option_table[i];
+        if (o->bench_only)
+            continue;
         char left[64];
         char short_part[8] = "    ";
         if (o->key < 256)
@@ -95,11 +144,25 @@ void np_cli_print_help(FILE *out)
     }
     fprintf(out,
             "\nExit status:\n"
-            "  %d  success: every article processed and the output written\n"
-            "  %d  failure while running: a thread could not start, out of memory, or the\n"
-            "     output could not be written\n"
-            "  %d  usage error or invalid input (nothing is written to stdout)\n",
-            NP_EXIT_OK, NP_EXIT_FAILURE, NP_EXIT_USAGE);
+            "  %3d  success: every article processed and the output written\n"
+            "  %3d  an article failed after its retries, or a runtime failure (out of memory,\n"
+            "       output not writable); compare: NEW regressed beyond the threshold\n"
+            "  %3d  usage error or invalid input (for JSON input nothing is written to stdout)\n"
+            "  %3d  --deadline-ms passed: cancelled, the complete output still written\n"
+            "  %3d  interrupted (SIGINT): cancelled, the complete output still written\n"
+            "  %3d  terminated (SIGTERM): cancelled, the complete output still written\n",
+            NP_EXIT_OK, NP_EXIT_FAILURE, NP_EXIT_USAGE, NP_EXIT_DEADLINE, NP_EXIT_SIGINT,
+            NP_EXIT_SIGTERM);
+    fprintf(out, "\nbench runs the pipeline W+N times in one process and prints statistics:\n");
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        const option_spec *o = &option_table[i];
+        if (!o->bench_only)
+            continue;
+        char left[64];
+        snprintf(left, sizeof(left), "    --%s %s", o->long_name, o->arg_name);
+        fprintf(out, "  %-28s ", left);
+        print_wrapped(out, o->help, 31, 79);
+    }
 }
 
 /* Parses all of text as a decimal number in [0, max]. */
@@ -145,21 +208,214 @@ bad:
     return -1;
 }
 
+/* Parses all of text as a decimal number in [min, max] (fraction allowed). */
+static int parse_fraction(const char *text, double min, double max, double *value)
+{
+    if (!((*text >= '0' && *text <= '9') || *text == '.'))
+        return -1;
+    errno = 0;
+    char *end;
+    double v = strtod(text, &end);
+    if (errno || *end != '\0' || !(v >= min && v <= max))
+        return -1;
+    *value = v;
+    return 0;
+}
+
+static int parse_format(const char *text, np_format *format)
+{
+    if (strcmp(text, "json") == 0)
+        *format = NP_FORMAT_JSON;
+    else if (strcmp(text, "ndjson") == 0)
+        *format = NP_FORMAT_NDJSON;
+    else
+        return -1;
+    return 0;
+}
+
+static int parse_shard(const char *text, np_cli_options *opts)
+{
+    const char *slash = strchr(text, '/');
+    char index_text[32];
+    uint64_t index, count;
+    if (!slash || (size_t)(slash - text) >= sizeof(index_text))
+        return -1;
+    memcpy(index_text, text, (size_t)(slash - text));
+    index_text[slash - text] = '\0';
+    if (parse_number(index_text, UINT32_MAX, &index) != 0 ||
+        parse_number(slash + 1, UINT32_MAX, &count) != 0 || count == 0 || index >= count)
+        return -1;
+    opts->shard_index = (size_t)index;
+    opts->shard_count = (size_t)count;
+    return 0;
+}
+
+/* Applies one option; returns 0 or -1 with a message in err. */
+static int apply_option(int key, const char *arg, np_cli_options *opts, int *quiet, int *verbose,
+                        char *err, size_t err_size)
+{
+    uint64_t value;
+    double fraction;
+    switch (key) {
+    case OPT_OUTPUT:
+        opts->output_path = arg;
+        return 0;
+    case OPT_LATENCY:
+        return parse_latency(arg, opts, err, err_size);
+    case OPT_SEED:
+        if (parse_number(arg, UINT64_MAX, &value) != 0)
+            break;
+        opts->seed = value;
+        return 0;
+    case OPT_QUEUE_CAPACITY:
+        if (parse_number(arg, NP_QUEUE_CAPACITY_MAX, &value) != 0 || value == 0)
+            break;
+        opts->queue_capacity = (size_t)value;
+        return 0;
+    case OPT_MODE:
+        if (strcmp(arg, "thread") != 0 && strcmp(arg, "pool") != 0 &&
+            strcmp(arg, "sequential") != 0)
+            break;
+        opts->mode = arg;
+        return 0;
+    case OPT_WORKERS:
+        if (parse_number(arg, NP_WORKERS_MAX, &value) != 0 || value == 0)
+            break;
+        opts->workers = (size_t)value;
+        return 0;
+    case OPT_INPUT_FORMAT:
+        if (parse_format(arg, &opts->input_format) != 0)
+            break;
+        return 0;
+    case OPT_FORMAT:
+        if (parse_format(arg, &opts->output_format) != 0)
+            break;
+        return 0;
+    case OPT_SHARD:
+        if (parse_shard(arg, opts) != 0)
+            break;
+        return 0;
+    case OPT_FAIL_RATE:
+        if (parse_fraction(arg, 0, 1, &fraction) != 0)
+            break;
+        opts->fail_rate = fraction;
+        return 0;
+    case OPT_TIMEOUT_MS:
+        if (parse_number(arg, NP_LATENCY_MAX_MS, &value) != 0 || value == 0)
+            break;
+        opts->timeout_ms = (uint32_t)value;
+        return 0;
+    case OPT_RETRIES:
+        if (parse_number(arg, 100, &value) != 0)
+            break;
+        opts->retries = (unsigned)value;
+        return 0;
+    case OPT_RATE:
+        if (parse_fraction(arg, 0.001, 1e6, &fraction) != 0)
+            break;
+        opts->rate = fraction;
+        return 0;
+    case OPT_DEADLINE_MS:
+        if (parse_number(arg, 365LL * 24 * 3600 * 1000, &value) != 0 || value == 0)
+            break;
+        opts->deadline_ms = (long long)value;
+        return 0;
+    case OPT_REPORT:
+        opts->report_path = arg;
+        return 0;
+    case OPT_TRACE:
+        opts->trace_path = arg;
+        return 0;
+    case OPT_TIMELINE:
+        opts->timeline_path = arg;
+        return 0;
+    case OPT_NO_PROGRESS:
+        opts->no_progress = 1;
+        return 0;
+    case OPT_RUNS:
+        if (parse_number(arg, 100000, &value) != 0 || value == 0)
+            break;
+        opts->bench_runs = (unsigned)value;
+        return 0;
+    case OPT_WARMUP:
+        if (parse_number(arg, 100000, &value) != 0)
+            break;
+        opts->bench_warmup = (unsigned)value;
+        return 0;
+    case OPT_QUIET:
+        *quiet = 1;
+        return 0;
+    case OPT_VERBOSE:
+        *verbose = 1;
+        return 0;
+    case OPT_HELP:
+        opts->show_help = 1;
+        return 0;
+    case OPT_VERSION:
+        opts->show_version = 1;
+        return 0;
+    default:
+        break;
+    }
+    static const struct {
+        int key;
+        const char *expected;
+    } expectations[] = {
+        {OPT_SEED, "a whole number from 0 to 18446744073709551615"},
+        {OPT_QUEUE_CAPACITY, "a whole number from 1 to 1000000"},
+        {OPT_MODE, "thread, pool or sequential"},
+        {OPT_WORKERS, "a whole number from 1 to 100000"},
+        {OPT_INPUT_FORMAT, "json or ndjson"},
+        {OPT_FORMAT, "json or ndjson"},
+        {OPT_SHARD, "I/N with 0 <= I < N"},
+        {OPT_FAIL_RATE, "a probability from 0 to 1"},
+        {OPT_TIMEOUT_MS, "a whole number of ms from 1 to 3600000"},
+        {OPT_RETRIES, "a whole number from 0 to 100"},
+        {OPT_RATE, "calls per second, from 0.001 to 1000000"},
+        {OPT_DEADLINE_MS, "a whole number of ms, at least 1"},
+        {OPT_RUNS, "a whole number from 1 to 100000"},
+        {OPT_WARMUP, "a whole number from 0 to 100000"},
+    };
+    for (size_t i = 0; i < sizeof(expectations) / sizeof(expectations[0]); i++) {
+        if (expectations[i].key != key)
+            continue;
+        for (size_t k = 0; k < OPTION_COUNT; k++)
+            if (option_table[k].key == key)
+                snprintf(err, err_size, "--%s '%s': expected %s", option_table[k].long_name, arg,
+                         expectations[i].expected);
+        return -1;
+    }
+    snprintf(err, err_size, "internal error: unhandled option %d", key);
+    return -1;
+}
+
 int np_cli_parse(int argc, char **argv, np_cli_options *opts, char *err, size_t err_size)
 {
     *opts = (np_cli_options){
+        .mode = "thread",
         .seed = NP_DEFAULT_SEED,
         .latency_min_ms = NP_DEFAULT_LATENCY_MIN_MS,
         .latency_max_ms = NP_DEFAULT_LATENCY_MAX_MS,
         .queue_capacity = NP_DEFAULT_QUEUE_CAPACITY,
+        .retries = NP_DEFAULT_RETRIES,
         .log_level = NP_LOG_NORMAL,
+        .bench_runs = 10,
+        .bench_warmup = 1,
     };
+    int first = 1;
+    if (argc > 1 && strcmp(argv[1], "bench") == 0) {
+        opts->bench = 1;
+        first = 2;
+    }
     struct option long_options[OPTION_COUNT + 1];
     char short_options[2 * OPTION_COUNT + 2] = ":"; /* leading ':' reports missing arguments */
     size_t short_len = 1;
+    size_t long_count = 0;
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         const option_spec *o = &option_table[i];
-        long_options[i] = (struct option){
+        if (o->bench_only && !opts->bench)
+            continue;
+        long_options[long_count++] = (struct option){
             o->long_name, o->arg_name ? required_argument : no_argument, NULL, o->key};
         if (o->key < 256) {
             short_options[short_len++] = (char)o->key;
@@ -168,75 +424,52 @@ int np_cli_parse(int argc, char **argv, np_cli_options *opts, char *err, size_t 
         }
     }
     short_options[short_len] = '\0';
-    long_options[OPTION_COUNT] = (struct option){NULL, 0, NULL, 0};
+    long_options[long_count] = (struct option){NULL, 0, NULL, 0};
 
     int quiet = 0, verbose = 0, key;
+    int sub_argc = argc - (first - 1);
+    char **sub_argv = argv + (first - 1);
     opterr = 0;
     optind = 0; /* GNU: 0 re-initializes getopt, so parsing can run more than once (tests) */
-    while ((key = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
-        uint64_t value;
-        switch (key) {
-        case OPT_OUTPUT:
-            opts->output_path = optarg;
-            break;
-        case OPT_LATENCY:
-            if (parse_latency(optarg, opts, err, err_size) != 0)
-                return -1;
-            break;
-        case OPT_SEED:
-            if (parse_number(optarg, UINT64_MAX, &value) != 0) {
-                snprintf(err, err_size, "--seed '%s': expected a whole number from 0 to %llu",
-                         optarg, (unsigned long long)UINT64_MAX);
-                return -1;
-            }
-            opts->seed = value;
-            break;
-        case OPT_QUEUE_CAPACITY:
-            if (parse_number(optarg, NP_QUEUE_CAPACITY_MAX, &value) != 0 || value == 0) {
-                snprintf(err, err_size,
-                         "--queue-capacity '%s': expected a whole number from 1 to %d", optarg,
-                         NP_QUEUE_CAPACITY_MAX);
-                return -1;
-            }
-            opts->queue_capacity = (size_t)value;
-            break;
-        case OPT_QUIET:
-            quiet = 1;
-            break;
-        case OPT_VERBOSE:
-            verbose = 1;
-            break;
-        case OPT_HELP:
-            opts->show_help = 1;
-            return 0;
-        case OPT_VERSION:
-            opts->show_version = 1;
-            return 0;
-        case ':':
-            snprintf(err, err_size, "option '%s' needs an argument", argv[optind - 1]);
+    while ((key = getopt_long(sub_argc, sub_argv, short_options, long_options, NULL)) != -1) {
+        if (key == ':') {
+            snprintf(err, err_size, "option '%s' needs an argument", sub_argv[optind - 1]);
             return -1;
-        default:
+        }
+        if (key == '?') {
             if (optopt && optopt < 256)
                 snprintf(err, err_size, "unknown option '-%c'", optopt);
             else
-                snprintf(err, err_size, "unknown option '%s'", argv[optind - 1]);
+                snprintf(err, err_size, "unknown option '%s'", sub_argv[optind - 1]);
             return -1;
         }
+        if (apply_option(key, optarg, opts, &quiet, &verbose, err, err_size) != 0)
+            return -1;
+        if (opts->show_help || opts->show_version)
+            return 0;
     }
     if (quiet && verbose) {
         snprintf(err, err_size, "--quiet and --verbose cannot be combined");
         return -1;
     }
     opts->log_level = quiet ? NP_LOG_QUIET : verbose ? NP_LOG_VERBOSE : NP_LOG_NORMAL;
-    if (optind >= argc) {
+    if (optind >= sub_argc) {
         snprintf(err, err_size, "missing ARTICLES.json (use - for standard input)");
         return -1;
     }
-    if (argc - optind > 1) {
-        snprintf(err, err_size, "expected one input file, got %d ('%s' is extra)", argc - optind,
-                 argv[optind + 1]);
+    if (sub_argc - optind > 1) {
+        snprintf(err, err_size, "expected one input file, got %d ('%s' is extra)",
+                 sub_argc - optind, sub_argv[optind + 1]);
         return -1;
     }
-    opts->input_path = argv[optind];
+    opts->input_path = sub_argv[optind];
+    if (opts->workers && strcmp(opts->mode, "pool") != 0) {
+        snprintf(err, err_size, "--workers applies to --mode pool only");
+        return -1;
+    }
+    if (opts->bench && opts->output_format == NP_FORMAT_NDJSON) {
+        snprintf(err, err_size, "bench does not stream results: --format ndjson is not allowed");
+        return -1;
+    }
     return 0;
 }

@@ -472,6 +472,60 @@ static void free_document(void *doc)
 }
 
 /*
+ * Checks one article object (the k-th, from 1) and points *a into it. scratch must hold one
+ * pointer per member. Returns 0, or -1 with "article #K ...: ..." in err.
+ */
+static int read_article(const cJSON *element, size_t k, np_article *a, const char **scratch,
+                        char *err, size_t err_size)
+{
+    char id_text[96];
+    if (!cJSON_IsObject(element)) {
+        format_message(err, err_size, "article #%zu: expected an object, found %s", k,
+                       json_type_name(element));
+        return -1;
+    }
+    const char *dup = duplicate_member(element, scratch);
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(element, "id");
+    if (!id) {
+        format_message(err, err_size, "article #%zu: missing \"id\"", k);
+        return -1;
+    }
+    const char *problem = read_id(id, &a->id);
+    if (problem) {
+        format_message(err, err_size, "article #%zu: %s", k, problem);
+        return -1;
+    }
+    np_id_format(&a->id, id_text, sizeof(id_text));
+    if (dup) {
+        format_message(err, err_size, "article #%zu (id %s): member \"%.40s\" appears twice", k,
+                       id_text, dup);
+        return -1;
+    }
+    static const char *const text_members[] = {"title", "content"};
+    for (size_t m = 0; m < 2; m++) {
+        const cJSON *value = cJSON_GetObjectItemCaseSensitive(element, text_members[m]);
+        if (!value) {
+            format_message(err, err_size, "article #%zu (id %s): missing \"%s\"", k, id_text,
+                           text_members[m]);
+            return -1;
+        }
+        if (!cJSON_IsString(value)) {
+            format_message(err, err_size, "article #%zu (id %s): \"%s\" must be a string, not %s",
+                           k, id_text, text_members[m], json_type_name(value));
+            return -1;
+        }
+        if (m == 0) {
+            a->title = value->valuestring;
+            a->title_len = strlen(a->title);
+        } else {
+            a->content = value->valuestring;
+            a->content_len = strlen(a->content);
+        }
+    }
+    return 0;
+}
+
+/*
  * Checks the schema of the parsed document and fills out. err gets "article #K ...: ..."
  * (without the file name) on failure.
  */
@@ -529,53 +583,11 @@ static int read_articles(cJSON *root, np_article_list *out, char *err, size_t er
     size_t k = 0;
     cJSON_ArrayForEach(element, array)
     {
-        np_article *a = &items[k];
         char id_text[96];
         k++;
-        if (!cJSON_IsObject(element)) {
-            format_message(err, err_size, "article #%zu: expected an object, found %s", k,
-                           json_type_name(element));
+        if (read_article(element, k, &items[k - 1], scratch, err, err_size) != 0)
             goto fail;
-        }
-        const char *dup = duplicate_member(element, scratch);
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(element, "id");
-        if (!id) {
-            format_message(err, err_size, "article #%zu: missing \"id\"", k);
-            goto fail;
-        }
-        const char *problem = read_id(id, &a->id);
-        if (problem) {
-            format_message(err, err_size, "article #%zu: %s", k, problem);
-            goto fail;
-        }
-        np_id_format(&a->id, id_text, sizeof(id_text));
-        if (dup) {
-            format_message(err, err_size, "article #%zu (id %s): member \"%.40s\" appears twice", k,
-                           id_text, dup);
-            goto fail;
-        }
-        static const char *const text_members[] = {"title", "content"};
-        for (size_t m = 0; m < 2; m++) {
-            const cJSON *value = cJSON_GetObjectItemCaseSensitive(element, text_members[m]);
-            if (!value) {
-                format_message(err, err_size, "article #%zu (id %s): missing \"%s\"", k, id_text,
-                               text_members[m]);
-                goto fail;
-            }
-            if (!cJSON_IsString(value)) {
-                format_message(err, err_size,
-                               "article #%zu (id %s): \"%s\" must be a string, not %s", k, id_text,
-                               text_members[m], json_type_name(value));
-                goto fail;
-            }
-            if (m == 0) {
-                a->title = value->valuestring;
-                a->title_len = strlen(a->title);
-            } else {
-                a->content = value->valuestring;
-                a->content_len = strlen(a->content);
-            }
-        }
+        np_id_format(&items[k - 1].id, id_text, sizeof(id_text));
         long long first = id_set_insert(&ids, items, k - 1);
         if (first >= 0) {
             format_message(err, err_size, "article #%zu (id %s): duplicate id (also article #%lld)",
@@ -598,6 +610,31 @@ fail:
     return -1;
 }
 
+/*
+ * Parses buf[start..len) (buf[len] == '\0') with cJSON and the strict lexical pass. Returns the
+ * tree, or NULL with the error and its byte offset in *se.
+ */
+static cJSON *parse_strict(const char *buf, size_t start, size_t len, scan_error *se)
+{
+    *se = (scan_error){.offset = -1, .message = ""};
+    const char *nul = memchr(buf + start, '\0', len - start);
+    if (nul) {
+        set_scan_error(se, (size_t)(nul - buf), "NUL byte in input");
+        return NULL;
+    }
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(buf + start, len - start + 1, &end, 1);
+    if (!root) {
+        explain_parse_failure(buf, start, len, end ? (size_t)(end - buf) : len, se);
+        return NULL;
+    }
+    if (strict_scan((const unsigned char *)buf, start, len, se) != 0) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}
+
 int np_loader_parse(const char *buf, size_t len, const char *name, np_article_list *out, char *err,
                     size_t err_size)
 {
@@ -616,21 +653,8 @@ int np_loader_parse(const char *buf, size_t len, const char *name, np_article_li
         return -1;
     }
 
-    scan_error se = {.offset = -1, .message = ""};
-    const char *nul = memchr(buf, '\0', len);
-    const char *end = NULL;
-    cJSON *root = NULL;
-    if (nul) {
-        set_scan_error(&se, (size_t)(nul - buf), "NUL byte in input");
-    } else {
-        root = cJSON_ParseWithLengthOpts(buf + start, len - start + 1, &end, 1);
-        if (!root)
-            explain_parse_failure(buf, start, len, end ? (size_t)(end - buf) : len, &se);
-        else if (strict_scan(s, start, len, &se) != 0) {
-            cJSON_Delete(root);
-            root = NULL;
-        }
-    }
+    scan_error se;
+    cJSON *root = parse_strict(buf, start, len, &se);
     if (!root) {
         size_t line, col;
         line_and_column(buf, start, (size_t)se.offset, &line, &col);
@@ -721,5 +745,55 @@ int np_loader_load_file(const char *path, np_article_list *out, char *err, size_
     }
     int rc = np_loader_parse(data, len, name, out, err, err_size);
     free(data); /* the articles point into the parsed tree, not into data */
+    return rc;
+}
+
+int np_loader_parse_object(const char *buf, size_t len, const char *name, size_t line,
+                           size_t article_number, np_article **out, char *err, size_t err_size)
+{
+    *out = NULL;
+    scan_error se;
+    cJSON *root = parse_strict(buf, 0, len, &se);
+    if (!root) {
+        size_t ignored_line, col;
+        line_and_column(buf, 0, (size_t)se.offset, &ignored_line, &col);
+        format_message(err, err_size, "%s:%zu:%zu: %s", name, line, col, se.message);
+        return -1;
+    }
+    size_t members = member_count(root);
+    const char **scratch = malloc((members ? members : 1) * sizeof(*scratch));
+    np_article parsed = {0};
+    char detail[NP_LOADER_ERROR_SIZE];
+    int rc = -1;
+    if (!scratch) {
+        format_message(err, err_size, "%s:%zu: out of memory", name, line);
+    } else if (read_article(root, article_number, &parsed, scratch, detail, sizeof(detail)) != 0) {
+        format_message(err, err_size, "%s:%zu: %s", name, line, detail);
+    } else {
+        /* One block: the article, then its id text, title and content, each NUL-terminated. */
+        size_t id_len = parsed.id.kind == NP_ID_STRING ? parsed.id.text_len + 1 : 0;
+        size_t size = sizeof(np_article) + id_len + parsed.title_len + 1 + parsed.content_len + 1;
+        np_article *a = malloc(size);
+        if (!a) {
+            format_message(err, err_size, "%s:%zu: out of memory", name, line);
+        } else {
+            char *text = (char *)(a + 1);
+            *a = parsed;
+            if (id_len) {
+                memcpy(text, parsed.id.text, id_len);
+                a->id.text = text;
+                text += id_len;
+            }
+            memcpy(text, parsed.title, parsed.title_len + 1);
+            a->title = text;
+            text += parsed.title_len + 1;
+            memcpy(text, parsed.content, parsed.content_len + 1);
+            a->content = text;
+            *out = a;
+            rc = 0;
+        }
+    }
+    free(scratch);
+    cJSON_Delete(root);
     return rc;
 }

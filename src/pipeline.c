@@ -1,158 +1,535 @@
 /*
- * One thread per article, a bounded queue, one collector: the fan-out/fan-in of the Go series
- * ("a goroutine per article, a channel to one collector"), in pthreads.
+ * The pipeline: a dispatcher, a scheduler per mode, a results queue and one collector -- the
+ * fan-out/fan-in of the Go series ("a goroutine per article, a channel to one collector").
  *
  * Threads and ownership:
- *   - main starts the collector, then one article thread per article, joins every article thread,
- *     closes the queue, and joins the collector. The queue is destroyed only after all are joined.
- *   - an article thread reads its article (immutable), fills a result on its own stack, and
- *     pushes it by value; it touches nothing shared but the queue.
- *   - the collector alone writes results[] (at result.index) and stamps the arrival order; main
- *     reads results[] only after joining the collector, which orders those writes before the reads.
- * If a thread cannot be started, main starts no more, and the threads already running finish,
- * are joined, and their results collected: nothing is left running or leaked.
+ *   - the dispatcher (the caller's thread) pulls articles from the source in input order, gives
+ *     each a slot (its position among the dispatched articles), and hands it to the scheduler:
+ *       thread      one pthread per article; when the system refuses a thread, wait until a
+ *                   running article finishes and retry; if none is running, run it inline;
+ *       pool        N workers pop articles from a bounded work queue the dispatcher fills;
+ *       sequential  the dispatcher runs the stages itself and calls the collector directly.
+ *   - every processed article becomes a `finished` item pushed by value into the bounded results
+ *     queue; the collector thread alone pops them, stamps arrival order, and stores them (or
+ *     writes them as NDJSON lines). The caller reads the results only after the collector is
+ *     joined, which orders those writes before the reads.
+ *   - once cancelled, the dispatcher starts nothing new: remaining articles get a "cancelled"
+ *     result through the same queue, so every input article appears exactly once.
+ * Finished article threads put themselves on a done list; the dispatcher joins them as it goes
+ * (glibc keeps a joinable thread's stack until it is joined), and joins all of them at the end,
+ * on every path, before the queues are destroyed.
  */
 #include "np/pipeline.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "np/clock.h"
+#include "np/output.h"
 #include "np/queue.h"
 
-typedef struct run_context {
-    const np_article_list *articles;
-    const np_pipeline_config *config;
-    np_queue *queue;
-    np_result *results; /* written by the collector only */
-    size_t collected;   /* collector-owned until joined */
-    size_t failed;      /* results whose processing failed (out of memory); collector-owned */
-} run_context;
+/* One processed (or skipped) article on its way to the collector. */
+typedef struct finished {
+    np_result result;
+    np_work work;
+    size_t slot; /* position among the dispatched articles: output order */
+} finished;
 
-typedef struct article_task {
-    run_context *run;
-    size_t index;
-} article_task;
+/* An article handed to a scheduler. */
+typedef struct task {
+    np_work work;
+    size_t slot;
+    struct run_context *run;
+    pthread_t thread;
+    struct task *next_done; /* done list link (thread mode) */
+} task;
+
+typedef struct collector_state {
+    np_pipeline_results kept; /* document mode */
+    size_t kept_capacity;
+    size_t collected;
+    size_t status_count[NP_STATUS_COUNT];
+    long long wait_ns;
+    int out_of_memory;
+    int output_errno;
+} collector_state;
+
+typedef struct run_context {
+    const np_pipeline_config *config;
+    np_queue *results_queue;
+    np_queue *work_queue; /* pool mode */
+    collector_state collector;
+    /* Thread-mode registry: live count and the done list, under registry_mutex. */
+    pthread_mutex_t registry_mutex;
+    pthread_cond_t thread_exited;
+    size_t live_threads;
+    size_t peak_threads;
+    task *done_list;
+    /* Producer-side statistics, under registry_mutex (pushes from many threads). */
+    long long producer_wait_ns;
+    /* Written by the dispatcher, read by the collector for progress. */
+    atomic_size_t dispatched;
+    atomic_int input_finished;
+} run_context;
 
 /* How many results the collector takes per lock acquisition. */
 #define COLLECT_BATCH 64
 
-static void *article_thread(void *arg)
+const char *np_mode_name(np_mode mode)
 {
-    const article_task *task = arg;
-    run_context *run = task->run;
-    np_result result;
-    np_process_article(&run->articles->items[task->index], task->index, &run->config->process,
-                       &result);
-    long long waited = 0;
-    /* The queue is closed only after every article thread is joined, so this push succeeds. */
-    if (np_queue_push(run->queue, &result, &waited) != 0)
-        np_result_clear(&result);
-    return NULL;
+    static const char *const names[NP_MODE_COUNT] = {
+        [NP_MODE_THREAD] = "thread",
+        [NP_MODE_POOL] = "pool",
+        [NP_MODE_SEQUENTIAL] = "sequential",
+    };
+    return mode < NP_MODE_COUNT ? names[mode] : "unknown";
+}
+
+void np_pipeline_results_free(np_pipeline_results *out)
+{
+    for (size_t i = 0; i < out->count; i++) {
+        np_result_clear(&out->results[i]);
+        if (out->owned)
+            free(out->owned[i]);
+    }
+    free(out->results);
+    free(out->articles);
+    free(out->owned);
+    memset(out, 0, sizeof(*out));
+}
+
+/* Collector only: makes room for slot in the kept arrays. */
+static int reserve_slot(collector_state *c, size_t slot)
+{
+    if (slot < c->kept_capacity)
+        return 0;
+    size_t capacity = c->kept_capacity ? c->kept_capacity : 256;
+    while (capacity <= slot)
+        capacity *= 2;
+    np_result *results = realloc(c->kept.results, capacity * sizeof(*results));
+    if (results)
+        c->kept.results = results;
+    np_article *articles = realloc(c->kept.articles, capacity * sizeof(*articles));
+    if (articles)
+        c->kept.articles = articles;
+    void **owned = realloc(c->kept.owned, capacity * sizeof(*owned));
+    if (owned)
+        c->kept.owned = owned;
+    if (!results || !articles || !owned)
+        return -1;
+    /* Zero the new part: a slot never filled (impossible unless memory ran out) stays empty. */
+    memset(results + c->kept_capacity, 0, (capacity - c->kept_capacity) * sizeof(*results));
+    memset(owned + c->kept_capacity, 0, (capacity - c->kept_capacity) * sizeof(*owned));
+    memset(articles + c->kept_capacity, 0, (capacity - c->kept_capacity) * sizeof(*articles));
+    c->kept_capacity = capacity;
+    return 0;
+}
+
+/* The collector's one job, whichever thread runs it (the collector thread, or the dispatcher
+ * in sequential mode): stamp, then keep or stream the result. */
+static void collect(run_context *run, finished *item)
+{
+    collector_state *c = &run->collector;
+    item->result.completed = ++c->collected;
+    item->result.received_ns = np_clock_now_ns();
+    /* From the end of its stages to the collector: blocked on a full queue, then queued. */
+    if (item->result.finished_ns)
+        item->result.queue_wait_ns = item->result.received_ns - item->result.finished_ns;
+    if (item->result.status < NP_STATUS_COUNT)
+        c->status_count[item->result.status]++;
+    FILE *stream = run->config->stream_out;
+    if (stream) {
+        if (!c->output_errno) {
+            np_output_write_article(stream, item->work.article, &item->result);
+            fputc('\n', stream);
+            if (fflush(stream) != 0 || ferror(stream))
+                c->output_errno = errno ? errno : EIO;
+        }
+        np_result_clear(&item->result);
+        free(item->work.owned);
+    } else if (reserve_slot(c, item->slot) != 0) {
+        c->out_of_memory = 1;
+        np_result_clear(&item->result);
+        free(item->work.owned);
+    } else {
+        c->kept.results[item->slot] = item->result;
+        c->kept.articles[item->slot] = *item->work.article;
+        c->kept.owned[item->slot] = item->work.owned;
+        if (item->slot + 1 > c->kept.count)
+            c->kept.count = item->slot + 1;
+    }
+    if (run->config->progress)
+        run->config->progress(run->config->progress_context, c->collected,
+                              atomic_load(&run->dispatched), atomic_load(&run->input_finished));
 }
 
 static void *collector_thread(void *arg)
 {
     run_context *run = arg;
-    np_result batch[COLLECT_BATCH];
-    size_t n;
-    while ((n = np_queue_pop_many(run->queue, batch, COLLECT_BATCH)) > 0) {
-        for (size_t i = 0; i < n; i++) {
-            np_result *slot = &run->results[batch[i].index];
-            *slot = batch[i];
-            slot->completed = ++run->collected;
-            if (!slot->summary)
-                run->failed++;
-        }
+    finished batch[COLLECT_BATCH];
+    for (;;) {
+        long long wait_start = np_clock_now_ns();
+        size_t n = np_queue_pop_many(run->results_queue, batch, COLLECT_BATCH);
+        run->collector.wait_ns += np_clock_now_ns() - wait_start;
+        if (n == 0)
+            break;
+        for (size_t i = 0; i < n; i++)
+            collect(run, &batch[i]);
     }
     return NULL;
 }
 
-static uint64_t critical_path_ms(const np_article_list *articles, const np_process_config *config)
+/* Hands a finished item to the collector: through the queue, or directly in sequential mode. */
+static void deliver(run_context *run, finished *item)
 {
-    uint64_t longest = 0;
-    for (size_t i = 0; i < articles->count; i++) {
-        uint64_t ideal = np_process_ideal_ms(&articles->items[i], config);
-        if (ideal > longest)
-            longest = ideal;
+    if (run->config->mode == NP_MODE_SEQUENTIAL) {
+        collect(run, item);
+        return;
     }
-    return longest;
+    long long waited = 0;
+    /* The results queue is closed only after every producer is joined: this push succeeds. */
+    if (np_queue_push(run->results_queue, item, &waited) != 0) {
+        np_result_clear(&item->result);
+        free(item->work.owned);
+        return;
+    }
+    if (waited) {
+        pthread_mutex_lock(&run->registry_mutex);
+        run->producer_wait_ns += waited;
+        pthread_mutex_unlock(&run->registry_mutex);
+    }
 }
 
-int np_pipeline_run(const np_article_list *articles, const np_pipeline_config *config,
-                    np_result *results, np_run_stats *stats, char *err, size_t err_size)
+/* Runs the stages for a task (or marks it cancelled) and delivers the result. */
+static void process_task(run_context *run, const task *t)
+{
+    finished item = {.work = t->work, .slot = t->slot};
+    if (np_cancel_reason_of(run->config->process.cancel) != NP_CANCEL_NONE)
+        np_process_skip_cancelled(t->work.index, &item.result);
+    else
+        np_process_article(t->work.article, t->work.index, &run->config->process, &item.result);
+    deliver(run, &item);
+}
+
+/* ---- thread mode ---------------------------------------------------------------------- */
+
+static void *article_thread(void *arg)
+{
+    task *t = arg;
+    run_context *run = t->run;
+    process_task(run, t);
+    pthread_mutex_lock(&run->registry_mutex);
+    t->next_done = run->done_list;
+    run->done_list = t;
+    run->live_threads--;
+    pthread_cond_signal(&run->thread_exited);
+    pthread_mutex_unlock(&run->registry_mutex);
+    return NULL;
+}
+
+/* Joins every thread that has finished. Dispatcher only. */
+static void reap_finished(run_context *run)
+{
+    pthread_mutex_lock(&run->registry_mutex);
+    task *done = run->done_list;
+    run->done_list = NULL;
+    pthread_mutex_unlock(&run->registry_mutex);
+    while (done) {
+        task *next = done->next_done;
+        pthread_join(done->thread, NULL);
+        free(done);
+        done = next;
+    }
+}
+
+/*
+ * Starts a thread for t. When the system refuses, waits for a running article to finish and
+ * retries; with none running, runs t inline so the run always progresses. Never busy-waits.
+ */
+static void start_article_thread(run_context *run, task *t, const pthread_attr_t *attr,
+                                 np_run_stats *stats)
+{
+    for (;;) {
+        reap_finished(run);
+        pthread_mutex_lock(&run->registry_mutex);
+        run->live_threads++; /* before create: the thread may finish before create returns */
+        if (run->live_threads > run->peak_threads)
+            run->peak_threads = run->live_threads;
+        pthread_mutex_unlock(&run->registry_mutex);
+        int err = pthread_create(&t->thread, attr, article_thread, t);
+        if (!err) {
+            stats->threads_started++;
+            return;
+        }
+        stats->refused_threads++;
+        pthread_mutex_lock(&run->registry_mutex);
+        run->live_threads--;
+        if (run->live_threads == 0 && !run->done_list) {
+            pthread_mutex_unlock(&run->registry_mutex);
+            stats->inline_articles++;
+            process_task(run, t);
+            free(t);
+            return;
+        }
+        while (run->live_threads > 0 && !run->done_list)
+            pthread_cond_wait(&run->thread_exited, &run->registry_mutex);
+        pthread_mutex_unlock(&run->registry_mutex);
+    }
+}
+
+static void join_all_article_threads(run_context *run)
+{
+    pthread_mutex_lock(&run->registry_mutex);
+    while (run->live_threads > 0)
+        pthread_cond_wait(&run->thread_exited, &run->registry_mutex);
+    pthread_mutex_unlock(&run->registry_mutex);
+    reap_finished(run);
+}
+
+/* ---- pool mode ------------------------------------------------------------------------ */
+
+static void *worker_thread(void *arg)
+{
+    run_context *run = arg;
+    task t;
+    while (np_queue_pop(run->work_queue, &t))
+        process_task(run, &t);
+    return NULL;
+}
+
+/* ---- critical path -------------------------------------------------------------------- */
+
+/* The ideal schedule's finish time: the schedule the mode would follow with no overhead. */
+typedef struct ideal_schedule {
+    np_mode mode;
+    uint64_t longest; /* thread mode: the largest per-article ideal */
+    uint64_t total;   /* sequential mode: the sum */
+    uint64_t *heap;   /* pool mode: workers' free times, a min-heap */
+    size_t workers;
+} ideal_schedule;
+
+static void heap_sift_down(uint64_t *heap, size_t n, size_t i)
+{
+    for (;;) {
+        size_t smallest = i, left = 2 * i + 1, right = left + 1;
+        if (left < n && heap[left] < heap[smallest])
+            smallest = left;
+        if (right < n && heap[right] < heap[smallest])
+            smallest = right;
+        if (smallest == i)
+            return;
+        uint64_t tmp = heap[i];
+        heap[i] = heap[smallest];
+        heap[smallest] = tmp;
+        i = smallest;
+    }
+}
+
+/* Adds an article taking ideal_ms, in input order. */
+static void schedule_ideal(ideal_schedule *s, uint64_t ideal_ms)
+{
+    if (ideal_ms > s->longest)
+        s->longest = ideal_ms;
+    s->total += ideal_ms;
+    if (s->heap) {
+        /* The worker that frees first takes the next article. */
+        s->heap[0] += ideal_ms;
+        heap_sift_down(s->heap, s->workers, 0);
+    }
+}
+
+static uint64_t ideal_finish(const ideal_schedule *s)
+{
+    if (s->mode == NP_MODE_SEQUENTIAL)
+        return s->total;
+    if (s->mode == NP_MODE_POOL && s->heap) {
+        uint64_t finish = 0;
+        for (size_t i = 0; i < s->workers; i++)
+            if (s->heap[i] > finish)
+                finish = s->heap[i];
+        return finish;
+    }
+    return s->longest;
+}
+
+/* ---- the run -------------------------------------------------------------------------- */
+
+static int in_shard(const np_pipeline_config *config, size_t index)
+{
+    return config->shard_count <= 1 || index % config->shard_count == config->shard_index;
+}
+
+int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipeline_results *out,
+                    np_run_stats *stats, char *err, size_t err_size)
 {
     memset(stats, 0, sizeof(*stats));
-    stats->critical_path_ms = critical_path_ms(articles, &config->process);
-    size_t count = articles->count;
-
-    run_context run = {.articles = articles, .config = config, .results = results};
-    run.queue = np_queue_create(config->queue_capacity, sizeof(np_result));
-    pthread_t *threads = malloc((count ? count : 1) * sizeof(*threads));
-    article_task *tasks = malloc((count ? count : 1) * sizeof(*tasks));
+    memset(out, 0, sizeof(*out));
+    run_context run = {.config = config};
+    np_mode mode = config->mode;
+    size_t workers = mode == NP_MODE_POOL ? (config->workers ? config->workers : 1) : 0;
+    ideal_schedule ideal = {.mode = mode, .workers = workers};
     pthread_attr_t attr;
-    int attr_ready = 0, rc = 0;
-    if (!run.queue || !threads || !tasks) {
-        snprintf(err, err_size, "out of memory setting up %zu article threads", count);
-        rc = -1;
-        goto cleanup;
+    int attr_ready = 0, registry_ready = 0, collector_started = 0, rc = 0, e;
+    pthread_t collector;
+    pthread_t *worker_threads = NULL;
+    size_t workers_started = 0;
+
+    if (mode == NP_MODE_POOL) {
+        ideal.heap = calloc(workers, sizeof(*ideal.heap));
+        worker_threads = calloc(workers, sizeof(*worker_threads));
+        size_t work_capacity = workers * 2 < 64 ? 64 : workers * 2;
+        run.work_queue = np_queue_create(work_capacity, sizeof(task));
+        if (!ideal.heap || !worker_threads || !run.work_queue) {
+            snprintf(err, err_size, "out of memory setting up %zu workers", workers);
+            rc = -1;
+            goto cleanup;
+        }
     }
-    int e = pthread_attr_init(&attr);
+    if (mode != NP_MODE_SEQUENTIAL) {
+        run.results_queue = np_queue_create(config->queue_capacity, sizeof(finished));
+        if (!run.results_queue) {
+            snprintf(err, err_size, "out of memory creating the results queue");
+            rc = -1;
+            goto cleanup;
+        }
+    }
+    e = pthread_mutex_init(&run.registry_mutex, NULL);
+    if (!e) {
+        e = pthread_cond_init(&run.thread_exited, NULL);
+        if (e)
+            pthread_mutex_destroy(&run.registry_mutex);
+    }
+    if (!e) {
+        registry_ready = 1;
+        e = pthread_attr_init(&attr);
+    }
     if (!e) {
         attr_ready = 1;
         e = pthread_attr_setstacksize(&attr, config->stack_size ? config->stack_size
                                                                 : NP_THREAD_STACK_SIZE);
     }
     if (e) {
-        snprintf(err, err_size, "cannot set up thread attributes: %s", strerror(e));
+        snprintf(err, err_size, "cannot set up threads: %s", strerror(e));
         rc = -1;
         goto cleanup;
     }
 
-    long long start = np_clock_now_ns();
-    pthread_t collector;
-    e = pthread_create(&collector, &attr, collector_thread, &run);
-    if (e) {
-        snprintf(err, err_size, "cannot start the collector thread: %s", strerror(e));
-        rc = -1;
-        goto cleanup;
-    }
-
-    size_t started = 0;
-    for (; started < count; started++) {
-        tasks[started] = (article_task){.run = &run, .index = started};
-        e = pthread_create(&threads[started], &attr, article_thread, &tasks[started]);
+    stats->start_ns = np_clock_now_ns();
+    if (mode != NP_MODE_SEQUENTIAL) {
+        e = pthread_create(&collector, &attr, collector_thread, &run);
         if (e) {
-            char id_text[96];
-            np_id_format(&articles->items[started].id, id_text, sizeof(id_text));
-            snprintf(err, err_size,
-                     "cannot start a thread for article #%zu (id %s): %s; "
-                     "%zu articles already running were finished, %zu not processed",
-                     started + 1, id_text, strerror(e), started, count - started);
+            snprintf(err, err_size, "cannot start the collector thread: %s", strerror(e));
             rc = -1;
+            goto cleanup;
+        }
+        collector_started = 1;
+    }
+    for (; workers_started < workers; workers_started++) {
+        e = pthread_create(&worker_threads[workers_started], &attr, worker_thread, &run);
+        if (e)
             break;
+    }
+    if (mode == NP_MODE_POOL && workers_started < workers) {
+        if (workers_started == 0) {
+            snprintf(err, err_size, "cannot start any worker thread: %s", strerror(e));
+            rc = -1;
+            goto finish;
+        }
+        np_log_line(config->log, NP_LOG_NORMAL,
+                    "news-processor: warning: started only %zu of %zu workers (%s)",
+                    workers_started, workers, strerror(e));
+        /* The ideal schedule is that of the workers that really run. */
+        ideal.workers = workers_started;
+    }
+    stats->threads_started = workers_started;
+
+    np_work work;
+    int got;
+    while ((got = np_source_next(source, &work, err, err_size)) == 1) {
+        if (!in_shard(config, work.index)) {
+            free(work.owned);
+            continue;
+        }
+        size_t slot = atomic_fetch_add(&run.dispatched, 1);
+        if (np_cancel_reason_of(config->process.cancel) != NP_CANCEL_NONE) {
+            finished item = {.work = work, .slot = slot};
+            np_process_skip_cancelled(work.index, &item.result);
+            deliver(&run, &item);
+            continue;
+        }
+        schedule_ideal(&ideal, np_process_ideal_ms(work.article, &config->process));
+        task local = {.work = work, .slot = slot, .run = &run};
+        if (mode == NP_MODE_SEQUENTIAL) {
+            process_task(&run, &local);
+        } else if (mode == NP_MODE_POOL) {
+            np_queue_push(run.work_queue, &local, NULL);
+        } else {
+            task *t = malloc(sizeof(*t));
+            if (!t) {
+                /* No memory for a task: run it here rather than lose it. */
+                stats->inline_articles++;
+                process_task(&run, &local);
+                continue;
+            }
+            *t = local;
+            start_article_thread(&run, t, &attr, stats);
         }
     }
-    for (size_t i = 0; i < started; i++)
-        pthread_join(threads[i], NULL);
-    np_queue_close(run.queue);
-    pthread_join(collector, NULL);
-    stats->wall_ns = np_clock_now_ns() - start;
-    stats->threads_started = started;
-    stats->results_collected = run.collected;
-    stats->queue_max_depth = np_queue_max_depth(run.queue);
-    if (rc == 0 && run.failed) {
-        snprintf(err, err_size, "out of memory while processing %zu articles", run.failed);
+    if (got < 0)
+        rc = 1;
+    atomic_store(&run.input_finished, 1);
+
+finish:
+    if (mode == NP_MODE_POOL) {
+        np_queue_close(run.work_queue);
+        for (size_t i = 0; i < workers_started; i++)
+            pthread_join(worker_threads[i], NULL);
+        stats->peak_threads = workers_started;
+    } else if (mode == NP_MODE_THREAD) {
+        join_all_article_threads(&run);
+        stats->peak_threads = run.peak_threads;
+    }
+    if (collector_started) {
+        np_queue_close(run.results_queue);
+        pthread_join(collector, NULL);
+    }
+    if (config->progress)
+        config->progress(config->progress_context, run.collector.collected,
+                         atomic_load(&run.dispatched), 1);
+    stats->wall_ns = np_clock_now_ns() - stats->start_ns;
+    stats->critical_path_ms = ideal_finish(&ideal);
+    stats->dispatched = atomic_load(&run.dispatched);
+    stats->collected = run.collector.collected;
+    memcpy(stats->status_count, run.collector.status_count, sizeof(stats->status_count));
+    stats->producer_wait_ns = run.producer_wait_ns;
+    stats->collector_wait_ns = run.collector.wait_ns;
+    stats->output_errno = run.collector.output_errno;
+    if (run.results_queue)
+        stats->queue_max_depth = np_queue_max_depth(run.results_queue);
+    *out = run.collector.kept;
+    run.collector.kept = (np_pipeline_results){0};
+    if (rc >= 0 && run.collector.out_of_memory) {
+        snprintf(err, err_size, "out of memory storing results");
         rc = -1;
     }
+    if (rc < 0)
+        np_pipeline_results_free(out);
 
 cleanup:
+    np_pipeline_results_free(&run.collector.kept);
     if (attr_ready)
         pthread_attr_destroy(&attr);
-    np_queue_destroy(run.queue);
-    free(tasks);
-    free(threads);
+    if (registry_ready) {
+        pthread_cond_destroy(&run.thread_exited);
+        pthread_mutex_destroy(&run.registry_mutex);
+    }
+    np_queue_destroy(run.results_queue);
+    np_queue_destroy(run.work_queue);
+    free(worker_threads);
+    free(ideal.heap);
     return rc;
 }

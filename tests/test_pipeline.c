@@ -1,9 +1,11 @@
 /*
- * Unit tests of the pipeline: every article comes out exactly once at its input position, the
- * threads really run concurrently, and a refused thread is reported without hanging or leaking.
+ * Unit tests of the pipeline: every article comes out exactly once at its input position in
+ * every mode, the modes agree, the threads really run concurrently, a system that refuses threads
+ * slows the run down but loses nothing, cancellation marks the rest, and the critical path is the
+ * ideal of each mode's schedule.
  *
- * pthread_create is wrapped (-Wl,--wrap=pthread_create) so a test can make it fail after K
- * threads, the way the system does when it runs out of threads.
+ * pthread_create is wrapped (-Wl,--wrap=pthread_create) so a test can cap the number of live
+ * threads, the way kernel.pid_max and RLIMIT_NPROC do.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -22,22 +24,46 @@
 #include "np/pipeline.h"
 #include "np/summarize.h"
 
-/* Threads the wrapper still lets start; negative means unlimited. Tests run one at a time. */
-static atomic_int threads_allowed = -1;
+/* The most threads the wrapper lets be alive at once; negative means unlimited. */
+static atomic_int live_limit = -1;
+static atomic_int live_now;
 
 int __real_pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *),
                           void *arg);
 int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *),
                           void *arg);
 
+typedef struct trampoline_args {
+    void *(*start)(void *);
+    void *arg;
+} trampoline_args;
+
+static void *trampoline(void *p)
+{
+    trampoline_args args = *(trampoline_args *)p;
+    free(p);
+    void *result = args.start(args.arg);
+    atomic_fetch_sub(&live_now, 1);
+    return result;
+}
+
 int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *),
                           void *arg)
 {
-    if (atomic_load(&threads_allowed) == 0)
+    int limit = atomic_load(&live_limit);
+    if (limit >= 0 && atomic_load(&live_now) >= limit)
         return EAGAIN;
-    if (atomic_load(&threads_allowed) > 0)
-        atomic_fetch_sub(&threads_allowed, 1);
-    return __real_pthread_create(thread, attr, start, arg);
+    trampoline_args *args = malloc(sizeof(*args));
+    if (!args)
+        return EAGAIN;
+    *args = (trampoline_args){start, arg};
+    atomic_fetch_add(&live_now, 1);
+    int err = __real_pthread_create(thread, attr, trampoline, args);
+    if (err) {
+        atomic_fetch_sub(&live_now, 1);
+        free(args);
+    }
+    return err;
 }
 
 typedef struct fixture {
@@ -73,91 +99,126 @@ static void free_fixture(fixture *f)
     free(f->contents);
 }
 
-static np_pipeline_config config_with(uint32_t min_ms, uint32_t max_ms, size_t capacity)
+static np_pipeline_config config_with(np_mode mode, uint32_t min_ms, uint32_t max_ms,
+                                      size_t capacity)
 {
     return (np_pipeline_config){
         .process = {.seed = 42, .latency_min_ms = min_ms, .latency_max_ms = max_ms},
+        .mode = mode,
+        .workers = 4,
         .queue_capacity = capacity,
     };
 }
 
-static void clear_results(np_result *results, size_t n)
+static int run_list(const fixture *f, const np_pipeline_config *config, np_pipeline_results *kept,
+                    np_run_stats *stats)
 {
-    for (size_t i = 0; i < n; i++)
-        np_result_clear(&results[i]);
-    free(results);
+    np_source *source = np_source_from_list(&f->list);
+    assert_non_null(source);
+    char err[256];
+    int rc = np_pipeline_run(source, config, kept, stats, err, sizeof(err));
+    np_source_close(source);
+    return rc;
 }
 
-static void check_every_article_exactly_once(size_t n, size_t capacity)
+static void check_every_article_exactly_once(np_mode mode, size_t n, size_t capacity)
 {
     fixture f = make_articles(n);
-    np_result *results = calloc(n, sizeof(*results));
-    np_pipeline_config config = config_with(0, 2, capacity);
+    np_pipeline_config config = config_with(mode, 0, 2, capacity);
+    np_pipeline_results kept;
     np_run_stats stats;
-    char err[256];
-    assert_int_equal(np_pipeline_run(&f.list, &config, results, &stats, err, sizeof(err)), 0);
-    assert_int_equal(stats.threads_started, n);
-    assert_int_equal(stats.results_collected, n);
+    assert_int_equal(run_list(&f, &config, &kept, &stats), 0);
+    assert_int_equal(kept.count, n);
+    assert_int_equal(stats.collected, n);
+    assert_int_equal(stats.status_count[NP_STATUS_OK], n);
     assert_true(stats.queue_max_depth <= capacity);
     unsigned char *rank_seen = calloc(n + 1, 1);
     for (size_t i = 0; i < n; i++) {
-        assert_int_equal(results[i].index, i); /* stored at its own input position */
-        assert_true(results[i].completed >= 1 && results[i].completed <= n);
-        rank_seen[results[i].completed]++;
+        assert_int_equal(kept.results[i].index, i); /* stored at its own input position */
+        assert_int_equal(kept.articles[i].id.number, 1000 + i);
+        assert_true(kept.results[i].completed >= 1 && kept.results[i].completed <= n);
+        rank_seen[kept.results[i].completed]++;
         size_t expected_len;
         char *expected = np_summarize(f.contents[i], strlen(f.contents[i]), &expected_len);
-        assert_string_equal(results[i].summary, expected);
+        assert_string_equal(kept.results[i].summary, expected);
         free(expected);
-        assert_int_equal(results[i].sentiment.label, NP_SENTIMENT_POSITIVE);
-        assert_true(results[i].latency_ms[NP_STAGE_SUMMARIZATION] <= 2);
+        assert_int_equal(kept.results[i].sentiment.label, NP_SENTIMENT_POSITIVE);
+        assert_true(kept.results[i].latency_ms[NP_STAGE_SUMMARIZATION] <= 2);
     }
     for (size_t r = 1; r <= n; r++)
         assert_int_equal(rank_seen[r], 1); /* completion ranks are a permutation of 1..n */
     free(rank_seen);
-    clear_results(results, n);
+    np_pipeline_results_free(&kept);
     free_fixture(&f);
 }
 
-static void test_n_articles_give_n_results_exactly_once(void **state)
+static void test_n_articles_give_n_results_exactly_once_in_every_mode(void **state)
 {
     (void)state;
-    check_every_article_exactly_once(200, 16);
+    check_every_article_exactly_once(NP_MODE_THREAD, 200, 16);
+    check_every_article_exactly_once(NP_MODE_POOL, 200, 16);
+    check_every_article_exactly_once(NP_MODE_SEQUENTIAL, 200, 16);
 }
 
 static void test_capacity_one_still_delivers_everything(void **state)
 {
     (void)state;
-    for (int round = 0; round < 10; round++)
-        check_every_article_exactly_once(64, 1);
+    for (int round = 0; round < 10; round++) {
+        check_every_article_exactly_once(NP_MODE_THREAD, 64, 1);
+        check_every_article_exactly_once(NP_MODE_POOL, 64, 1);
+    }
+}
+
+static void test_modes_give_identical_results(void **state)
+{
+    (void)state;
+    fixture f = make_articles(40);
+    np_pipeline_results kept[NP_MODE_COUNT];
+    for (int m = 0; m < NP_MODE_COUNT; m++) {
+        np_pipeline_config config = config_with((np_mode)m, 0, 3, 8);
+        np_run_stats stats;
+        assert_int_equal(run_list(&f, &config, &kept[m], &stats), 0);
+    }
+    for (int m = 1; m < NP_MODE_COUNT; m++) {
+        for (size_t i = 0; i < 40; i++) {
+            assert_string_equal(kept[m].results[i].summary, kept[0].results[i].summary);
+            assert_true(kept[m].results[i].sentiment.score == kept[0].results[i].sentiment.score);
+            assert_memory_equal(kept[m].results[i].latency_ms, kept[0].results[i].latency_ms,
+                                sizeof(kept[0].results[i].latency_ms));
+        }
+    }
+    for (int m = 0; m < NP_MODE_COUNT; m++)
+        np_pipeline_results_free(&kept[m]);
+    free_fixture(&f);
 }
 
 static void test_zero_articles_is_an_empty_run(void **state)
 {
     (void)state;
     fixture f = make_articles(0);
-    np_pipeline_config config = config_with(0, 0, 4);
+    np_pipeline_config config = config_with(NP_MODE_THREAD, 0, 0, 4);
+    np_pipeline_results kept;
     np_run_stats stats;
-    char err[256];
-    np_result dummy;
-    assert_int_equal(np_pipeline_run(&f.list, &config, &dummy, &stats, err, sizeof(err)), 0);
-    assert_int_equal(stats.results_collected, 0);
+    assert_int_equal(run_list(&f, &config, &kept, &stats), 0);
+    assert_int_equal(kept.count, 0);
+    assert_int_equal(stats.collected, 0);
     assert_int_equal(stats.critical_path_ms, 0);
+    np_pipeline_results_free(&kept);
     free_fixture(&f);
 }
 
 static long long timed_run(size_t n)
 {
     fixture f = make_articles(n);
-    np_result *results = calloc(n, sizeof(*results));
-    np_pipeline_config config = config_with(100, 100, 16);
+    np_pipeline_config config = config_with(NP_MODE_THREAD, 100, 100, 16);
+    np_pipeline_results kept;
     np_run_stats stats;
-    char err[256];
     long long start = np_clock_now_ns();
-    assert_int_equal(np_pipeline_run(&f.list, &config, results, &stats, err, sizeof(err)), 0);
+    assert_int_equal(run_list(&f, &config, &kept, &stats), 0);
     long long elapsed = np_clock_now_ns() - start;
     assert_int_equal(stats.critical_path_ms, 200);
     assert_true(elapsed >= 200 * 1000000LL); /* the stages really wait their latency */
-    clear_results(results, n);
+    np_pipeline_results_free(&kept);
     free_fixture(&f);
     return elapsed;
 }
@@ -171,81 +232,234 @@ static void test_fifty_articles_run_concurrently(void **state)
     assert_true(fifty < 5 * one);
 }
 
-static void test_refused_thread_is_reported_and_running_articles_finish(void **state)
+static void run_under_thread_limit(int limit, size_t n, int expect_inline)
+{
+    fixture f = make_articles(n);
+    np_pipeline_config config = config_with(NP_MODE_THREAD, 1, 5, 4);
+    np_pipeline_results kept;
+    np_run_stats stats;
+    atomic_store(&live_limit, limit);
+    int rc = run_list(&f, &config, &kept, &stats);
+    atomic_store(&live_limit, -1);
+    assert_int_equal(rc, 0);
+    assert_int_equal(kept.count, n);
+    assert_int_equal(stats.status_count[NP_STATUS_OK], n); /* no article lost */
+    assert_true(stats.refused_threads > 0);
+    assert_true(stats.peak_threads <= (size_t)limit); /* the collector is one of the limit */
+    if (expect_inline)
+        assert_int_equal(stats.inline_articles, n);
+    for (size_t i = 0; i < n; i++)
+        assert_non_null(kept.results[i].summary);
+    np_pipeline_results_free(&kept);
+    free_fixture(&f);
+}
+
+static void test_refused_threads_are_retried_and_nothing_is_lost(void **state)
 {
     (void)state;
-    enum { N = 30, STARTED = 10 };
-    fixture f = make_articles(N);
-    np_result *results = calloc(N, sizeof(*results));
-    np_pipeline_config config = config_with(5, 20, 4);
-    np_run_stats stats;
-    char err[256];
-    atomic_store(&threads_allowed, 1 + STARTED); /* the collector, then 10 article threads */
-    int rc = np_pipeline_run(&f.list, &config, results, &stats, err, sizeof(err));
-    atomic_store(&threads_allowed, -1);
-    assert_int_equal(rc, -1);
-    assert_string_equal(err, "cannot start a thread for article #11 (id 1010): Resource "
-                             "temporarily unavailable; 10 articles already running were "
-                             "finished, 20 not processed");
-    assert_int_equal(stats.threads_started, STARTED);
-    assert_int_equal(stats.results_collected, STARTED);
-    for (size_t i = 0; i < N; i++) {
-        if (i < STARTED)
-            assert_non_null(results[i].summary);
-        else
-            assert_int_equal(results[i].completed, 0);
-    }
-    clear_results(results, N);
-    free_fixture(&f);
+    run_under_thread_limit(1 + 8, 120, 0); /* the collector and at most 8 article threads */
+}
+
+static void test_no_thread_at_all_runs_articles_inline(void **state)
+{
+    (void)state;
+    run_under_thread_limit(1, 20, 1); /* only the collector can start */
 }
 
 static void test_refused_collector_fails_cleanly(void **state)
 {
     (void)state;
     fixture f = make_articles(3);
-    np_result results[3] = {0};
-    np_pipeline_config config = config_with(0, 0, 4);
+    np_pipeline_config config = config_with(NP_MODE_THREAD, 0, 0, 4);
+    np_pipeline_results kept;
     np_run_stats stats;
+    np_source *source = np_source_from_list(&f.list);
     char err[256];
-    atomic_store(&threads_allowed, 0);
-    int rc = np_pipeline_run(&f.list, &config, results, &stats, err, sizeof(err));
-    atomic_store(&threads_allowed, -1);
+    atomic_store(&live_limit, 0);
+    int rc = np_pipeline_run(source, &config, &kept, &stats, err, sizeof(err));
+    atomic_store(&live_limit, -1);
     assert_int_equal(rc, -1);
     assert_string_equal(err, "cannot start the collector thread: Resource temporarily unavailable");
+    assert_int_equal(kept.count, 0);
+    np_source_close(source);
     free_fixture(&f);
 }
 
-static void test_critical_path_is_largest_latency_sum(void **state)
+static void test_critical_path_is_the_ideal_of_each_schedule(void **state)
 {
     (void)state;
-    fixture f = make_articles(20);
-    np_result results[20] = {0};
-    np_pipeline_config config = config_with(1, 30, 4);
-    np_run_stats stats;
-    char err[256];
-    assert_int_equal(np_pipeline_run(&f.list, &config, results, &stats, err, sizeof(err)), 0);
-    uint64_t longest = 0;
-    for (size_t i = 0; i < 20; i++) {
-        uint64_t sum = (uint64_t)results[i].latency_ms[0] + results[i].latency_ms[1];
-        if (sum > longest)
-            longest = sum;
-        np_result_clear(&results[i]);
+    enum { N = 23, WORKERS = 4 };
+    fixture f = make_articles(N);
+    uint64_t finish[NP_MODE_COUNT];
+    np_pipeline_results kept;
+    for (int m = 0; m < NP_MODE_COUNT; m++) {
+        np_pipeline_config config = config_with((np_mode)m, 1, 9, 4);
+        config.workers = WORKERS;
+        np_run_stats stats;
+        assert_int_equal(run_list(&f, &config, &kept, &stats), 0);
+        finish[m] = stats.critical_path_ms;
+        if (m != NP_MODE_SEQUENTIAL)
+            np_pipeline_results_free(&kept);
     }
-    assert_int_equal(stats.critical_path_ms, longest);
-    assert_true(stats.wall_ns >= (long long)longest * 1000000LL);
+    /* Recompute each schedule from the latencies the results report. */
+    uint64_t longest = 0, total = 0, free_at[WORKERS] = {0};
+    for (size_t i = 0; i < N; i++) {
+        uint64_t ideal = (uint64_t)kept.results[i].latency_ms[0] + kept.results[i].latency_ms[1];
+        assert_int_equal(ideal, kept.results[i].ideal_ms);
+        longest = ideal > longest ? ideal : longest;
+        total += ideal;
+        size_t first_free = 0;
+        for (size_t w = 1; w < WORKERS; w++)
+            if (free_at[w] < free_at[first_free])
+                first_free = w;
+        free_at[first_free] += ideal;
+    }
+    uint64_t makespan = 0;
+    for (size_t w = 0; w < WORKERS; w++)
+        makespan = free_at[w] > makespan ? free_at[w] : makespan;
+    assert_int_equal(finish[NP_MODE_THREAD], longest);
+    assert_int_equal(finish[NP_MODE_SEQUENTIAL], total);
+    assert_int_equal(finish[NP_MODE_POOL], makespan);
+    np_pipeline_results_free(&kept);
+    free_fixture(&f);
+}
+
+static void test_shards_partition_the_input(void **state)
+{
+    (void)state;
+    enum { N = 50, SHARDS = 3 };
+    fixture f = make_articles(N);
+    unsigned seen[N] = {0};
+    for (size_t shard = 0; shard < SHARDS; shard++) {
+        np_pipeline_config config = config_with(NP_MODE_POOL, 0, 0, 4);
+        config.shard_index = shard;
+        config.shard_count = SHARDS;
+        np_pipeline_results kept;
+        np_run_stats stats;
+        assert_int_equal(run_list(&f, &config, &kept, &stats), 0);
+        for (size_t i = 0; i < kept.count; i++) {
+            assert_int_equal(kept.results[i].index % SHARDS, shard);
+            seen[kept.results[i].index]++;
+        }
+        np_pipeline_results_free(&kept);
+    }
+    for (size_t i = 0; i < N; i++)
+        assert_int_equal(seen[i], 1);
+    free_fixture(&f);
+}
+
+typedef struct delayed_cancel {
+    np_cancel *cancel;
+    long long after_ns;
+} delayed_cancel;
+
+static void *cancel_later(void *arg)
+{
+    delayed_cancel *d = arg;
+    np_cancel_sleep_ns(NULL, d->after_ns);
+    np_cancel_raise(d->cancel, NP_CANCEL_SIGINT);
+    return NULL;
+}
+
+static void test_cancel_marks_unfinished_articles_and_keeps_every_one(void **state)
+{
+    (void)state;
+    for (int m = 0; m < NP_MODE_COUNT; m++) {
+        enum { N = 30 };
+        fixture f = make_articles(N);
+        np_cancel cancel;
+        assert_int_equal(np_cancel_init(&cancel), 0);
+        np_pipeline_config config = config_with((np_mode)m, 300, 300, 4);
+        config.process.cancel = &cancel;
+        config.workers = 3;
+        delayed_cancel d = {&cancel, 100 * 1000000LL};
+        pthread_t canceller;
+        assert_int_equal(pthread_create(&canceller, NULL, cancel_later, &d), 0);
+        np_pipeline_results kept;
+        np_run_stats stats;
+        long long start = np_clock_now_ns();
+        assert_int_equal(run_list(&f, &config, &kept, &stats), 0);
+        long long elapsed = np_clock_now_ns() - start;
+        pthread_join(canceller, NULL);
+        assert_true(elapsed < 300 * 1000000LL); /* sleeping stages woke up early */
+        assert_int_equal(kept.count, N);
+        assert_int_equal(stats.status_count[NP_STATUS_CANCELLED], N);
+        for (size_t i = 0; i < N; i++) {
+            assert_int_equal(kept.results[i].status, NP_STATUS_CANCELLED);
+            assert_true(kept.results[i].completed > 0);
+            assert_non_null(kept.results[i].error);
+        }
+        np_pipeline_results_free(&kept);
+        np_cancel_destroy(&cancel);
+        free_fixture(&f);
+    }
+}
+
+static void test_faults_fail_exactly_the_predicted_articles(void **state)
+{
+    (void)state;
+    enum { N = 100 };
+    fixture f = make_articles(N);
+    np_pipeline_config config = config_with(NP_MODE_POOL, 0, 0, 8);
+    config.process.fail_rate = 0.3;
+    config.process.retries = 0;
+    np_pipeline_results kept;
+    np_run_stats stats;
+    assert_int_equal(run_list(&f, &config, &kept, &stats), 0);
+    size_t predicted = 0;
+    for (size_t i = 0; i < N; i++) {
+        const np_id *id = &f.list.items[i].id;
+        int fails = np_llm_attempt_fails(42, id, NP_STAGE_SUMMARIZATION, 0, 0.3) ||
+                    np_llm_attempt_fails(42, id, NP_STAGE_SENTIMENT, 0, 0.3);
+        predicted += (size_t)fails;
+        assert_int_equal(kept.results[i].status, fails ? NP_STATUS_FAILED : NP_STATUS_OK);
+    }
+    assert_int_equal(stats.status_count[NP_STATUS_FAILED], predicted);
+    assert_true(predicted > 30 && predicted < 70);
+    np_pipeline_results_free(&kept);
+    free_fixture(&f);
+}
+
+static void test_streaming_writes_one_line_per_article(void **state)
+{
+    (void)state;
+    enum { N = 25 };
+    fixture f = make_articles(N);
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&buf, &size);
+    np_pipeline_config config = config_with(NP_MODE_THREAD, 0, 1, 4);
+    config.stream_out = out;
+    np_pipeline_results kept;
+    np_run_stats stats;
+    assert_int_equal(run_list(&f, &config, &kept, &stats), 0);
+    fclose(out);
+    assert_int_equal(kept.count, 0); /* nothing kept when streaming */
+    size_t lines = 0;
+    for (size_t i = 0; i < size; i++)
+        lines += buf[i] == '\n';
+    assert_int_equal(lines, N);
+    assert_non_null(strstr(buf, "{\"id\": 1024, \"title\": \"Title 24\", \"status\": \"ok\""));
+    free(buf);
     free_fixture(&f);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_n_articles_give_n_results_exactly_once),
+        cmocka_unit_test(test_n_articles_give_n_results_exactly_once_in_every_mode),
         cmocka_unit_test(test_capacity_one_still_delivers_everything),
+        cmocka_unit_test(test_modes_give_identical_results),
         cmocka_unit_test(test_zero_articles_is_an_empty_run),
         cmocka_unit_test(test_fifty_articles_run_concurrently),
-        cmocka_unit_test(test_refused_thread_is_reported_and_running_articles_finish),
+        cmocka_unit_test(test_refused_threads_are_retried_and_nothing_is_lost),
+        cmocka_unit_test(test_no_thread_at_all_runs_articles_inline),
         cmocka_unit_test(test_refused_collector_fails_cleanly),
-        cmocka_unit_test(test_critical_path_is_largest_latency_sum),
+        cmocka_unit_test(test_critical_path_is_the_ideal_of_each_schedule),
+        cmocka_unit_test(test_shards_partition_the_input),
+        cmocka_unit_test(test_cancel_marks_unfinished_articles_and_keeps_every_one),
+        cmocka_unit_test(test_faults_fail_exactly_the_predicted_articles),
+        cmocka_unit_test(test_streaming_writes_one_line_per_article),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,21 +17,45 @@
 #define NP_DEFAULT_LATENCY_MAX_MS 1500
 #define NP_DEFAULT_QUEUE_CAPACITY 16
 #define NP_QUEUE_CAPACITY_MAX     1000000
+#define NP_DEFAULT_RETRIES        2
+#define NP_WORKERS_MAX            100000
+
+typedef enum np_format { NP_FORMAT_AUTO, NP_FORMAT_JSON, NP_FORMAT_NDJSON } np_format;
 
 typedef struct np_cli_options {
     const char *input_path;  /* "-" for stdin */
     const char *output_path; /* NULL for stdout */
+    np_format input_format;  /* AUTO: NDJSON for .ndjson/.jsonl names, else JSON */
+    np_format output_format; /* JSON (a document) or NDJSON (a line per article) */
+    const char *mode;        /* "thread", "pool" or "sequential" */
+    size_t workers;          /* pool mode; 0 = default */
+    size_t shard_index;
+    size_t shard_count; /* 0 = no sharding */
     uint64_t seed;
     uint32_t latency_min_ms;
     uint32_t latency_max_ms;
     size_t queue_capacity;
+    double fail_rate;
+    uint32_t timeout_ms;
+    unsigned retries;
+    double rate;           /* stage calls per second; 0 = unlimited */
+    long long deadline_ms; /* 0 = none */
+    const char *report_path;
+    const char *trace_path;
+    const char *timeline_path;
+    int no_progress;
     np_log_level log_level;
     int show_help;
     int show_version;
+    /* bench subcommand */
+    int bench;
+    unsigned bench_runs;
+    unsigned bench_warmup;
 } np_cli_options;
 
 /*
- * Parses argv into opts (defaults first). Returns 0, or -1 with a one-line message in err
+ * Parses argv into opts (defaults first). argv[1] may be the subcommand "bench", which also takes
+ * --runs N and --warmup W. Returns 0, or -1 with a one-line message in err
  * (without the program name) for a usage error. With --help or --version, returns 0 with
  * show_help/show_version set and no input required.
  */

@@ -6,9 +6,13 @@
 #define NP_EXIT_H
 
 typedef enum np_exit {
-    NP_EXIT_OK = 0,      /* every article processed, output written */
-    NP_EXIT_FAILURE = 1, /* a runtime failure: a thread could not start, output not written */
-    NP_EXIT_USAGE = 2,   /* bad command line or bad input: nothing written to stdout */
+    NP_EXIT_OK = 0,         /* every article processed, output written */
+    NP_EXIT_FAILURE = 1,    /* an article failed, or a runtime failure (memory, writing output);
+                               compare: NEW regressed */
+    NP_EXIT_USAGE = 2,      /* bad command line or bad input */
+    NP_EXIT_DEADLINE = 124, /* --deadline-ms passed: cancelled, output written (as timeout(1)) */
+    NP_EXIT_SIGINT = 130,   /* cancelled by SIGINT, output written (128 + 2) */
+    NP_EXIT_SIGTERM = 143,  /* cancelled by SIGTERM, output written (128 + 15) */
 } np_exit;
 
 #endif

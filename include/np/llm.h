@@ -1,9 +1,12 @@
 /*
- * The simulated LLM: the two stages an article goes through, how long each call takes, and the
- * call itself (sleep for the simulated latency, then compute the real result).
+ * The simulated LLM: the two stages an article goes through, and the random-looking but
+ * reproducible decisions about each call: how long it takes, whether it fails, how long to back
+ * off before retrying.
  *
- * Latency is a pure function of (seed, article id, stage): the same input and seed give the same
- * latencies on every run, and no random state is shared between threads, so no lock is needed.
+ * Every decision is a pure function of (seed, article id, stage, attempt): the same input and
+ * seed give the same latencies and faults on every run, in every scheduling mode, and no random
+ * state is shared between threads, so no lock is needed. Attempt 0 draws exactly what a
+ * fault-free run draws.
  */
 #ifndef NP_LLM_H
 #define NP_LLM_H
@@ -17,14 +20,22 @@ typedef enum np_stage { NP_STAGE_SUMMARIZATION, NP_STAGE_SENTIMENT, NP_STAGE_COU
 /* The largest latency accepted for --latency, in ms (one hour). */
 #define NP_LATENCY_MAX_MS 3600000u
 
+/* Retry backoff: attempt k (from 0) waits uniformly in [0, min(CAP, BASE * 2^k)] ms. */
+#define NP_BACKOFF_BASE_MS 100u
+#define NP_BACKOFF_CAP_MS  5000u
+
 /* "summarization" or "sentiment". */
 const char *np_stage_name(np_stage stage);
 
 /* A latency in whole ms drawn uniformly from [min_ms, max_ms] (min_ms <= max_ms). */
-uint32_t np_llm_latency_ms(uint64_t seed, const np_id *id, np_stage stage, uint32_t min_ms,
-                           uint32_t max_ms);
+uint32_t np_llm_latency_ms(uint64_t seed, const np_id *id, np_stage stage, uint32_t attempt,
+                           uint32_t min_ms, uint32_t max_ms);
 
-/* Sleeps ms milliseconds on CLOCK_MONOTONIC, resuming after signals. 0 returns at once. */
-void np_llm_sleep_ms(uint32_t ms);
+/* Whether the given attempt fails transiently, with probability fail_rate in [0, 1]. */
+int np_llm_attempt_fails(uint64_t seed, const np_id *id, np_stage stage, uint32_t attempt,
+                         double fail_rate);
+
+/* The backoff after failed attempt `attempt`: full jitter, see NP_BACKOFF_BASE_MS. */
+uint32_t np_llm_backoff_ms(uint64_t seed, const np_id *id, np_stage stage, uint32_t attempt);
 
 #endif

@@ -37,4 +37,16 @@ int np_loader_parse(const char *buf, size_t len, const char *name, np_article_li
  */
 int np_loader_load_file(const char *path, np_article_list *out, char *err, size_t err_size);
 
+/*
+ * Parses one article object held in buf[0..len) (buf[len] == '\0'): one line of NDJSON input,
+ * line `line` of the file, the article_number-th article (from 1). The same strict rules and
+ * schema as np_loader_parse apply, except that duplicate ids cannot be detected here.
+ * On success returns 0 and *out points to one malloc'd block holding the article and copies of
+ * its strings (free it with free()). On failure returns -1 and writes into err:
+ *   NAME:LINE:COL: message                  (syntax; COL within the line)
+ *   NAME:LINE: article #K (id ID): message  (schema)
+ */
+int np_loader_parse_object(const char *buf, size_t len, const char *name, size_t line,
+                           size_t article_number, np_article **out, char *err, size_t err_size);
+
 #endif

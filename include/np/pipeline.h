@@ -1,48 +1,90 @@
 /*
- * The pipeline: one thread per article, a bounded results queue, one collector thread.
+ * The pipeline: articles from a source are scheduled (one thread per article, a worker pool, or
+ * inline), each runs both stages, and every result goes to one collector, the only code that
+ * stores results.
  *
- *   article threads --push--> [ bounded queue ] --pop--> collector --> results[index]
+ *   source --dispatcher--> [ thread per article | pool workers | inline ]
+ *          --push--> [ bounded results queue ] --pop--> collector --> results / NDJSON lines
  *
- * np_pipeline_run starts the collector, starts one thread per article (each runs both stages and
- * pushes its result), joins them, closes the queue and joins the collector. Only the collector
- * writes the results array, so output order equals input order whatever the completion order.
+ * The mode only decides how work is scheduled: the stages, the queue, the collector and the
+ * output are the same in every mode, so the same input and seed give the same results.
  */
 #ifndef NP_PIPELINE_H
 #define NP_PIPELINE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "np/article.h"
+#include "np/log.h"
 #include "np/process.h"
 #include "np/result.h"
+#include "np/source.h"
 
-/* The default and smallest stack for article threads: the stages need only a few KiB. */
+/* The stack of each article or worker thread: the stages need only a few KiB. */
 #define NP_THREAD_STACK_SIZE ((size_t)256 * 1024)
+
+/* The default number of pool workers (see the README: the stages wait, they do not compute). */
+#define NP_DEFAULT_WORKERS 64
+
+typedef enum np_mode { NP_MODE_THREAD, NP_MODE_POOL, NP_MODE_SEQUENTIAL, NP_MODE_COUNT } np_mode;
+
+/* "thread", "pool" or "sequential". */
+const char *np_mode_name(np_mode mode);
 
 typedef struct np_pipeline_config {
     np_process_config process;
-    size_t queue_capacity; /* >= 1 */
-    size_t stack_size;     /* article thread stack in bytes; 0 means NP_THREAD_STACK_SIZE */
+    np_mode mode;
+    size_t workers;        /* pool mode: worker threads (>= 1) */
+    size_t queue_capacity; /* results queue capacity (>= 1) */
+    size_t stack_size;     /* thread stack in bytes; 0 means NP_THREAD_STACK_SIZE */
+    size_t shard_index;    /* process only articles whose index % shard_count == shard_index */
+    size_t shard_count;    /* 0 or 1: no sharding */
+    /*
+     * When set, the collector writes each result to this stream as one NDJSON line as soon as it
+     * arrives, flushes it, and keeps nothing; otherwise results are kept for the caller.
+     */
+    FILE *stream_out;
+    /* Called by the collector after each result (and once at the end with done == total). */
+    void (*progress)(void *context, size_t done, size_t dispatched, int input_finished);
+    void *progress_context;
+    const np_log *log; /* warnings (e.g. refused threads) */
 } np_pipeline_config;
 
+/* The results a run kept (not in streaming mode), in input order. */
+typedef struct np_pipeline_results {
+    np_result *results;
+    np_article *articles; /* copies of the article structs; strings point into the source's data */
+    void **owned;         /* streamed articles' memory, freed with the results */
+    size_t count;
+} np_pipeline_results;
+
 typedef struct np_run_stats {
-    long long wall_ns;         /* from before the first thread starts to the collector's end */
-    uint64_t critical_path_ms; /* the ideal wall time: the largest per-article latency sum */
-    size_t threads_started;    /* article threads actually started */
-    size_t results_collected;  /* results the collector stored */
-    size_t queue_max_depth;    /* the most results waiting in the queue at once */
+    long long start_ns;        /* monotonic time the run began */
+    long long wall_ns;         /* from the start to the collector's end */
+    uint64_t critical_path_ms; /* the ideal wall time for this mode's schedule */
+    size_t dispatched;         /* articles handed to the scheduler (after sharding) */
+    size_t collected;          /* results the collector received */
+    size_t status_count[NP_STATUS_COUNT];
+    size_t threads_started; /* article or worker threads started */
+    size_t peak_threads;    /* most of them alive at once */
+    size_t refused_threads; /* times the system refused a thread (thread mode retries) */
+    size_t inline_articles; /* articles run on the dispatcher because no thread could start */
+    size_t queue_max_depth;
+    long long producer_wait_ns;  /* total time producers were blocked on a full results queue */
+    long long collector_wait_ns; /* total time the collector waited for results */
+    int output_errno;            /* streaming output: the first write error, or 0 */
 } np_run_stats;
 
 /*
- * Processes every article of articles. results must have articles->count zeroed entries; on
- * return each holds its article's result (the caller frees them with np_result_clear), and
- * results[i].completed gives its arrival order.
- *
- * Returns 0 when every article was processed. Returns -1 and writes a one-line message into err
- * when something failed: a thread could not be started (no more are started, the ones already
- * running finish and are joined), or memory ran out. Every started thread is joined on every path.
+ * Processes every article of source. Returns 0 when the input was read to its end, 1 when the
+ * source reported an error (err holds it; the articles read before it were processed and are in
+ * *out or were streamed), or -1 on a fatal error (err holds it; nothing is kept). In every case
+ * every started thread has been joined. The caller frees *out with np_pipeline_results_free.
  */
-int np_pipeline_run(const np_article_list *articles, const np_pipeline_config *config,
-                    np_result *results, np_run_stats *stats, char *err, size_t err_size);
+int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipeline_results *out,
+                    np_run_stats *stats, char *err, size_t err_size);
+
+void np_pipeline_results_free(np_pipeline_results *out);
 
 #endif

@@ -1,9 +1,11 @@
 /*
- * Processing one article: the summarization stage, then the sentiment stage, each a simulated
- * LLM call (sleep for its latency, then compute the real result).
+ * Processing one article: the summarization stage, then the sentiment stage. Each stage is a
+ * simulated LLM call (wait for its latency, then compute the real result) that may fail or time
+ * out and is then retried with backoff, may wait for a rate-limit token, and stops early when the
+ * run is cancelled.
  *
- * Thread-safe and lock-free: it reads only the article and the configuration, both immutable
- * during a run, and writes only the caller's result.
+ * Thread-safe: it reads only the article and the configuration, both immutable during a run,
+ * writes only the caller's result, and shares only the (thread-safe) limiter and cancel token.
  */
 #ifndef NP_PROCESS_H
 #define NP_PROCESS_H
@@ -12,24 +14,39 @@
 #include <stdint.h>
 
 #include "np/article.h"
+#include "np/cancel.h"
 #include "np/log.h"
+#include "np/ratelimit.h"
 #include "np/result.h"
 
 typedef struct np_process_config {
     uint64_t seed;
     uint32_t latency_min_ms; /* each stage call sleeps a latency drawn from [min, max] */
     uint32_t latency_max_ms;
-    const np_log *log; /* verbose lines for each stage start and finish */
+    double fail_rate;         /* probability that a call fails transiently, 0..1 */
+    uint32_t timeout_ms;      /* a call slower than this gives up at this; 0 = no timeout */
+    unsigned retries;         /* further attempts after a failed or timed-out call */
+    np_rate_limiter *limiter; /* NULL = unlimited */
+    np_cancel *cancel;        /* NULL = never cancelled */
+    const np_log *log;        /* verbose lines for each stage call */
 } np_process_config;
 
 /*
  * Runs both stages for article (at input position index) and fills *result, which is zeroed
- * first. Returns 0, or -1 when memory ran out (result->summary is then NULL).
+ * first. result->status says how it ended. Returns 0, or -1 when memory ran out (the result is
+ * then failed with an "out of memory" error).
  */
 int np_process_article(const np_article *article, size_t index, const np_process_config *config,
                        np_result *result);
 
-/* The sum of both stages' simulated latencies for article: its share of the critical path. */
+/* Fills *result for an article that was never started because the run was cancelled. */
+void np_process_skip_cancelled(size_t index, np_result *result);
+
+/*
+ * The article's ideal processing time in ms: the sum of all its attempts' latencies (a timed-out
+ * attempt counts its timeout) and backoff waits, exactly as np_process_article would spend them
+ * if nothing else (scheduling, rate limits, cancellation) delayed it.
+ */
 uint64_t np_process_ideal_ms(const np_article *article, const np_process_config *config);
 
 #endif

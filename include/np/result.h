@@ -27,7 +27,7 @@ typedef enum np_status {
 const char *np_status_name(np_status status);
 
 typedef struct np_result {
-    size_t index;  /* the article's position in the input, from 0 */
+    size_t index; /* the article's position in the input, from 0 */
     np_status status;
     const char *error; /* static message when status != OK, else NULL */
     char *summary;     /* malloc'd, NUL-terminated; NULL when not computed */
@@ -39,13 +39,13 @@ typedef struct np_result {
     long long started_ns;                /* the article's work began */
     long long stage_start_ns[NP_STAGE_COUNT];
     long long stage_end_ns[NP_STAGE_COUNT];
-    long long finished_ns;     /* both stages done (or gave up); the push began here */
-    long long queue_wait_ns;   /* time blocked pushing into a full queue */
-    long long failed_ns;       /* time spent in attempts that failed or timed out */
-    long long backoff_ns;      /* time spent waiting between retries */
-    long long rate_wait_ns;    /* time spent waiting for a rate-limit token */
-    long long received_ns;     /* the collector took it (stamped by the collector) */
-    size_t completed;          /* 1-based order of arrival at the collector; 0 = never arrived */
+    long long finished_ns;   /* both stages done (or gave up); the push began here */
+    long long queue_wait_ns; /* finished_ns to received_ns: blocked pushing, then queued */
+    long long failed_ns;     /* time spent in attempts that failed or timed out */
+    long long backoff_ns;    /* time spent waiting between retries */
+    long long rate_wait_ns;  /* time spent waiting for a rate-limit token */
+    long long received_ns;   /* the collector took it (stamped by the collector) */
+    size_t completed;        /* 1-based order of arrival at the collector; 0 = never arrived */
 } np_result;
 
 /* Frees what a result owns (its summary) and marks it empty. */

@@ -13,14 +13,14 @@
 
 /* The options a run was made with, as the report lists them. */
 typedef struct np_run_options {
-    const char *input;   /* the input path as given ("-" for stdin) */
-    const char *mode;    /* "thread", "pool" or "sequential" */
-    size_t workers;      /* pool mode: worker threads; 0 otherwise */
+    const char *input; /* the input path as given ("-" for stdin) */
+    const char *mode;  /* "thread", "pool" or "sequential" */
+    size_t workers;    /* pool mode: worker threads; 0 otherwise */
     uint64_t seed;
     uint32_t latency_min_ms;
     uint32_t latency_max_ms;
     size_t queue_capacity;
-    double fail_rate;    /* 0 when faults are off */
+    double fail_rate; /* 0 when faults are off */
     unsigned retries;
     uint32_t timeout_ms; /* 0 = no timeout */
     double rate;         /* stage calls per second; 0 = unlimited */

@@ -1,0 +1,189 @@
+/*
+ * Microbenchmark of the bounded queue (src/queue.c): messages per second from P producers to one
+ * consumer, for P in {1, 8, 64} and capacities 16 and 1024. Built and run by bench/queue_bench.sh;
+ * not part of the CMake build or the test suite.
+ *
+ * Design: each message is a 64-byte item (about the size of a small result record: ids, a few
+ * numbers, a pointer or two), pushed with np_queue_push; the one consumer takes them with
+ * np_queue_pop_many in batches of up to BATCH. All threads start together at a barrier; the
+ * clock runs from the barrier to the consumer's last message. The consumer checks every message
+ * arrived exactly once (by count and per-producer sequence sums), so a fast but broken queue
+ * cannot post a good number. Each configuration runs RUNS times and the median is reported.
+ *
+ * Usage: queue_bench [MESSAGES [RUNS]]   (defaults: 2,000,000 messages per run, 3 runs)
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "np/clock.h"
+#include "np/queue.h"
+
+enum { BATCH = 256, MAX_RUNS = 15, THREAD_STACK = 64 * 1024 };
+
+/* 64 bytes: the producer, its sequence number, and a payload standing in for result fields. */
+typedef struct message {
+    uint32_t producer;
+    uint32_t pad;
+    uint64_t seq;
+    unsigned char payload[48];
+} message;
+
+_Static_assert(sizeof(message) == 64, "a message is 64 bytes");
+
+typedef struct bench {
+    np_queue *q;
+    pthread_barrier_t start;
+    size_t producers;
+    size_t per_producer;
+    long long start_ns; /* set by main after the barrier, read after joins */
+} bench;
+
+typedef struct producer_arg {
+    bench *b;
+    uint32_t index;
+    int failed;
+} producer_arg;
+
+static void *produce(void *arg)
+{
+    producer_arg *p = arg;
+    message m;
+    memset(&m, 0, sizeof(m));
+    m.producer = p->index;
+    pthread_barrier_wait(&p->b->start);
+    for (uint64_t i = 0; i < p->b->per_producer; i++) {
+        m.seq = i;
+        m.payload[0] = (unsigned char)i;
+        if (np_queue_push(p->b->q, &m, NULL) != 0) {
+            p->failed = 1;
+            break;
+        }
+    }
+    return NULL;
+}
+
+typedef struct consumer_arg {
+    bench *b;
+    size_t received;
+    uint64_t *seq_sum; /* per producer */
+    long long end_ns;
+} consumer_arg;
+
+static void *consume(void *arg)
+{
+    consumer_arg *c = arg;
+    static const size_t batch_bytes = BATCH * sizeof(message);
+    message *batch = malloc(batch_bytes);
+    if (!batch)
+        return NULL;
+    pthread_barrier_wait(&c->b->start);
+    size_t n;
+    while ((n = np_queue_pop_many(c->b->q, batch, BATCH)) > 0) {
+        for (size_t i = 0; i < n; i++)
+            c->seq_sum[batch[i].producer] += batch[i].seq;
+        c->received += n;
+        if (c->received == c->b->producers * c->b->per_producer)
+            c->end_ns = np_clock_now_ns();
+    }
+    free(batch);
+    return NULL;
+}
+
+/* One run: returns messages per second, or a negative number if anything went wrong. */
+static double run_once(size_t producers, size_t capacity, size_t messages)
+{
+    bench b = {.producers = producers, .per_producer = messages / producers};
+    b.q = np_queue_create(capacity, sizeof(message));
+    producer_arg *args = calloc(producers, sizeof(*args));
+    pthread_t *threads = calloc(producers, sizeof(*threads));
+    consumer_arg c = {.b = &b, .seq_sum = calloc(producers, sizeof(uint64_t))};
+    if (!b.q || !args || !threads || !c.seq_sum ||
+        pthread_barrier_init(&b.start, NULL, (unsigned)producers + 2) != 0) {
+        fprintf(stderr, "queue_bench: out of memory\n");
+        exit(1);
+    }
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, THREAD_STACK);
+    pthread_t consumer;
+    if (pthread_create(&consumer, &attr, consume, &c) != 0) {
+        fprintf(stderr, "queue_bench: cannot start the consumer\n");
+        exit(1);
+    }
+    for (size_t i = 0; i < producers; i++) {
+        args[i] = (producer_arg){.b = &b, .index = (uint32_t)i};
+        if (pthread_create(&threads[i], &attr, produce, &args[i]) != 0) {
+            fprintf(stderr, "queue_bench: cannot start producer %zu\n", i);
+            exit(1);
+        }
+    }
+    pthread_attr_destroy(&attr);
+    pthread_barrier_wait(&b.start);
+    b.start_ns = np_clock_now_ns();
+    int ok = 1;
+    for (size_t i = 0; i < producers; i++) {
+        pthread_join(threads[i], NULL);
+        ok = ok && !args[i].failed;
+    }
+    np_queue_close(b.q);
+    pthread_join(consumer, NULL);
+
+    /* Each producer's sequence 0..n-1 sums to n(n-1)/2 when every message arrived once. */
+    uint64_t n = b.per_producer, expected = n * (n - 1) / 2;
+    ok = ok && c.received == producers * n && c.end_ns > 0;
+    for (size_t i = 0; i < producers; i++)
+        ok = ok && c.seq_sum[i] == expected;
+    double seconds = (double)(c.end_ns - b.start_ns) / 1e9;
+
+    pthread_barrier_destroy(&b.start);
+    np_queue_destroy(b.q);
+    free(c.seq_sum);
+    free(threads);
+    free(args);
+    return ok && seconds > 0 ? (double)(producers * n) / seconds : -1.0;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+    size_t messages = argc > 1 ? strtoul(argv[1], NULL, 10) : 2000000;
+    int runs = argc > 2 ? atoi(argv[2]) : 3;
+    if (messages < 64 || runs < 1 || runs > MAX_RUNS) {
+        fprintf(stderr, "usage: queue_bench [MESSAGES >= 64 [RUNS 1..%d]]\n", MAX_RUNS);
+        return 2;
+    }
+    static const size_t producer_counts[] = {1, 8, 64};
+    static const size_t capacities[] = {16, 1024};
+    printf("np_queue: %zu-byte messages, 1 consumer (np_queue_pop_many, batch %d), "
+           "%zu messages per run, median of %d runs\n",
+           sizeof(message), BATCH, messages, runs);
+    printf("%9s %9s %14s %12s %12s\n", "producers", "capacity", "M msg/s", "min", "max");
+    int failed = 0;
+    for (size_t pi = 0; pi < sizeof(producer_counts) / sizeof(*producer_counts); pi++) {
+        for (size_t ci = 0; ci < sizeof(capacities) / sizeof(*capacities); ci++) {
+            double rates[MAX_RUNS];
+            for (int r = 0; r < runs; r++) {
+                rates[r] = run_once(producer_counts[pi], capacities[ci], messages);
+                if (rates[r] < 0)
+                    failed = 1;
+            }
+            qsort(rates, (size_t)runs, sizeof(*rates), compare_doubles);
+            printf("%9zu %9zu %14.2f %12.2f %12.2f\n", producer_counts[pi], capacities[ci],
+                   rates[runs / 2] / 1e6, rates[0] / 1e6, rates[runs - 1] / 1e6);
+            fflush(stdout);
+        }
+    }
+    if (failed) {
+        fprintf(stderr, "queue_bench: messages were lost or duplicated\n");
+        return 1;
+    }
+    return 0;
+}

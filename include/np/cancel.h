@@ -1,0 +1,47 @@
+/*
+ * Cancellation of a run: a flag any thread can raise (a signal thread, a deadline, a test) and a
+ * sleep that ends early when it is raised.
+ *
+ * Stage calls sleep here instead of in nanosleep, so a cancelled run wakes every sleeping stage
+ * at once (a broadcast on one condition variable), not when its latency runs out.
+ * All functions are thread-safe. Create before starting any thread that uses it; destroy after
+ * joining them all.
+ */
+#ifndef NP_CANCEL_H
+#define NP_CANCEL_H
+
+#include <pthread.h>
+
+typedef enum np_cancel_reason {
+    NP_CANCEL_NONE,
+    NP_CANCEL_SIGINT,
+    NP_CANCEL_SIGTERM,
+    NP_CANCEL_DEADLINE,
+    NP_CANCEL_REASON_COUNT
+} np_cancel_reason;
+
+typedef struct np_cancel {
+    pthread_mutex_t mutex;
+    pthread_cond_t changed; /* broadcast when the run is cancelled */
+    np_cancel_reason reason;
+} np_cancel;
+
+/* Initializes an un-cancelled token. Returns 0 or an error number. */
+int np_cancel_init(np_cancel *cancel);
+
+/* Destroys the token; no thread may be using it. */
+void np_cancel_destroy(np_cancel *cancel);
+
+/* Cancels the run for reason (the first reason wins) and wakes every sleeper. */
+void np_cancel_raise(np_cancel *cancel, np_cancel_reason reason);
+
+/* The reason the run was cancelled, or NP_CANCEL_NONE. A NULL token is never cancelled. */
+np_cancel_reason np_cancel_reason_of(np_cancel *cancel);
+
+/*
+ * Sleeps ns nanoseconds on CLOCK_MONOTONIC, or until the run is cancelled. Returns 0 when the
+ * whole time passed, -1 when cancelled (at once if it already was). A NULL token just sleeps.
+ */
+int np_cancel_sleep_ns(np_cancel *cancel, long long ns);
+
+#endif

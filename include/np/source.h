@@ -1,0 +1,48 @@
+/*
+ * Where articles come from: an article list already in memory (JSON input), or an NDJSON stream
+ * read one line at a time (so memory stays bounded whatever the input size).
+ *
+ * A source is used by one thread at a time (the dispatcher).
+ */
+#ifndef NP_SOURCE_H
+#define NP_SOURCE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "np/article.h"
+
+/* Large enough for any message a source produces. */
+#define NP_SOURCE_ERROR_SIZE 640
+
+/* One article to process: where it stands in the input, and who owns its memory. */
+typedef struct np_work {
+    const np_article *article;
+    size_t index; /* position in the input, from 0 */
+    void *owned;  /* non-NULL when the receiver must free() it after use (streamed articles) */
+} np_work;
+
+typedef struct np_source np_source;
+
+/* A source over list's articles, in order (the list must outlive the source). NULL: no memory. */
+np_source *np_source_from_list(const np_article_list *list);
+
+/*
+ * A source reading NDJSON from path ("-" = stdin): one article object per line; blank lines are
+ * skipped. Returns NULL with a message in err when the file cannot be opened.
+ */
+np_source *np_source_open_ndjson(const char *path, char *err, size_t err_size);
+
+/*
+ * The next article: returns 1 and fills *work, 0 at the end of the input, or -1 when a line is
+ * malformed or unreadable (err gets "NAME:LINE:...: message"; nothing more is read after that).
+ */
+int np_source_next(np_source *source, np_work *work, char *err, size_t err_size);
+
+/* How many articles the source has produced so far. */
+size_t np_source_count(const np_source *source);
+
+/* Closes the source and frees it. NULL is allowed. */
+void np_source_close(np_source *source);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * `--trace FILE`: a run as a Chrome Trace Event Format document, for Perfetto (ui.perfetto.dev)
+ * and chrome://tracing.
+ *
+ * The document is one JSON object:
+ *
+ *   {"traceEvents": [...], "displayTimeUnit": "ms",
+ *    "otherData": {"tool": "news-processor", "version": "...", "articles": N, ...}}
+ *
+ * Everything is in process 1. Row (tid) 1 is the collector; each article has its own row,
+ * tid = input index + 2, named "article <id>" (e.g. `article 7`, `article "abc"`), and rows sort
+ * by the time the article started (ties by input index). Events, with "ts" and "dur" in
+ * microseconds (three decimals) from run->start_ns:
+ *
+ *   - metadata ("ph": "M"): process_name, thread_name and thread_sort_index for every row;
+ *   - one complete event ("ph": "X") per stage call: name = the stage name, cat "stage",
+ *     args {"id": <the id with its JSON type>, "simulated_ms": ..., "attempts": ...};
+ *   - one per push that blocked on a full queue (queue_wait_ns > 0): "queue wait", cat "queue";
+ *   - one per result the collector received (completed > 0), on the collector's row: "receive",
+ *     cat "collector", dur 1 µs (the result does not record how long the collector took),
+ *     args {"id": ..., "completed": ...}.
+ *
+ * A step whose timestamps are 0 (it did not happen, e.g. a stage a cancelled article never
+ * started) has no event. Strings are escaped as JSON requires, so the output is valid JSON for
+ * any id.
+ */
+#ifndef NP_TRACE_H
+#define NP_TRACE_H
+
+#include <stdio.h>
+
+#include "np/run.h"
+
+/*
+ * Writes the trace of run to out. options may be NULL (the mode then reads as "thread"); run's
+ * per-article rows are run->list->items[i] and run->results[i] for i < run->articles_detail.
+ * Reads only; call after the run, from one thread. Returns 0, or -1 with errno set when memory
+ * ran out or out has its error indicator set after writing (out is neither flushed nor closed).
+ */
+int np_trace_write(FILE *out, const np_run_options *options, const np_run_record *run);
+
+#endif

@@ -1,0 +1,289 @@
+/*
+ * The timing report writer (schema "news-processor-report", version 1; docs/report.md).
+ *
+ * Design: a straight walk over the run records, streaming JSON to the FILE with fprintf and the
+ * shared np/json_write.h primitives; no document is built in memory. Per-stage statistics sort a
+ * per-run scratch array of doubles (the only allocation). Every number goes through a writer that
+ * turns NaN and infinities into null, so the output is valid JSON whatever the inputs. Stream
+ * errors are checked once, at the end (ferror after fflush), as stdio allows.
+ * Reads only what it is given; no global state.
+ */
+#include "np/report.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "np/json_write.h"
+#include "np/llm.h"
+#include "np/result.h"
+#include "np/stats.h"
+
+#ifndef NP_VERSION
+#define NP_VERSION "0.0.0-dev"
+#endif
+
+/* A number with a fixed number of decimals, or null when it is not finite. */
+static void write_fixed(FILE *out, double value, int decimals)
+{
+    if (!isfinite(value))
+        fputs("null", out);
+    else
+        fprintf(out, "%.*f", decimals, value == 0 ? 0.0 : value);
+}
+
+/* A number in the shortest form that reads back as the same double, or null if not finite. */
+static void write_exact(FILE *out, double value)
+{
+    char text[32];
+    if (!isfinite(value)) {
+        fputs("null", out);
+        return;
+    }
+    snprintf(text, sizeof(text), "%.15g", value);
+    if (strtod(text, NULL) != value)
+        snprintf(text, sizeof(text), "%.17g", value);
+    fputs(text, out);
+}
+
+/* A C string as a JSON string, or null. */
+static void write_text(FILE *out, const char *s)
+{
+    if (s)
+        np_json_write_string(out, s, strlen(s));
+    else
+        fputs("null", out);
+}
+
+/* A monotonic timestamp as ms since origin_ns, or null when it is 0 (did not happen). */
+static void write_timestamp(FILE *out, long long ns, long long origin_ns)
+{
+    if (ns == 0)
+        fputs("null", out);
+    else
+        np_json_write_ms(out, ns - origin_ns);
+}
+
+static void write_header(FILE *out)
+{
+    fprintf(out,
+            "{\"schema\": \"%s\", \"schema_version\": %d,\n"
+            " \"tool\": {\"name\": \"news-processor\", \"version\": ",
+            NP_REPORT_SCHEMA, NP_REPORT_SCHEMA_VERSION);
+    write_text(out, NP_VERSION);
+    fputs("},\n \"created\": ", out);
+    char created[32];
+    struct tm utc;
+    time_t now = time(NULL);
+    if (now != (time_t)-1 && gmtime_r(&now, &utc) &&
+        strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &utc) > 0)
+        write_text(out, created);
+    else
+        fputs("null", out);
+
+    fputs(",\n \"host\": {\"cores\": ", out);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores > 0)
+        fprintf(out, "%ld", cores);
+    else
+        fputs("null", out);
+    fputs(", \"kernel\": ", out);
+    struct utsname host;
+    if (uname(&host) == 0) {
+        char kernel[3 * sizeof(host.release) + 3];
+        snprintf(kernel, sizeof(kernel), "%s %s %s", host.sysname, host.release, host.machine);
+        write_text(out, kernel);
+    } else {
+        fputs("null", out);
+    }
+    fputs("},\n", out);
+}
+
+static void write_options(FILE *out, const np_run_options *o)
+{
+    fputs(" \"options\": ", out);
+    if (!o) {
+        fputs("null,\n", out);
+        return;
+    }
+    fputs("{\"input\": ", out);
+    write_text(out, o->input);
+    fputs(", \"mode\": ", out);
+    write_text(out, o->mode);
+    fprintf(out,
+            ", \"workers\": %zu, \"seed\": %" PRIu64 ", \"latency_ms\": [%" PRIu32 ", %" PRIu32
+            "], \"queue_capacity\": %zu,\n             \"fail_rate\": ",
+            o->workers, o->seed, o->latency_min_ms, o->latency_max_ms, o->queue_capacity);
+    write_exact(out, o->fail_rate);
+    fprintf(out, ", \"retries\": %u, \"timeout_ms\": %" PRIu32 ", \"rate\": ", o->retries,
+            o->timeout_ms);
+    write_exact(out, o->rate);
+    fputs("},\n", out);
+}
+
+/* {"min", "p50", "p90", "p99", "max"} of sorted[0..n) in ms, or null when n is 0. */
+static void write_percentiles(FILE *out, const double *sorted, size_t n)
+{
+    if (n == 0) {
+        fputs("null", out);
+        return;
+    }
+    static const struct {
+        const char *name;
+        double p;
+    } points[] = {{"min", 0}, {"p50", 50}, {"p90", 90}, {"p99", 99}, {"max", 100}};
+    fputc('{', out);
+    for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++) {
+        fprintf(out, "%s\"%s\": ", i ? ", " : "", points[i].name);
+        write_fixed(out, np_stats_percentile(sorted, n, points[i].p), 3);
+    }
+    fputc('}', out);
+}
+
+/*
+ * "stages": per stage, how many articles started it, and the percentiles of the simulated
+ * latencies and of the observed durations (end - start, only where both were stamped).
+ * simulated and observed are scratch arrays of run->articles_detail doubles.
+ */
+static void write_stage_stats(FILE *out, const np_run_record *run, double *simulated,
+                              double *observed)
+{
+    fputs("   \"stages\": {", out);
+    for (int stage = 0; stage < NP_STAGE_COUNT; stage++) {
+        size_t count = 0, timed = 0;
+        for (size_t i = 0; i < run->articles_detail; i++) {
+            const np_result *r = &run->results[i];
+            if (r->attempts[stage] == 0)
+                continue;
+            simulated[count++] = r->latency_ms[stage];
+            long long start = r->stage_start_ns[stage], end = r->stage_end_ns[stage];
+            if (start != 0 && end != 0 && end >= start)
+                observed[timed++] = (double)(end - start) / 1e6;
+        }
+        np_stats_sort(simulated, count);
+        np_stats_sort(observed, timed);
+        fprintf(out, "%s\"%s\": {\"count\": %zu,\n      \"simulated_ms\": ",
+                stage ? ",\n    " : "\n    ", np_stage_name((np_stage)stage), count);
+        write_percentiles(out, simulated, count);
+        fputs(",\n      \"observed_ms\": ", out);
+        write_percentiles(out, observed, timed);
+        fputc('}', out);
+    }
+    fputs("},\n", out);
+}
+
+static void write_article_row(FILE *out, const np_run_record *run, const np_result *r)
+{
+    long long origin = run->start_ns;
+    fputs("     {\"id\": ", out);
+    if (run->list && r->index < run->list->count)
+        np_json_write_id(out, &run->list->items[r->index].id);
+    else
+        fputs("null", out);
+    fputs(", \"status\": ", out);
+    write_text(out, np_status_name(r->status));
+    fputs(", \"start_ms\": ", out);
+    write_timestamp(out, r->started_ns, origin);
+    fputs(", \"end_ms\": ", out);
+    write_timestamp(out, r->finished_ns, origin);
+    fputs(", \"stages\": {", out);
+    for (int stage = 0; stage < NP_STAGE_COUNT; stage++) {
+        fprintf(out, "%s\"%s\": {\"start_ms\": ", stage ? ", " : "",
+                np_stage_name((np_stage)stage));
+        write_timestamp(out, r->stage_start_ns[stage], origin);
+        fputs(", \"end_ms\": ", out);
+        write_timestamp(out, r->stage_end_ns[stage], origin);
+        if (r->attempts[stage] > 0)
+            fprintf(out, ", \"simulated_ms\": %" PRIu32, r->latency_ms[stage]);
+        else
+            fputs(", \"simulated_ms\": null", out);
+        fprintf(out, ", \"attempts\": %" PRIu32 "}", r->attempts[stage]);
+    }
+    fputs("}, \"queue_wait_ms\": ", out);
+    np_json_write_ms(out, r->queue_wait_ns);
+    fputs(", \"received_ms\": ", out);
+    write_timestamp(out, r->received_ns, origin);
+    if (r->completed > 0)
+        fprintf(out, ", \"completed\": %zu", r->completed);
+    else
+        fputs(", \"completed\": null", out);
+    fputs(", \"failed_ms\": ", out);
+    np_json_write_ms(out, r->failed_ns);
+    fputs(", \"backoff_ms\": ", out);
+    np_json_write_ms(out, r->backoff_ns);
+    fputs(", \"rate_wait_ms\": ", out);
+    np_json_write_ms(out, r->rate_wait_ns);
+    fputc('}', out);
+}
+
+/* One element of "runs". Returns 0, or -1 (ENOMEM) when the scratch array cannot be had. */
+static int write_run(FILE *out, const np_run_record *run)
+{
+    size_t rows = run->results ? run->articles_detail : 0;
+    double *scratch = malloc(2 * (rows ? rows : 1) * sizeof(*scratch));
+    if (!scratch) {
+        errno = ENOMEM;
+        return -1;
+    }
+    double wall_ms = (double)run->process_ns / 1e6;
+    fprintf(out, "  {\"warmup\": %s, \"articles\": %zu,\n   \"phases_ms\": {\"load\": ",
+            run->warmup ? "true" : "false", run->articles);
+    np_json_write_ms(out, run->load_ns);
+    fputs(", \"process\": ", out);
+    np_json_write_ms(out, run->process_ns);
+    fputs(", \"output\": ", out);
+    np_json_write_ms(out, run->output_ns);
+    fputs("},\n   \"wall_ms\": ", out);
+    np_json_write_ms(out, run->process_ns);
+    fprintf(out, ", \"critical_path_ms\": %" PRIu64 ", \"overhead\": ", run->critical_path_ms);
+    write_fixed(out, run->critical_path_ms ? wall_ms / (double)run->critical_path_ms : NAN, 4);
+    fputs(", \"throughput_per_s\": ", out);
+    write_fixed(out, run->process_ns > 0 ? (double)run->articles / (wall_ms / 1e3) : NAN, 3);
+    fputs(",\n", out);
+
+    np_run_record rows_only = *run;
+    rows_only.articles_detail = rows;
+    write_stage_stats(out, &rows_only, scratch, scratch + (rows ? rows : 1));
+    free(scratch);
+
+    fprintf(out, "   \"queue\": {\"capacity\": %zu, \"max_depth\": %zu, \"producer_wait_ms\": ",
+            run->queue_capacity, run->queue_max_depth);
+    np_json_write_ms(out, run->producer_wait_ns);
+    fputs(", \"collector_wait_ms\": ", out);
+    np_json_write_ms(out, run->collector_wait_ns);
+    fprintf(out, "},\n   \"peak_rss_kb\": %ld, \"peak_threads\": %zu", run->peak_rss_kb,
+            run->peak_threads);
+    fputs(",\n   \"articles_detail\": [", out);
+    for (size_t i = 0; i < rows; i++) {
+        fputs(i ? ",\n" : "\n", out);
+        write_article_row(out, run, &run->results[i]);
+    }
+    fputs(rows ? "\n   ]}" : "]}", out);
+    return 0;
+}
+
+int np_report_write(FILE *out, const np_run_options *options, const np_run_record *runs,
+                    size_t run_count)
+{
+    errno = 0; /* so that a stream error without an errno of its own becomes EIO below */
+    write_header(out);
+    write_options(out, options);
+    fputs(" \"runs\": [", out);
+    for (size_t i = 0; i < run_count; i++) {
+        fputs(i ? ",\n" : "\n", out);
+        if (write_run(out, &runs[i]) != 0)
+            return -1;
+    }
+    fputs(run_count ? "\n ]}\n" : "]}\n", out);
+    if (fflush(out) != 0 || ferror(out)) {
+        if (errno == 0)
+            errno = EIO;
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,454 @@
+/*
+ * Unit tests of `news-processor compare`: small reports written by hand as JSON text into a
+ * temporary directory, compared through np_compare_main with memory streams for stdout and
+ * stderr. They pin the exit statuses (0, 1 on a regression, 2 on each kind of bad input), the
+ * significance marks, the verdict, the options-differ listing, n/a for undefined metrics, and
+ * the markdown and json formats.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "np/compare.h"
+
+typedef struct workspace {
+    char dir[64];
+    char paths[16][128]; /* files written, removed at teardown */
+    size_t path_count;
+} workspace;
+
+static int setup(void **state)
+{
+    workspace *w = calloc(1, sizeof(*w));
+    if (!w)
+        return -1;
+    snprintf(w->dir, sizeof(w->dir), "/tmp/np-test-compare-XXXXXX");
+    if (!mkdtemp(w->dir)) {
+        free(w);
+        return -1;
+    }
+    *state = w;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    workspace *w = *state;
+    for (size_t i = 0; i < w->path_count; i++)
+        unlink(w->paths[i]);
+    rmdir(w->dir);
+    free(w);
+    return 0;
+}
+
+/* Writes text to DIR/name and returns the path (owned by the workspace). */
+static const char *write_file(workspace *w, const char *name, const char *text)
+{
+    assert_true(w->path_count < sizeof(w->paths) / sizeof(w->paths[0]));
+    char *path = w->paths[w->path_count++];
+    snprintf(path, sizeof(w->paths[0]), "%s/%s", w->dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+    return path;
+}
+
+/*
+ * Writes a report with one run per wall time (plus a warm-up run of 1 ms that must be ignored).
+ * latency is the options' latency_ms as JSON; overhead is a JSON value for every run.
+ */
+static const char *write_report(workspace *w, const char *name, const char *latency,
+                                const char *overhead, const double *walls, size_t n)
+{
+    char text[8192];
+    size_t len = (size_t)snprintf(
+        text, sizeof(text),
+        "{\"schema\": \"news-processor-report\", \"schema_version\": 1,\n"
+        " \"options\": {\"input\": \"in.json\", \"mode\": \"thread\", \"seed\": 1, "
+        "\"latency_ms\": %s},\n"
+        " \"runs\": [{\"warmup\": true, \"wall_ms\": 1, \"overhead\": 1}",
+        latency);
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(
+            text + len, sizeof(text) - len,
+            ",\n  {\"warmup\": false, \"wall_ms\": %.3f, \"overhead\": %s, "
+            "\"throughput_per_s\": %.3f, \"stages\": {\"summarization\": {\"count\": 5, "
+            "\"observed_ms\": {\"min\": 90, \"p50\": 100, \"p90\": 110, \"p99\": 120, "
+            "\"max\": 125}}, \"sentiment\": {\"count\": 0, \"observed_ms\": null}}, "
+            "\"queue\": {\"capacity\": 16, \"max_depth\": 3, \"producer_wait_ms\": 0, "
+            "\"collector_wait_ms\": 50}, \"peak_rss_kb\": 4096}",
+            walls[i], overhead, 5 / (walls[i] / 1000));
+    snprintf(text + len, sizeof(text) - len, "]}\n");
+    return write_file(w, name, text);
+}
+
+typedef struct outcome {
+    int status;
+    char *out;
+    char *err;
+} outcome;
+
+static outcome run_compare(int argc, char **argv)
+{
+    outcome o = {0};
+    size_t out_len = 0, err_len = 0;
+    FILE *out = open_memstream(&o.out, &out_len);
+    FILE *err = open_memstream(&o.err, &err_len);
+    assert_non_null(out);
+    assert_non_null(err);
+    o.status = np_compare_main(argc, argv, out, err);
+    assert_int_equal(fclose(out), 0);
+    assert_int_equal(fclose(err), 0);
+    return o;
+}
+
+#define COMPARE(...)                                                                               \
+    run_compare((int)(sizeof((char *[]){"compare", __VA_ARGS__}) / sizeof(char *)),                \
+                (char *[]){"compare", __VA_ARGS__, NULL})
+
+static void outcome_free(outcome *o)
+{
+    free(o->out);
+    free(o->err);
+}
+
+static void assert_contains(const char *haystack, const char *needle)
+{
+    if (!strstr(haystack, needle))
+        fail_msg("expected to find \"%s\" in:\n%s", needle, haystack);
+}
+
+static const double one_second[] = {1000};
+
+static void test_equal_reports_exit_0(void **state)
+{
+    workspace *w = *state;
+    const char *a = write_report(w, "a.json", "[100, 300]", "1.01", one_second, 1);
+    const char *b = write_report(w, "b.json", "[100, 300]", "1.01", one_second, 1);
+    outcome o = COMPARE((char *)a, (char *)b);
+    assert_int_equal(o.status, 0);
+    assert_string_equal(o.err, "");
+    assert_contains(o.out, "no difference in wall time\n");
+    assert_null(strstr(o.out, "options differ"));
+    outcome_free(&o);
+}
+
+static void test_twenty_percent_regression_with_one_run_each_exits_1(void **state)
+{
+    workspace *w = *state;
+    const double slower[] = {1200};
+    const char *a = write_report(w, "a.json", "[100, 300]", "1.01", one_second, 1);
+    const char *b = write_report(w, "b.json", "[100, 300]", "1.01", slower, 1);
+    outcome o = COMPARE((char *)a, (char *)b);
+    assert_int_equal(o.status, 1);
+    assert_contains(o.out, "+20.0%\n");
+    assert_contains(o.out, "NEW is 1.20\u00d7 slower\n");
+    assert_contains(o.out, "(fewer than 4 runs per side: no significance test; use "
+                           "'news-processor bench --runs N')\n");
+    outcome_free(&o);
+}
+
+static void test_three_percent_regression_is_within_the_default_threshold(void **state)
+{
+    workspace *w = *state;
+    const double slower[] = {1030};
+    const char *a = write_report(w, "a.json", "[100, 300]", "1.01", one_second, 1);
+    const char *b = write_report(w, "b.json", "[100, 300]", "1.01", slower, 1);
+    outcome o = COMPARE((char *)a, (char *)b);
+    assert_int_equal(o.status, 0);
+    assert_contains(o.out, "+3.0%\n");
+    assert_contains(o.out, "NEW is 1.03\u00d7 slower\n");
+    outcome_free(&o);
+    /* a lower threshold makes the same 3% a regression */
+    o = COMPARE("--threshold", "2", (char *)a, (char *)b);
+    assert_int_equal(o.status, 1);
+    outcome_free(&o);
+}
+
+static void test_four_runs_clearly_slower_exit_1(void **state)
+{
+    workspace *w = *state;
+    const double base[] = {1000, 1010, 1020, 1030}, slower[] = {1200, 1210, 1220, 1230};
+    const char *a = write_report(w, "a.json", "[100, 300]", "1.01", base, 4);
+    const char *b = write_report(w, "b.json", "[100, 300]", "1.01", slower, 4);
+    outcome o = COMPARE((char *)a, (char *)b);
+    assert_int_equal(o.status, 1);
+    /* medians 1015 and 1215; complete separation of 4 vs 4: p = 2/70 */
+    assert_contains(o.out, "+19.7% (p=0.029)\n");
+    assert_contains(o.out, "NEW is 1.20\u00d7 slower\n");
+    assert_null(strstr(o.out, "fewer than 4 runs"));
+    outcome_free(&o);
+}
+
+static void test_four_overlapping_runs_are_not_significant(void **state)
+{
+    workspace *w = *state;
+    /* medians 1150 and 1225 (+6.5%, past the threshold) but exact p = 0.486 */
+    const double base[] = {1000, 1300, 1010, 1290}, other[] = {1100, 1400, 1005, 1350};
+    const char *a = write_report(w, "a.json", "[100, 300]", "1.01", base, 4);
+    const char *b = write_report(w, "b.json", "[100, 300]", "1.01", other, 4);
+    outcome o = COMPARE((char *)a, (char *)b);
+    assert_int_equal(o.status, 0);
+    assert_contains(o.out, "1150.000  1225.000  ~\n");
+    assert_contains(o.out, "no significant difference in wall time\n");
+    outcome_free(&o);
+}
+
+static void test_faster_verdict(void **state)
+{
+    workspace *w = *state;
+    const double base[] = {3000, 3010, 2990, 3020}, faster[] = {1500, 1490, 1510, 1505};
+    const char *a = write_report(w, "a.json", "[100, 300]", "1.01", base, 4);
+    const char *b = write_report(w, "b.json", "[100, 300]", "1.01", faster, 4);
+    outcome o = COMPARE((char *)a, (char *)b);
+    assert_int_equal(o.status, 0);
+    /* medians 3005 and 1502.5: exactly 2x */
+    assert_contains(o.out, "NEW is 2.00\u00d7 faster\n");
+    assert_contains(o.out, "-50.0% (p=0.029)\n");
+    /* throughput is the other way round */
+    assert_contains(o.out, "+100.0% (p=0.029)\n");
+    outcome_free(&o);
+}
+
+static void test_options_that_differ_are_listed(void **state)
+{
+    workspace *w = *state;
+    const char *a = write_report(w, "a.json", "[500, 1500]", "1.01", one_second, 1);
+    const char *b = write_report(w, "b.json", "[100, 300]", "1.01", one_second, 1);
+    outcome o = COMPARE((char *)a, (char *)b);
+    assert_int_equal(o.status, 0);
+    assert_contains(o.out, "options differ: latency_ms [500, 1500] vs [100, 300]\n");
+    /* only the differing option */
+    assert_null(strstr(o.out, "options differ: seed"));
+    outcome_free(&o);
+}
+
+static void test_null_metric_shows_n_a(void **state)
+{
+    workspace *w = *state;
+    const char *a = write_report(w, "a.json", "[100, 300]", "null", one_second, 1);
+    const char *b = write_report(w, "b.json", "[100, 300]", "1.01", one_second, 1);
+    outcome o = COMPARE((char *)a, (char *)b);
+    assert_int_equal(o.status, 0);
+    assert_contains(o.out, "\noverhead                      n/a    1.0100  n/a\n");
+    /* the sentiment stage has null stats; producer wait has a base median of 0 */
+    assert_contains(o.out, "\nsentiment.p50_ms              n/a       n/a  n/a\n");
+    assert_contains(o.out, "\nqueue.producer_wait_ms      0.000     0.000  n/a\n");
+    outcome_free(&o);
+}
+
+static void test_markdown_format(void **state)
+{
+    workspace *w = *state;
+    const double slower[] = {1200};
+    const char *a = write_report(w, "a.json", "[500, 1500]", "1.01", one_second, 1);
+    const char *b = write_report(w, "b.json", "[100, 300]", "1.01", slower, 1);
+    outcome o = COMPARE("--format", "markdown", (char *)a, (char *)b);
+    assert_int_equal(o.status, 1);
+    assert_contains(o.out, "- options differ: latency_ms `[500, 1500]` vs `[100, 300]`\n");
+    assert_contains(o.out, "| metric | base | new | delta |\n| --- | ---: | ---: | ---: |\n");
+    assert_contains(o.out, "| wall_ms | 1000.000 | 1200.000 | +20.0% |\n");
+    assert_contains(o.out, "| overhead | 1.0100 | 1.0100 | +0.0% |\n");
+    assert_contains(o.out, "NEW is 1.20\u00d7 slower\n");
+    outcome_free(&o);
+}
+
+static void test_json_format(void **state)
+{
+    workspace *w = *state;
+    const double base[] = {3000, 3010, 2990, 3020}, faster[] = {1500, 1490, 1510, 1505};
+    const char *a = write_report(w, "a.json", "[500, 1500]", "null", base, 4);
+    const char *b = write_report(w, "b.json", "[100, 300]", "1.01", faster, 4);
+    outcome o = COMPARE("--format=json", (char *)a, (char *)b);
+    assert_int_equal(o.status, 0);
+    const char *end = NULL;
+    cJSON *doc = cJSON_ParseWithLengthOpts(o.out, strlen(o.out) + 1, &end, 1);
+    if (!doc)
+        fail_msg("not JSON: %s", o.out);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(doc, "base")->valuestring, a);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(doc, "new")->valuestring, b);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(doc, "verdict")->valuestring, "faster");
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(doc, "regression")));
+    assert_true(cJSON_GetObjectItemCaseSensitive(doc, "speedup")->valuedouble == 2.0);
+
+    const cJSON *diffs = cJSON_GetObjectItemCaseSensitive(doc, "options_differ");
+    assert_int_equal(cJSON_GetArraySize(diffs), 1);
+    const cJSON *diff = cJSON_GetArrayItem(diffs, 0);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(diff, "name")->valuestring, "latency_ms");
+    assert_int_equal(
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(diff, "new"), 1)->valuedouble, 300);
+
+    const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(doc, "metrics");
+    assert_int_equal(cJSON_GetArraySize(metrics), 10);
+    const cJSON *wall = cJSON_GetArrayItem(metrics, 0);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(wall, "name")->valuestring, "wall_ms");
+    assert_true(cJSON_GetObjectItemCaseSensitive(wall, "base")->valuedouble == 3005);
+    assert_true(cJSON_GetObjectItemCaseSensitive(wall, "new")->valuedouble == 1502.5);
+    assert_true(cJSON_GetObjectItemCaseSensitive(wall, "delta_pct")->valuedouble == -50);
+    double p = cJSON_GetObjectItemCaseSensitive(wall, "p_value")->valuedouble;
+    assert_true(p > 0.02857 && p < 0.02858);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(wall, "significant")));
+    const cJSON *overhead = cJSON_GetArrayItem(metrics, 1);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(overhead, "name")->valuestring,
+                        "overhead");
+    assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(overhead, "base")));
+    assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(overhead, "delta_pct")));
+    assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(overhead, "p_value")));
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(overhead, "significant")));
+    cJSON_Delete(doc);
+    outcome_free(&o);
+}
+
+/* Runs compare with a good BASE and the given NEW; expects status 2 and exactly one line. */
+static void expect_file_error(workspace *w, const char *new_path, const char *message)
+{
+    const char *a = write_report(w, "good.json", "[100, 300]", "1.01", one_second, 1);
+    outcome o = COMPARE((char *)a, (char *)new_path);
+    assert_int_equal(o.status, 2);
+    assert_string_equal(o.out, "");
+    char expected[512];
+    snprintf(expected, sizeof(expected), "news-processor: compare: %s: %s\n", new_path, message);
+    assert_string_equal(o.err, expected);
+    outcome_free(&o);
+}
+
+static void test_missing_file_exits_2(void **state)
+{
+    workspace *w = *state;
+    char path[128];
+    snprintf(path, sizeof(path), "%s/nope.json", w->dir);
+    expect_file_error(w, path, "cannot open: No such file or directory");
+}
+
+static void test_not_json_exits_2(void **state)
+{
+    workspace *w = *state;
+    expect_file_error(w, write_file(w, "bad.json", "{\"schema\":\n  oops}"),
+                      "not JSON (syntax error at line 2, column 3)");
+    expect_file_error(w, write_file(w, "empty.json", "\n"), "not JSON (empty file)");
+    expect_file_error(w, write_file(w, "trailing.json", "{} {}"),
+                      "not JSON (syntax error at line 1, column 4)");
+}
+
+static void test_wrong_schema_exits_2(void **state)
+{
+    workspace *w = *state;
+    expect_file_error(w, write_file(w, "articles.json", "[{\"id\": 1}]"),
+                      "not a news-processor report (\"schema\" is not \"news-processor-report\")");
+    expect_file_error(w,
+                      write_file(w, "other.json", "{\"schema\": \"trace\", \"schema_version\": 1}"),
+                      "not a news-processor report (\"schema\" is not \"news-processor-report\")");
+}
+
+static void test_unknown_schema_version_exits_2(void **state)
+{
+    workspace *w = *state;
+    expect_file_error(w,
+                      write_file(w, "v99.json",
+                                 "{\"schema\": \"news-processor-report\", \"schema_version\": 99, "
+                                 "\"runs\": [{\"wall_ms\": 1}]}"),
+                      "unknown schema_version 99 (this news-processor reads version 1)");
+}
+
+static void test_report_without_runs_exits_2(void **state)
+{
+    workspace *w = *state;
+    const char *message = "no runs to compare (a report needs a run that is not a warm-up)";
+    expect_file_error(w,
+                      write_file(w, "none.json",
+                                 "{\"schema\": \"news-processor-report\", \"schema_version\": 1, "
+                                 "\"runs\": []}"),
+                      message);
+    expect_file_error(w,
+                      write_file(w, "warmups.json",
+                                 "{\"schema\": \"news-processor-report\", \"schema_version\": 1, "
+                                 "\"runs\": [{\"warmup\": true, \"wall_ms\": 5}]}"),
+                      message);
+}
+
+static void test_base_error_is_reported_first(void **state)
+{
+    workspace *w = *state;
+    const char *good = write_report(w, "good.json", "[100, 300]", "1.01", one_second, 1);
+    outcome o = COMPARE("/nonexistent/base.json", (char *)good);
+    assert_int_equal(o.status, 2);
+    assert_string_equal(o.err, "news-processor: compare: /nonexistent/base.json: cannot open: "
+                               "No such file or directory\n");
+    outcome_free(&o);
+}
+
+static void test_usage_errors_exit_2(void **state)
+{
+    (void)state;
+    outcome o = COMPARE("only-one.json");
+    assert_int_equal(o.status, 2);
+    assert_string_equal(o.err, "news-processor: compare: expected two reports, BASE.json "
+                               "NEW.json (see 'news-processor compare --help')\n");
+    outcome_free(&o);
+    o = COMPARE("--format", "xml", "a.json", "b.json");
+    assert_int_equal(o.status, 2);
+    assert_string_equal(o.err,
+                        "news-processor: compare: --format 'xml': expected table, markdown or "
+                        "json\n");
+    outcome_free(&o);
+    o = COMPARE("--threshold", "-1", "a.json", "b.json");
+    assert_int_equal(o.status, 2);
+    assert_string_equal(o.err, "news-processor: compare: --threshold '-1': expected a "
+                               "percentage, a number >= 0\n");
+    outcome_free(&o);
+    o = COMPARE("--frobnicate", "a.json", "b.json");
+    assert_int_equal(o.status, 2);
+    assert_string_equal(o.err, "news-processor: compare: unknown option '--frobnicate' (see "
+                               "'news-processor compare --help')\n");
+    assert_string_equal(o.out, "");
+    outcome_free(&o);
+}
+
+static void test_help_goes_to_stdout(void **state)
+{
+    (void)state;
+    outcome o = COMPARE("--help");
+    assert_int_equal(o.status, 0);
+    assert_string_equal(o.err, "");
+    assert_contains(o.out, "Usage: news-processor compare [OPTIONS] BASE.json NEW.json\n");
+    assert_contains(o.out, "--threshold PCT");
+    assert_contains(o.out, "--format FORMAT");
+    outcome_free(&o);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_equal_reports_exit_0, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_twenty_percent_regression_with_one_run_each_exits_1,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_three_percent_regression_is_within_the_default_threshold, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_four_runs_clearly_slower_exit_1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_four_overlapping_runs_are_not_significant, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_faster_verdict, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_options_that_differ_are_listed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_null_metric_shows_n_a, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_markdown_format, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_json_format, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_file_exits_2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_json_exits_2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wrong_schema_exits_2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_schema_version_exits_2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_without_runs_exits_2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_base_error_is_reported_first, setup, teardown),
+        cmocka_unit_test(test_usage_errors_exit_2),
+        cmocka_unit_test(test_help_goes_to_stdout),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
