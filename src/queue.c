@@ -7,8 +7,10 @@
  *   not_empty  consumers wait while count == 0 && !closed
  * Every wait is a loop on its predicate, so spurious wake-ups and stolen wake-ups are harmless.
  * `closed` is part of both predicates; close sets it under the mutex and broadcasts both
- * condition variables, so nobody sleeps through it. A push signals not_empty and a pop signals
- * not_full (broadcast when several slots were freed at once), so no wake-up is lost.
+ * condition variables, so nobody sleeps through it. A push signals not_empty; a pop that freed k
+ * slots signals not_full k times (at most once per waiting producer), so no wake-up is lost and
+ * no herd is woken: with thousands of producers blocked on a full queue, a broadcast per pop would
+ * wake them all to find one free slot. Waiter counts let the common case skip signalling.
  * Items are memcpy'd under the lock; they are small, and the slow work (the stages) happens
  * before push, with the mutex released.
  */
@@ -32,6 +34,8 @@ struct np_queue {
     size_t head;  /* index of the oldest item */
     size_t count; /* items held */
     size_t max_depth;
+    size_t waiting_producers; /* threads blocked in push (under the mutex) */
+    size_t waiting_consumers; /* threads blocked in pop */
     int closed;
 };
 
@@ -90,8 +94,11 @@ int np_queue_push(np_queue *q, const void *item, long long *waited_ns)
     pthread_mutex_lock(&q->mutex);
     if (q->count == q->capacity && !q->closed && waited_ns)
         wait_start = np_clock_now_ns();
-    while (q->count == q->capacity && !q->closed)
+    while (q->count == q->capacity && !q->closed) {
+        q->waiting_producers++;
         pthread_cond_wait(&q->not_full, &q->mutex);
+        q->waiting_producers--;
+    }
     if (waited_ns)
         *waited_ns = wait_start ? np_clock_now_ns() - wait_start : 0;
     if (q->closed) {
@@ -103,7 +110,8 @@ int np_queue_push(np_queue *q, const void *item, long long *waited_ns)
     q->count++;
     if (q->count > q->max_depth)
         q->max_depth = q->count;
-    pthread_cond_signal(&q->not_empty);
+    if (q->waiting_consumers)
+        pthread_cond_signal(&q->not_empty);
     pthread_mutex_unlock(&q->mutex);
     return 0;
 }
@@ -112,8 +120,11 @@ size_t np_queue_pop_many(np_queue *q, void *items, size_t max)
 {
     unsigned char *out = items;
     pthread_mutex_lock(&q->mutex);
-    while (q->count == 0 && !q->closed)
+    while (q->count == 0 && !q->closed) {
+        q->waiting_consumers++;
         pthread_cond_wait(&q->not_empty, &q->mutex);
+        q->waiting_consumers--;
+    }
     size_t taken = 0;
     /* The lock is held: take everything available (up to max) in at most two memcpys. */
     while (taken < max && q->count > 0) {
@@ -127,10 +138,9 @@ size_t np_queue_pop_many(np_queue *q, void *items, size_t max)
         q->count -= run;
         taken += run;
     }
-    if (taken == 1)
+    size_t wake = taken < q->waiting_producers ? taken : q->waiting_producers;
+    for (size_t i = 0; i < wake; i++)
         pthread_cond_signal(&q->not_full);
-    else if (taken > 1)
-        pthread_cond_broadcast(&q->not_full);
     pthread_mutex_unlock(&q->mutex);
     return taken;
 }
