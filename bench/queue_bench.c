@@ -5,18 +5,23 @@
  *
  * Design: each message is a 64-byte item (about the size of a small result record: ids, a few
  * numbers, a pointer or two), pushed with np_queue_push; the one consumer takes them with
- * np_queue_pop_many in batches of up to BATCH. All threads start together at a barrier; the
- * clock runs from the barrier to the consumer's last message. The consumer checks every message
- * arrived exactly once (by count and per-producer sequence sums), so a fast but broken queue
- * cannot post a good number. Each configuration runs RUNS times and the median is reported.
+ * np_queue_pop_many in batches of up to BATCH. All threads start together at a barrier;
+ * producers push for SECONDS, then stop, the queue is closed and drained, and the rate is the
+ * messages received over the time from the barrier to the consumer's last message. A fixed
+ * duration, not a fixed count, keeps slow configurations (64 producers on 16 slots) from taking
+ * minutes. The consumer checks that every producer's messages arrive in order with none missing
+ * or repeated, and that it received exactly what was pushed, so a fast but broken queue cannot
+ * post a good number. Each configuration runs RUNS times; the median is reported.
  *
- * Usage: queue_bench [MESSAGES [RUNS]]   (defaults: 2,000,000 messages per run, 3 runs)
+ * Usage: queue_bench [SECONDS [RUNS]]   (defaults: 0.4 s per run, 5 runs)
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "np/clock.h"
 #include "np/queue.h"
@@ -37,13 +42,13 @@ typedef struct bench {
     np_queue *q;
     pthread_barrier_t start;
     size_t producers;
-    size_t per_producer;
-    long long start_ns; /* set by main after the barrier, read after joins */
+    atomic_int stop; /* set by main when the time is up */
 } bench;
 
 typedef struct producer_arg {
     bench *b;
     uint32_t index;
+    uint64_t pushed;
     int failed;
 } producer_arg;
 
@@ -54,22 +59,26 @@ static void *produce(void *arg)
     memset(&m, 0, sizeof(m));
     m.producer = p->index;
     pthread_barrier_wait(&p->b->start);
-    for (uint64_t i = 0; i < p->b->per_producer; i++) {
+    uint64_t i = 0;
+    while (!atomic_load_explicit(&p->b->stop, memory_order_relaxed)) {
         m.seq = i;
         m.payload[0] = (unsigned char)i;
         if (np_queue_push(p->b->q, &m, NULL) != 0) {
             p->failed = 1;
             break;
         }
+        i++;
     }
+    p->pushed = i;
     return NULL;
 }
 
 typedef struct consumer_arg {
     bench *b;
-    size_t received;
-    uint64_t *seq_sum; /* per producer */
-    long long end_ns;
+    uint64_t received;
+    uint64_t *next_seq; /* per producer: the seq expected next */
+    int disorder;       /* a message was missing, repeated or out of order */
+    long long end_ns;   /* when the last message arrived */
 } consumer_arg;
 
 static void *consume(void *arg)
@@ -82,25 +91,30 @@ static void *consume(void *arg)
     pthread_barrier_wait(&c->b->start);
     size_t n;
     while ((n = np_queue_pop_many(c->b->q, batch, BATCH)) > 0) {
-        for (size_t i = 0; i < n; i++)
-            c->seq_sum[batch[i].producer] += batch[i].seq;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t p = batch[i].producer;
+            if (p >= c->b->producers || batch[i].seq != c->next_seq[p])
+                c->disorder = 1;
+            else
+                c->next_seq[p]++;
+        }
         c->received += n;
-        if (c->received == c->b->producers * c->b->per_producer)
-            c->end_ns = np_clock_now_ns();
+        c->end_ns = np_clock_now_ns();
     }
     free(batch);
     return NULL;
 }
 
 /* One run: returns messages per second, or a negative number if anything went wrong. */
-static double run_once(size_t producers, size_t capacity, size_t messages)
+static double run_once(size_t producers, size_t capacity, double duration)
 {
-    bench b = {.producers = producers, .per_producer = messages / producers};
+    bench b = {.producers = producers};
+    atomic_init(&b.stop, 0);
     b.q = np_queue_create(capacity, sizeof(message));
     producer_arg *args = calloc(producers, sizeof(*args));
     pthread_t *threads = calloc(producers, sizeof(*threads));
-    consumer_arg c = {.b = &b, .seq_sum = calloc(producers, sizeof(uint64_t))};
-    if (!b.q || !args || !threads || !c.seq_sum ||
+    consumer_arg c = {.b = &b, .next_seq = calloc(producers, sizeof(uint64_t))};
+    if (!b.q || !args || !threads || !c.next_seq ||
         pthread_barrier_init(&b.start, NULL, (unsigned)producers + 2) != 0) {
         fprintf(stderr, "queue_bench: out of memory\n");
         exit(1);
@@ -122,28 +136,33 @@ static double run_once(size_t producers, size_t capacity, size_t messages)
     }
     pthread_attr_destroy(&attr);
     pthread_barrier_wait(&b.start);
-    b.start_ns = np_clock_now_ns();
+    long long start_ns = np_clock_now_ns();
+    struct timespec nap = {.tv_sec = (time_t)duration,
+                           .tv_nsec = (long)((duration - (double)(time_t)duration) * 1e9)};
+    nanosleep(&nap, NULL);
+    atomic_store(&b.stop, 1);
     int ok = 1;
+    uint64_t pushed = 0;
     for (size_t i = 0; i < producers; i++) {
         pthread_join(threads[i], NULL);
         ok = ok && !args[i].failed;
+        pushed += args[i].pushed;
     }
     np_queue_close(b.q);
     pthread_join(consumer, NULL);
 
-    /* Each producer's sequence 0..n-1 sums to n(n-1)/2 when every message arrived once. */
-    uint64_t n = b.per_producer, expected = n * (n - 1) / 2;
-    ok = ok && c.received == producers * n && c.end_ns > 0;
+    /* Every producer's messages 0..pushed-1 arrived, each once, in order. */
+    ok = ok && !c.disorder && c.received == pushed && c.end_ns > start_ns;
     for (size_t i = 0; i < producers; i++)
-        ok = ok && c.seq_sum[i] == expected;
-    double seconds = (double)(c.end_ns - b.start_ns) / 1e9;
+        ok = ok && c.next_seq[i] == args[i].pushed;
+    double seconds = (double)(c.end_ns - start_ns) / 1e9;
 
     pthread_barrier_destroy(&b.start);
     np_queue_destroy(b.q);
-    free(c.seq_sum);
+    free(c.next_seq);
     free(threads);
     free(args);
-    return ok && seconds > 0 ? (double)(producers * n) / seconds : -1.0;
+    return ok ? (double)c.received / seconds : -1.0;
 }
 
 static int compare_doubles(const void *a, const void *b)
@@ -154,24 +173,24 @@ static int compare_doubles(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    size_t messages = argc > 1 ? strtoul(argv[1], NULL, 10) : 2000000;
-    int runs = argc > 2 ? atoi(argv[2]) : 3;
-    if (messages < 64 || runs < 1 || runs > MAX_RUNS) {
-        fprintf(stderr, "usage: queue_bench [MESSAGES >= 64 [RUNS 1..%d]]\n", MAX_RUNS);
+    double duration = argc > 1 ? strtod(argv[1], NULL) : 0.4;
+    int runs = argc > 2 ? atoi(argv[2]) : 5;
+    if (!(duration >= 0.01 && duration <= 60) || runs < 1 || runs > MAX_RUNS) {
+        fprintf(stderr, "usage: queue_bench [SECONDS 0.01..60 [RUNS 1..%d]]\n", MAX_RUNS);
         return 2;
     }
     static const size_t producer_counts[] = {1, 8, 64};
     static const size_t capacities[] = {16, 1024};
     printf("np_queue: %zu-byte messages, 1 consumer (np_queue_pop_many, batch %d), "
-           "%zu messages per run, median of %d runs\n",
-           sizeof(message), BATCH, messages, runs);
+           "%.2f s per run, median of %d runs\n",
+           sizeof(message), BATCH, duration, runs);
     printf("%9s %9s %14s %12s %12s\n", "producers", "capacity", "M msg/s", "min", "max");
     int failed = 0;
     for (size_t pi = 0; pi < sizeof(producer_counts) / sizeof(*producer_counts); pi++) {
         for (size_t ci = 0; ci < sizeof(capacities) / sizeof(*capacities); ci++) {
             double rates[MAX_RUNS];
             for (int r = 0; r < runs; r++) {
-                rates[r] = run_once(producer_counts[pi], capacities[ci], messages);
+                rates[r] = run_once(producer_counts[pi], capacities[ci], duration);
                 if (rates[r] < 0)
                     failed = 1;
             }

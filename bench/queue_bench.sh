@@ -3,7 +3,7 @@
 # 1, 8 and 64 producers to one consumer, at capacities 16 and 1024 (see bench/queue_bench.c).
 # Project target: >= 5 M messages/s with 8 producers at capacity 1024 on the 2-core machine.
 # Compiles into a temporary directory; the repository is not written to.
-# Usage: sh bench/queue_bench.sh [MESSAGES [RUNS]]   (defaults: 2000000 messages, 3 runs)
+# Usage: sh bench/queue_bench.sh [SECONDS [RUNS]]   (defaults: 0.4 s per run, median of 5 runs)
 set -eu
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/np-queue-bench.XXXXXX")

@@ -121,8 +121,8 @@ static void print_help(FILE *out)
             "\nExit status:\n"
             "  %d  no regression\n"
             "  %d  NEW's median wall time regressed beyond the threshold\n"
-            "  %d  usage error, or a file that cannot be read, is not a report, has an\n"
-            "     unknown schema version or no runs\n",
+            "  %d  usage error; a file that cannot be read, is not a report, has an\n"
+            "     unknown schema version or no runs; or the output cannot be written\n",
             NP_EXIT_OK, COMPARE_REGRESSION, NP_EXIT_USAGE);
 }
 
@@ -340,7 +340,7 @@ static int check_report(report *r, FILE *err)
         return -1;
     }
     size_t total = (size_t)cJSON_GetArraySize(runs);
-    r->runs = malloc((total ? total : 1) * sizeof(*r->runs));
+    r->runs = malloc((total ? total : 1) * sizeof(const cJSON *));
     if (!r->runs) {
         file_error(err, r->path, "out of memory");
         return -1;
@@ -462,7 +462,7 @@ static double run_value(const cJSON *run, const metric_spec *spec)
     const cJSON *node = run;
     for (size_t i = 0; spec->path[i] && node; i++)
         node = cJSON_GetObjectItemCaseSensitive(node, spec->path[i]);
-    return cJSON_IsNumber(node) && isfinite(node->valuedouble) ? node->valuedouble : NAN;
+    return node && cJSON_IsNumber(node) && isfinite(node->valuedouble) ? node->valuedouble : NAN;
 }
 
 /* Gathers one side's values into values[]. Returns whether every run had one. */
@@ -573,15 +573,13 @@ static void print_number(FILE *out, double v)
 static void print_value(FILE *out, const cJSON *v)
 {
     const cJSON *child;
-    if (!v || cJSON_IsNull(v)) {
-        fputs("null", out);
-    } else if (cJSON_IsBool(v)) {
+    if (v && cJSON_IsBool(v)) {
         fputs(cJSON_IsTrue(v) ? "true" : "false", out);
-    } else if (cJSON_IsNumber(v)) {
+    } else if (v && cJSON_IsNumber(v)) {
         print_number(out, v->valuedouble);
-    } else if (cJSON_IsString(v)) {
+    } else if (v && cJSON_IsString(v)) {
         np_json_write_string(out, v->valuestring, strlen(v->valuestring));
-    } else if (cJSON_IsArray(v)) {
+    } else if (v && cJSON_IsArray(v)) {
         fputc('[', out);
         cJSON_ArrayForEach(child, v)
         {
@@ -589,7 +587,7 @@ static void print_value(FILE *out, const cJSON *v)
             print_value(out, child);
         }
         fputc(']', out);
-    } else if (cJSON_IsObject(v)) {
+    } else if (v && cJSON_IsObject(v)) {
         fputc('{', out);
         cJSON_ArrayForEach(child, v)
         {
@@ -599,7 +597,7 @@ static void print_value(FILE *out, const cJSON *v)
             print_value(out, child);
         }
         fputc('}', out);
-    } else {
+    } else { /* null, a missing value, or nothing a parsed document holds */
         fputs("null", out);
     }
 }
@@ -781,6 +779,16 @@ static void print_json(FILE *out, const comparison *c)
             c->regression ? "true" : "false");
 }
 
+/* Flushes out; on a write error (full disk, closed pipe) reports it. Returns 0 or -1. */
+static int flush_output(FILE *out, FILE *err)
+{
+    errno = 0;
+    if (fflush(out) == 0 && !ferror(out))
+        return 0;
+    fprintf(err, PREFIX "cannot write the output: %s\n", strerror(errno ? errno : EIO));
+    return -1;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 
 int np_compare_main(int argc, char **argv, FILE *out, FILE *err)
@@ -790,7 +798,7 @@ int np_compare_main(int argc, char **argv, FILE *out, FILE *err)
         return NP_EXIT_USAGE;
     if (opts.show_help) {
         print_help(out);
-        return fflush(out) == 0 && !ferror(out) ? NP_EXIT_OK : NP_EXIT_USAGE;
+        return flush_output(out, err) == 0 ? NP_EXIT_OK : NP_EXIT_USAGE;
     }
     report base, new_report;
     if (report_load(&base, opts.base_path, err) != 0)
@@ -810,10 +818,7 @@ int np_compare_main(int argc, char **argv, FILE *out, FILE *err)
             print_markdown(out, &c);
         else
             print_table(out, &c);
-        errno = 0;
-        if (fflush(out) != 0 || ferror(out))
-            fprintf(err, PREFIX "cannot write the comparison: %s\n", strerror(errno ? errno : EIO));
-        else
+        if (flush_output(out, err) == 0)
             status = c.regression ? COMPARE_REGRESSION : NP_EXIT_OK;
     }
     free(c.diffs);

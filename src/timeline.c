@@ -294,8 +294,6 @@ static double nice_step(double raw)
 static time_scale make_scale(const np_run_record *run, size_t n)
 {
     long long last_ns = run->process_ns;
-    if ((long long)run->critical_path_ms * 1000000 > last_ns)
-        last_ns = (long long)run->critical_path_ms * 1000000;
     for (size_t i = 0; i < n; i++) {
         const np_result *r = &run->results[i];
         segment seg[KIND_COUNT];
@@ -307,12 +305,14 @@ static time_scale make_scale(const np_run_record *run, size_t n)
             last_ns = r->received_ns - run->start_ns;
     }
     double last_ms = (double)last_ns / 1e6;
-    if (last_ms < 0.001)
-        last_ms = 0.001;
+    if ((double)run->critical_path_ms > last_ms)
+        last_ms = (double)run->critical_path_ms;
+    if (last_ms < 1)
+        last_ms = 1; /* an empty or instant run still gets a readable axis */
     /* About 10 ticks at 1, 2 or 5 × 10^k ms. */
     double step = nice_step(last_ms / 10.0);
     double ticks = ceil(last_ms / step - 1e-9);
-    return (time_scale){ticks * step, step, ticks * step >= 2000.0};
+    return (time_scale){ticks * step, step, ticks * step >= 1000.0};
 }
 
 static double x_of_ms(const time_scale *sc, double ms)

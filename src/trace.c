@@ -154,7 +154,8 @@ static void write_receives(trace_writer *w, const np_run_record *run, size_t n, 
         if (r->completed > 0 && r->received_ns != 0)
             keys[count++] = (start_key){r->received_ns, i};
     }
-    qsort(keys, count, sizeof(*keys), compare_start);
+    if (count > 1)
+        qsort(keys, count, sizeof(*keys), compare_start);
     for (size_t k = 0; k < count; k++) {
         long long dur = 1000;
         if (k + 1 < count && keys[k + 1].started_ns - keys[k].started_ns < dur)

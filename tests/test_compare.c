@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "np/compare.h"
+#include "np/report.h"
 
 typedef struct workspace {
     char dir[64];
@@ -49,12 +50,19 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Registers DIR/name for removal at teardown and returns it (owned by the workspace). */
+static const char *new_path(workspace *w, const char *name)
+{
+    assert_true(w->path_count < sizeof(w->paths) / sizeof(w->paths[0]));
+    char path[sizeof(w->paths[0])]; /* formatted apart: the directory lives in *w too */
+    snprintf(path, sizeof(path), "%s/%s", w->dir, name);
+    return memcpy(w->paths[w->path_count++], path, sizeof(path));
+}
+
 /* Writes text to DIR/name and returns the path (owned by the workspace). */
 static const char *write_file(workspace *w, const char *name, const char *text)
 {
-    assert_true(w->path_count < sizeof(w->paths) / sizeof(w->paths[0]));
-    char *path = w->paths[w->path_count++];
-    snprintf(path, sizeof(w->paths[0]), "%s/%s", w->dir, name);
+    const char *path = new_path(w, name);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     fputs(text, f);
@@ -413,6 +421,52 @@ static void test_usage_errors_exit_2(void **state)
     outcome_free(&o);
 }
 
+/* Writes runs with the given wall times through the real report writer. */
+static const char *write_with_report_writer(workspace *w, const char *name, const long long *walls,
+                                            size_t n)
+{
+    np_run_record runs[4];
+    assert_true(n <= 4);
+    for (size_t i = 0; i < n; i++)
+        runs[i] = (np_run_record){.articles = 10,
+                                  .process_ns = walls[i],
+                                  .critical_path_ms = 1000,
+                                  .queue_capacity = 16,
+                                  .peak_rss_kb = 2048};
+    np_run_options options = {.input = "in.json",
+                              .mode = "thread",
+                              .seed = 1,
+                              .latency_min_ms = 500,
+                              .latency_max_ms = 1500,
+                              .queue_capacity = 16};
+    const char *path = new_path(w, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(np_report_write(f, &options, runs, n), 0);
+    assert_int_equal(fclose(f), 0);
+    return path;
+}
+
+static void test_reads_what_the_report_writer_writes(void **state)
+{
+    workspace *w = *state;
+    const long long base[] = {1010000000, 1020000000, 1030000000, 1040000000};
+    const long long slower[] = {1510000000, 1520000000, 1530000000, 1540000000};
+    const char *a = write_with_report_writer(w, "a.json", base, 4);
+    const char *b = write_with_report_writer(w, "b.json", slower, 4);
+    outcome o = COMPARE((char *)a, (char *)b);
+    assert_string_equal(o.err, "");
+    assert_int_equal(o.status, 1);
+    assert_contains(o.out, "\nwall_ms                  1025.000  1525.000  +48.8% (p=0.029)\n");
+    assert_contains(o.out, "\noverhead                   1.0250    1.5250  +48.8% (p=0.029)\n");
+    /* the writer has no per-article rows here: stage statistics are null */
+    assert_contains(o.out, "\nsummarization.p50_ms          n/a       n/a  n/a\n");
+    assert_contains(o.out, "\npeak_rss_kb                  2048      2048  ~\n");
+    assert_contains(o.out, "NEW is 1.49\u00d7 slower\n");
+    assert_null(strstr(o.out, "options differ"));
+    outcome_free(&o);
+}
+
 static void test_help_goes_to_stdout(void **state)
 {
     (void)state;
@@ -447,6 +501,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unknown_schema_version_exits_2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_without_runs_exits_2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_base_error_is_reported_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reads_what_the_report_writer_writes, setup, teardown),
         cmocka_unit_test(test_usage_errors_exit_2),
         cmocka_unit_test(test_help_goes_to_stdout),
     };

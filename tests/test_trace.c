@@ -55,9 +55,9 @@ static void build_fixture(fixture *f)
         f->results[i].index = (size_t)i;
     }
 
-    /* Article 0 (id 7) starts second: 2.000123 ms after the origin. */
+    /* Article 0 (id 7) starts second: 2.000045 ms after the origin. */
     np_result *r = &f->results[0];
-    r->started_ns = ORIGIN_NS + 2000123;
+    r->started_ns = ORIGIN_NS + 2000045;
     set_stage(r, NP_STAGE_SUMMARIZATION, r->started_ns, ORIGIN_NS + 678112345, 676);
     set_stage(r, NP_STAGE_SENTIMENT, ORIGIN_NS + 678112345, ORIGIN_NS + 1448500001, 770);
     r->finished_ns = ORIGIN_NS + 1448500001;
@@ -71,7 +71,7 @@ static void build_fixture(fixture *f)
     set_stage(r, NP_STAGE_SUMMARIZATION, r->started_ns, ORIGIN_NS + 500 * MS, 500);
     set_stage(r, NP_STAGE_SENTIMENT, ORIGIN_NS + 500 * MS, ORIGIN_NS + 1000 * MS, 500);
     r->finished_ns = ORIGIN_NS + 1000 * MS;
-    r->queue_wait_ns = 5500 * 1000;
+    r->queue_wait_ns = 5500 * 1000LL;
     r->received_ns = ORIGIN_NS + 1006 * MS;
     r->completed = 1;
     r->ideal_ms = 1000;
@@ -324,9 +324,10 @@ static void test_times_are_microseconds_from_the_run_start(void **state)
     }
     const cJSON *wait = find_event(events, "queue wait", &f.articles[1].id);
     assert_span(wait, f.results[1].finished_ns, f.results[1].finished_ns + 5500000);
-    /* Sub-microsecond digits are kept exactly: 678112345 ns is 678112.345 µs. */
-    assert_true(number_of(find_event(events, "summarization", &f.articles[0].id), "dur") ==
-                676112.222);
+    /* Sub-microsecond digits are kept exactly: 2000045 ns is 2000.045 µs (not 2000.45). */
+    const cJSON *first = find_event(events, "summarization", &f.articles[0].id);
+    assert_true(number_of(first, "ts") == 2000.045);
+    assert_true(number_of(first, "dur") == 676112.3);
     cJSON_Delete(doc);
 }
 

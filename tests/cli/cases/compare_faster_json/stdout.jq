@@ -1,0 +1,1 @@
+.verdict == "faster" and .regression == false and (.speedup > 9.2 and .speedup < 9.3) and .options_differ == [{"name": "latency_ms", "base": [500, 1500], "new": [100, 300]}] and (.metrics | length) == 10 and .metrics[0].name == "wall_ms" and .metrics[0].significant and (.metrics[0].p_value * 1000 | round) == 29 and .base_runs == 4 and .new_runs == 4
