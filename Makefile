@@ -60,6 +60,7 @@ bench: setup-run
 	cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build build-release -j $(JOBS)
 	sh bench/overhead.sh build-release
+	bash bench/scale.sh build-release
 
 clean:
 	rm -rf build build-tsan build-asan build-release

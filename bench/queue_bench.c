@@ -11,7 +11,9 @@
  * duration, not a fixed count, keeps slow configurations (64 producers on 16 slots) from taking
  * minutes. The consumer checks that every producer's messages arrive in order with none missing
  * or repeated, and that it received exactly what was pushed, so a fast but broken queue cannot
- * post a good number. Each configuration runs RUNS times; the median is reported.
+ * post a good number. Each configuration runs RUNS times; the median is reported, with two
+ * numbers that depend less on other load on the machine than the rate does: CPU time (user +
+ * system, all threads) per message and context switches per 1,000 messages, from getrusage.
  *
  * Usage: queue_bench [SECONDS [RUNS]]   (defaults: 0.4 s per run, 5 runs)
  */
@@ -21,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "np/clock.h"
@@ -105,8 +108,26 @@ static void *consume(void *arg)
     return NULL;
 }
 
-/* One run: returns messages per second, or a negative number if anything went wrong. */
-static double run_once(size_t producers, size_t capacity, double duration)
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct run_result {
+    double rate;           /* messages per second; negative if anything went wrong */
+    double cpu_ns;         /* CPU time per message */
+    double switches_per_k; /* context switches per 1,000 messages */
+} run_result;
+
+static double cpu_seconds(const struct rusage *u)
+{
+    return (double)u->ru_utime.tv_sec + (double)u->ru_utime.tv_usec / 1e6 +
+           (double)u->ru_stime.tv_sec + (double)u->ru_stime.tv_usec / 1e6;
+}
+
+/* One run of one configuration. */
+static run_result run_once(size_t producers, size_t capacity, double duration)
 {
     bench b = {.producers = producers};
     atomic_init(&b.stop, 0);
@@ -135,8 +156,10 @@ static double run_once(size_t producers, size_t capacity, double duration)
         }
     }
     pthread_attr_destroy(&attr);
+    struct rusage before, after;
     pthread_barrier_wait(&b.start);
     long long start_ns = np_clock_now_ns();
+    getrusage(RUSAGE_SELF, &before);
     struct timespec nap = {.tv_sec = (time_t)duration,
                            .tv_nsec = (long)((duration - (double)(time_t)duration) * 1e9)};
     nanosleep(&nap, NULL);
@@ -150,6 +173,7 @@ static double run_once(size_t producers, size_t capacity, double duration)
     }
     np_queue_close(b.q);
     pthread_join(consumer, NULL);
+    getrusage(RUSAGE_SELF, &after);
 
     /* Every producer's messages 0..pushed-1 arrived, each once, in order. */
     ok = ok && !c.disorder && c.received == pushed && c.end_ns > start_ns;
@@ -162,13 +186,22 @@ static double run_once(size_t producers, size_t capacity, double duration)
     free(c.next_seq);
     free(threads);
     free(args);
-    return ok ? (double)c.received / seconds : -1.0;
+    double received = c.received > 0 ? (double)c.received : 1.0;
+    run_result result = {
+        .rate = ok ? (double)c.received / seconds : -1.0,
+        .cpu_ns = (cpu_seconds(&after) - cpu_seconds(&before)) * 1e9 / received,
+        .switches_per_k =
+            (double)(after.ru_nvcsw - before.ru_nvcsw + after.ru_nivcsw - before.ru_nivcsw) *
+            1000.0 / received,
+    };
+    return result;
 }
 
-static int compare_doubles(const void *a, const void *b)
+/* The median of n values (sorts them). */
+static double median(double *values, int n)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    qsort(values, (size_t)n, sizeof(*values), compare_doubles);
+    return values[n / 2];
 }
 
 int main(int argc, char **argv)
@@ -184,19 +217,23 @@ int main(int argc, char **argv)
     printf("np_queue: %zu-byte messages, 1 consumer (np_queue_pop_many, batch %d), "
            "%.2f s per run, median of %d runs\n",
            sizeof(message), BATCH, duration, runs);
-    printf("%9s %9s %14s %12s %12s\n", "producers", "capacity", "M msg/s", "min", "max");
+    printf("%9s %9s %9s %9s %9s %13s %13s\n", "producers", "capacity", "M msg/s", "min", "max",
+           "CPU ns/msg", "ctxsw/1k msg");
     int failed = 0;
     for (size_t pi = 0; pi < sizeof(producer_counts) / sizeof(*producer_counts); pi++) {
         for (size_t ci = 0; ci < sizeof(capacities) / sizeof(*capacities); ci++) {
-            double rates[MAX_RUNS];
+            double rates[MAX_RUNS], cpu[MAX_RUNS], switches[MAX_RUNS];
             for (int r = 0; r < runs; r++) {
-                rates[r] = run_once(producer_counts[pi], capacities[ci], duration);
-                if (rates[r] < 0)
-                    failed = 1;
+                run_result result = run_once(producer_counts[pi], capacities[ci], duration);
+                failed |= result.rate < 0;
+                rates[r] = result.rate;
+                cpu[r] = result.cpu_ns;
+                switches[r] = result.switches_per_k;
             }
-            qsort(rates, (size_t)runs, sizeof(*rates), compare_doubles);
-            printf("%9zu %9zu %14.2f %12.2f %12.2f\n", producer_counts[pi], capacities[ci],
-                   rates[runs / 2] / 1e6, rates[0] / 1e6, rates[runs - 1] / 1e6);
+            double rate = median(rates, runs); /* sorts rates: min and max are at the ends */
+            printf("%9zu %9zu %9.2f %9.2f %9.2f %13.0f %13.1f\n", producer_counts[pi],
+                   capacities[ci], rate / 1e6, rates[0] / 1e6, rates[runs - 1] / 1e6,
+                   median(cpu, runs), median(switches, runs));
             fflush(stdout);
         }
     }

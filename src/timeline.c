@@ -14,7 +14,8 @@
  *     bucket's average and the cost is O(n log n + buckets), not O(n × buckets).
  *   - Text: everything that came from outside (ids, titles, the input path) goes through
  *     put_text(), which escapes XML's five special characters and replaces what XML 1.0 cannot
- *     carry (control characters, invalid UTF-8, U+FFFE/U+FFFF) with U+FFFD.
+ *     carry (control characters, invalid UTF-8, U+FFFE/U+FFFF), and bidirectional overrides,
+ *     with U+FFFD.
  *
  * Which row an article's work is drawn on is decided in one place, article_row(): one row per
  * article in every mode so far (pool mode does not yet record which worker ran an article).
@@ -26,6 +27,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,11 +147,18 @@ static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
     return need;
 }
 
+/* Bidirectional embeddings, overrides and isolates: valid XML, but one in an id would reverse
+ * or reorder the text drawn after it, so a label could show something else than the id. */
+static int is_bidi_control(uint32_t cp)
+{
+    return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 /*
  * Writes s[0..len) as XML character data, safe in element content and in quoted attributes.
  * Tab, newline and carriage return become spaces; other control characters (C0, DEL, C1),
- * U+FFFE, U+FFFF and bytes that are not valid UTF-8 become U+FFFD. At most max_chars characters
- * are written, then "…" if more remain (max_chars 0: no limit).
+ * bidirectional controls, U+FFFE, U+FFFF and bytes that are not valid UTF-8 become U+FFFD. At most
+ * max_chars characters are written, then "…" if more remain (max_chars 0: no limit).
  */
 static void put_text(FILE *out, const char *s, size_t len, size_t max_chars)
 {
@@ -190,7 +199,8 @@ static void put_text(FILE *out, const char *s, size_t len, size_t max_chars)
             fputc(' ', out);
             break;
         default:
-            if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0xFFFE || cp == 0xFFFF)
+            if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0xFFFE || cp == 0xFFFF ||
+                is_bidi_control(cp))
                 fputs("\xEF\xBF\xBD", out);
             else
                 fwrite(p + i, 1, n, out);
@@ -256,12 +266,14 @@ static int result_segments(const np_result *r, long long origin, segment seg[KIN
     return count;
 }
 
-/* The critical-path article: the largest ideal_ms, ties to the lowest index. */
+/* The critical-path article: the largest ideal_ms, ties to the lowest index; SIZE_MAX when
+ * there is none (no rows, or every ideal time is 0 as with --latency 0:0). */
 static size_t critical_index(const np_result *results, size_t n)
 {
-    size_t best = 0;
-    for (size_t i = 1; i < n; i++)
-        if (results[i].ideal_ms > results[best].ideal_ms)
+    size_t best = SIZE_MAX;
+    for (size_t i = 0; i < n; i++)
+        if (results[i].ideal_ms > 0 &&
+            (best == SIZE_MAX || results[i].ideal_ms > results[best].ideal_ms))
             best = i;
     return best;
 }
@@ -377,13 +389,16 @@ static void write_heading(FILE *out, const np_run_options *options, const np_run
         fputs(", mode ", out);
         put_str(out, options->mode);
     }
+    /* Both in one unit, so they compare at a glance: s, or ms for runs under a second. */
+    double wall_ms = (double)run->process_ns / 1e6;
+    double ideal_ms = (double)run->critical_path_ms;
+    int in_seconds = wall_ms >= 1000 || ideal_ms >= 1000;
     fputs(", wall ", out);
-    put_duration(out, (double)run->process_ns / 1e6, 1);
+    put_duration(out, wall_ms, in_seconds);
     fputs(", critical path ", out);
-    put_duration(out, (double)run->critical_path_ms, 1);
-    if (run->critical_path_ms > 0)
-        fprintf(out, ", overhead %.3f",
-                (double)run->process_ns / 1e6 / (double)run->critical_path_ms);
+    put_duration(out, ideal_ms, in_seconds);
+    if (ideal_ms > 0)
+        fprintf(out, ", overhead %.3f", wall_ms / ideal_ms);
     fputs("</text>\n", out);
 
     fputs("<text x=\"16\" y=\"52\" fill=\"" SUBTEXT_COLOUR "\">", out);
@@ -399,8 +414,8 @@ static void write_heading(FILE *out, const np_run_options *options, const np_run
         if (options->workers > 0)
             fprintf(out, " \xC2\xB7 %zu workers", options->workers);
         if (options->fail_rate > 0)
-            fprintf(out, " \xC2\xB7 fail rate %g, %u retries", options->fail_rate,
-                    options->retries);
+            fprintf(out, " \xC2\xB7 fail rate %g, %u retr%s", options->fail_rate, options->retries,
+                    options->retries == 1 ? "y" : "ies");
         if (options->timeout_ms > 0)
             fprintf(out, " \xC2\xB7 timeout %" PRIu32 " ms", options->timeout_ms);
         if (options->rate > 0)
@@ -646,7 +661,7 @@ static double write_rows(FILE *out, const np_run_options *options, const time_sc
         order[i] = (start_key){run->results[i].started_ns, i};
     if (n > 0)
         qsort(order, n, sizeof(*order), compare_start);
-    size_t critical = n > 0 ? critical_index(run->results, n) : 0;
+    size_t critical = critical_index(run->results, n);
     for (size_t rank = 0; rank < n; rank++) {
         size_t i = order[rank].index;
         double y = PLOT_TOP + (double)article_row(options, order, rank) * ROW_H;
@@ -805,8 +820,8 @@ static void write_area_note(FILE *out, const time_scale *sc, const np_run_record
             NP_TIMELINE_MAX_ROWS, AREA_BUCKETS);
     put_duration(out, sc->domain_ms / AREA_BUCKETS, 0);
     fputs(")", out);
-    if (n > 0) {
-        size_t critical = critical_index(run->results, n);
+    size_t critical = critical_index(run->results, n);
+    if (critical != SIZE_MAX) {
         char id_text[96];
         np_id_format(&run->list->items[critical].id, id_text, sizeof(id_text));
         fputs(". Critical path: article ", out);

@@ -1,11 +1,12 @@
 /*
  * The Chrome Trace Event Format writer (see np/trace.h for the document it produces).
  *
- * Design: events are written straight to the stream, article by article in start order, then the
- * collector's receives in arrival order; the only allocations are those two orders. Which row (tid)
- * an article's work is drawn on, and its name, are decided in one place, article_row(): in thread
- * mode every article ran on its own thread; pool mode does not yet record which worker ran an
- * article, so its rows stay per article too until the result says so.
+ * Design: events are written straight to the stream, article by article in start order, then
+ * the collector's receives in arrival order; the only allocation is one array that holds first
+ * the start order, then the arrival order. Which row (tid) an article's work is drawn on, and its
+ * name, are decided in one place, article_row(): in thread mode every article ran on its own
+ * thread; pool mode does not yet record which worker ran an article, so its rows stay per
+ * article too until the result says so.
  *
  * Times are monotonic nanoseconds in the result; the trace wants microseconds from the run start,
  * written exactly as integer arithmetic (three decimals), never through a double.

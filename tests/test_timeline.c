@@ -25,8 +25,10 @@
 
 /* XML's five special characters, é, and a control character (from a "\u0001" escape). */
 static const char nasty_id[] = "<&\"'>\xC3\xA9\x01";
-/* A title with what XML 1.0 cannot carry: controls, U+FFFF, and bytes that are not UTF-8. */
-static const char nasty_title[] = "tab\there \x01\x1F del\x7F \xEF\xBF\xBF bad\xFF\xC3 end";
+/* A title with what XML 1.0 cannot carry (controls, U+FFFF, bytes that are not UTF-8) and a
+ * right-to-left override, which would reverse the text after it. */
+static const char nasty_title[] =
+    "tab\there \x01\x1F del\x7F \xEF\xBF\xBF bad\xFF\xC3 rtl\xE2\x80\xAE end";
 
 typedef struct fixture {
     np_article articles[3];
@@ -225,7 +227,7 @@ static void test_rows_are_well_formed_xml_with_a_nasty_id(void **state)
         if ((unsigned char)*p < 0x20 && *p != '\n')
             fail_msg("control character 0x%02x at offset %td", (unsigned char)*p, p - svg);
     assert_non_null(strstr(svg, "tab here \xEF\xBF\xBD\xEF\xBF\xBD del\xEF\xBF\xBD "
-                                "\xEF\xBF\xBD bad\xEF\xBF\xBD\xEF\xBF\xBD end"));
+                                "\xEF\xBF\xBD bad\xEF\xBF\xBD\xEF\xBF\xBD rtl\xEF\xBF\xBD end"));
     assert_non_null(strstr(svg, "input in\xEF\xBF\xBDput\xEF\xBF\xBD.json"));
     free(svg);
 }
@@ -452,6 +454,26 @@ static void test_row_limit_is_the_boundary(void **state)
     free(results);
 }
 
+static void test_instant_run_has_no_critical_path_and_ms_units(void **state)
+{
+    (void)state;
+    fixture f;
+    build_fixture(&f);
+    /* As with --latency 0:0: nothing simulated, the run took 0.709 ms. */
+    for (int i = 0; i < 3; i++)
+        f.results[i].ideal_ms = 0;
+    f.run.critical_path_ms = 0;
+    f.run.process_ns = 709000;
+    char *svg = write_svg(&f);
+    assert_int_equal(xmllint_status(svg), 0);
+    assert_int_equal(count(svg, "<g class=\"row critical\">"), 0);
+    assert_int_equal(count(svg, "<g class=\"row\">"), 3);
+    assert_non_null(
+        strstr(svg, "3 articles, mode thread, wall 0.709 ms, critical path 0 ms</text>"));
+    assert_int_equal(count(svg, "<g class=\"marker ideal\">"), 0);
+    free(svg);
+}
+
 static void test_run_without_rows_or_time_is_still_a_picture(void **state)
 {
     (void)state;
@@ -489,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_coordinates_have_at_most_two_decimals),
         cmocka_unit_test(test_many_articles_become_an_area_chart),
         cmocka_unit_test(test_row_limit_is_the_boundary),
+        cmocka_unit_test(test_instant_run_has_no_critical_path_and_ms_units),
         cmocka_unit_test(test_run_without_rows_or_time_is_still_a_picture),
         cmocka_unit_test(test_write_error_is_reported),
     };

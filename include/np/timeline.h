@@ -4,13 +4,14 @@
  * The picture (fixed width, white background, no scripts, no external resources):
  *
  *   - a title: `news-processor — N articles, mode thread, wall 2.851 s, critical path 2.846 s,
- *     overhead 1.002`, a subtitle with the options (input, seed, latency, queue capacity, ...)
- *     and a legend;
+ *     overhead 1.002` (in ms for runs under a second), a subtitle with the options (input,
+ *     seed, latency, queue capacity, ...) and a legend;
  *   - up to NP_TIMELINE_MAX_ROWS articles: one row per article, sorted by start time (ties by
  *     input index), labelled with its id (`7`, `"abc"`), with a coloured segment per stage call
  *     (summarization, sentiment) and per queue wait longer than 0; each segment carries a
  *     <title> tooltip (id, stage, start/end ms, simulated ms). The critical-path article (largest
- *     ideal_ms; ties: lowest index) is outlined and labelled "critical path";
+ *     ideal_ms; ties: lowest index; none when every ideal_ms is 0) is outlined and labelled
+ *     "critical path";
  *   - past NP_TIMELINE_MAX_ROWS articles: no rows, but stacked areas of how many articles are in
  *     summarization, in sentiment and waiting on the queue over time (time-weighted averages over
  *     at most 800 intervals), in the same colours;
@@ -19,7 +20,9 @@
  *
  * Every string from the input (ids, titles, the input path) is XML-escaped; invalid UTF-8,
  * control characters and the non-characters U+FFFE/U+FFFF, which XML 1.0 does not allow, are
- * replaced by U+FFFD, so the file is well-formed XML for any input.
+ * replaced by U+FFFD, so the file is well-formed XML for any input. So are bidirectional
+ * overrides and isolates (U+202A-U+202E, U+2066-U+2069), which would make a label display
+ * something other than its id.
  *
  * For tests and tools that inspect the picture: segments are `<rect class="seg STAGE" ...>`
  * (STAGE = summarization, sentiment or queue-wait), one `<g class="row" ...>` per article row,

@@ -1,0 +1,61 @@
+#!/bin/bash
+# Benchmark (not a test): news-processor at scale, per mode, printed as a table.
+#
+# For each mode (thread, pool, sequential) and N = 1,000, 10,000, 100,000 synthetic articles
+# (bench/gen_articles, ~600 bytes of content each) at --latency 0:0:
+#   total   end-to-end wall time of the command (load + process + output)
+#   process the pipeline phase alone (from the report)
+#   thr     throughput, articles per second of the process phase
+#   rss     peak resident memory (from the report), and its ratio to the input size
+# then the latency-bound figures:
+#   overhead = wall / critical path, 1,000 articles at the default latency (thread and pool)
+#   start-up cost per article = (wall - critical path) / articles, 10,000 at --latency 100:300
+# and peak RSS for 1,000,000 NDJSON articles streamed through pool mode (input piped from the
+# generator, output to /dev/null), and the queue microbenchmark (bench/queue_bench.sh).
+# Usage: bench/scale.sh [BUILD_DIR] [--quick]   (--quick: skip 100,000 and the 1,000,000 run)
+set -euo pipefail
+build=${1:-build-release}
+quick=${2:-}
+np=$build/news-processor
+gen=$build/gen_articles
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+sizes=(1000 10000 100000)
+[ "$quick" = --quick ] && sizes=(1000 10000)
+
+echo "news-processor scale benchmark — $(nproc) cores, $(uname -sr), $(date -u +%Y-%m-%d)"
+for n in "${sizes[@]}"; do "$gen" "$n" >"$tmp/in-$n.json"; done
+printf '\n%-11s %8s %10s %10s %12s %10s %7s\n' mode articles total process throughput "rss MB" "×input"
+for mode in thread pool sequential; do
+    for n in "${sizes[@]}"; do
+        input=$tmp/in-$n.json
+        start=$(date +%s%N)
+        "$np" -q --latency 0:0 --mode "$mode" --report "$tmp/r.json" "$input" >/dev/null
+        total_ms=$((($(date +%s%N) - start) / 1000000))
+        size_mb=$(stat -c %s "$input" | awk '{printf "%.1f", $1 / 1048576}')
+        jq -r --arg mode "$mode" --arg n "$n" --arg total "$total_ms" --arg size "$size_mb" '.runs[0] |
+            [$mode, $n, "\($total) ms", "\(.wall_ms | floor) ms",
+             "\((.throughput_per_s // 0) | floor)/s", "\(.peak_rss_kb / 1024 | floor)",
+             "\((.peak_rss_kb / 1024 / ($size | tonumber)) * 10 | floor / 10)"] |
+            @tsv' "$tmp/r.json" | awk -F'\t' '{printf "%-11s %8s %10s %10s %12s %10s %7s\n", $1, $2, $3, $4, $5, $6, $7}'
+    done
+done
+
+echo
+echo "Latency-bound runs:"
+for mode in thread pool; do
+    "$np" -q --mode "$mode" --report "$tmp/r.json" "$tmp/in-1000.json" >/dev/null
+    jq -r --arg mode "$mode" '.runs[0] | "  \($mode): 1,000 articles at 500:1500 ms: wall \(.wall_ms) ms, critical path \(.critical_path_ms) ms, overhead \(.overhead)"' "$tmp/r.json"
+done
+"$np" -q --latency 100:300 --report "$tmp/r.json" "$tmp/in-10000.json" >/dev/null
+jq -r '.runs[0] | "  thread: 10,000 articles at 100:300 ms: wall \(.wall_ms) ms, critical path \(.critical_path_ms) ms, (wall - critical path) / articles = \(((.wall_ms - .critical_path_ms) * 1000 / .articles) | floor) µs"' "$tmp/r.json"
+
+if [ "$quick" != --quick ]; then
+    echo
+    "$gen" --ndjson 1000000 | "$np" -q --latency 0:0 --mode pool --input-format ndjson \
+        --format ndjson --report "$tmp/r.json" - >/dev/null
+    jq -r '.runs[0] | "Streaming: 1,000,000 NDJSON articles, pool mode: \(.articles) processed in \(.wall_ms | floor) ms, peak RSS \(.peak_rss_kb / 1024 | floor) MB"' "$tmp/r.json"
+fi
+
+echo
+sh "$(dirname "$0")/queue_bench.sh"
