@@ -10,7 +10,7 @@ BIN = build/news-processor
 SOURCES = $(wildcard src/*.c src/*.inc include/np/*.h tests/*.c bench/*.c)
 
 .PHONY: run test build bench lint format clean setup-run setup-test \
-        test-plain test-thread test-address
+        test-plain test-thread test-address test-fuzz
 
 run: setup-run build
 	$(BIN) data/articles.json
@@ -26,8 +26,8 @@ setup-run:
 setup-test:
 	@sh scripts/setup.sh test
 
-test: setup-test test-plain test-thread test-address lint
-	@echo "make test: all suites passed (plain, thread sanitizer, address+undefined sanitizer, valgrind, lint)"
+test: setup-test test-plain test-thread test-address lint test-fuzz
+	@echo "make test: all suites passed (plain, thread sanitizer, address+undefined sanitizer, valgrind, lint, fuzz)"
 
 test-plain:
 	cmake -S . -B build -DNP_WERROR=ON -DBUILD_TESTING=ON >/dev/null
@@ -46,6 +46,10 @@ test-address:
 	cd build-asan && ASAN_OPTIONS="detect_leaks=1" UBSAN_OPTIONS="print_stacktrace=1" \
 		ctest --output-on-failure -j $(JOBS)
 
+# The loader's libFuzzer target, FUZZ_SECONDS (default 60) seconds; fails on any finding.
+test-fuzz:
+	sh tests/fuzz/run.sh build-fuzz
+
 lint:
 	cmake -S . -B build -DNP_WERROR=ON -DBUILD_TESTING=ON >/dev/null
 	clang-format --dry-run --Werror $(SOURCES)
@@ -63,4 +67,4 @@ bench: setup-run
 	bash bench/scale.sh build-release
 
 clean:
-	rm -rf build build-tsan build-asan build-release
+	rm -rf build build-tsan build-asan build-release build-fuzz

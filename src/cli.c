@@ -53,12 +53,12 @@ static const option_spec option_table[] = {
      "write the results to FILE instead of stdout (atomically: a temporary file renamed into "
      "place on success)",
      0},
-    {"format", OPT_FORMAT, "json|ndjson",
-     "results as one JSON document (default) or one NDJSON line per article, written as each "
+    {"format", OPT_FORMAT, "FMT",
+     "json: results as one JSON document (default); ndjson: one line per article, written as each "
      "arrives",
      0},
-    {"input-format", OPT_INPUT_FORMAT, "json|ndjson",
-     "input format (default: ndjson for .ndjson/.jsonl names, json otherwise)", 0},
+    {"input-format", OPT_INPUT_FORMAT, "FMT",
+     "json or ndjson (default: ndjson for .ndjson/.jsonl names, json otherwise)", 0},
     {"mode", OPT_MODE, "MODE",
      "thread (default: one thread per article), pool (--workers threads), or sequential", 0},
     {"workers", OPT_WORKERS, "N", "worker threads in pool mode (default 64)", 0},

@@ -463,8 +463,7 @@ static void write_legend(FILE *out, int rows)
     fputs("<g class=\"legend\" font-size=\"12\">\n", out);
     double x = 16;
     for (int k = 0; k < KIND_COUNT; k++)
-        x = write_legend_item(out, x, SWATCH_BOX, kind_colour[k],
-                              k == KIND_QUEUE ? "queue wait (push blocked)" : kind_label[k]);
+        x = write_legend_item(out, x, SWATCH_BOX, kind_colour[k], kind_label[k]);
     if (rows) {
         x = write_legend_item(out, x, SWATCH_OUTLINE, WALL_COLOUR, "critical path");
         x = write_legend_item(out, x, SWATCH_LINE, RECEIVED_COLOUR, "received by collector");
