@@ -125,6 +125,64 @@ static size_t utf8_sequence_length(const unsigned char *s, size_t i, size_t len)
     return need;
 }
 
+/* The value of the 4 hex digits at s[i..i+4), or -1 if they are not all hex digits. */
+static long hex4_value(const unsigned char *s, size_t len, size_t i)
+{
+    if (i + 4 > len)
+        return -1;
+    long value = 0;
+    for (size_t k = 0; k < 4; k++) {
+        int digit = hex_value(s[i + k]);
+        if (digit < 0)
+            return -1;
+        value = value * 16 + digit;
+    }
+    return value;
+}
+
+/*
+ * Checks the escape starting at the backslash s[*p]; leaves *p past it. cJSON does not check
+ * everything here: it reads "\uVear" as U+0000 and so silently cuts the string short.
+ */
+static int scan_escape(const unsigned char *s, size_t len, size_t *p, scan_error *se)
+{
+    size_t at = *p;
+    if (at + 1 >= len || !strchr("\"\\/bfnrtu", s[at + 1]) || s[at + 1] == '\0') {
+        set_scan_error(se, at, "invalid escape in string");
+        return -1;
+    }
+    if (s[at + 1] != 'u') {
+        *p = at + 2;
+        return 0;
+    }
+    long unit = hex4_value(s, len, at + 2);
+    if (unit < 0) {
+        set_scan_error(se, at, "invalid \\u escape: four hex digits expected");
+        return -1;
+    }
+    if (unit == 0) {
+        set_scan_error(se, at, "\"\\u0000\" (a NUL character) is not supported in strings");
+        return -1;
+    }
+    if (unit >= 0xDC00 && unit <= 0xDFFF) {
+        set_scan_error(se, at, "invalid \\u escape: unpaired low surrogate");
+        return -1;
+    }
+    if (unit >= 0xD800 && unit <= 0xDBFF) {
+        long low = at + 7 < len && s[at + 6] == '\\' && s[at + 7] == 'u'
+                       ? hex4_value(s, len, at + 8)
+                       : -1;
+        if (low < 0xDC00 || low > 0xDFFF) {
+            set_scan_error(se, at, "invalid \\u escape: unpaired high surrogate");
+            return -1;
+        }
+        *p = at + 12;
+        return 0;
+    }
+    *p = at + 6;
+    return 0;
+}
+
 /* Checks the string starting at the opening quote s[*i]; leaves *i past the closing quote. */
 static int scan_string(const unsigned char *s, size_t len, size_t *i, scan_error *se)
 {
@@ -136,21 +194,8 @@ static int scan_string(const unsigned char *s, size_t len, size_t *i, scan_error
             return -1;
         }
         if (c == '\\') {
-            /* cJSON has already validated escapes; only "\u0000" needs refusing. */
-            if (p + 5 < len && s[p + 1] == 'u') {
-                int value = 0;
-                for (size_t k = 2; k < 6; k++)
-                    value = value * 16 + hex_value(s[p + k]);
-                if (value == 0) {
-                    set_scan_error(se, p,
-                                   "\"\\u0000\" (a NUL character) is not supported in "
-                                   "strings");
-                    return -1;
-                }
-                p += 6;
-            } else {
-                p += 2;
-            }
+            if (scan_escape(s, len, &p, se) != 0)
+                return -1;
             continue;
         }
         if (c >= 0x80) {

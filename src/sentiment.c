@@ -23,13 +23,25 @@
  * U+00A0 and U+2000..U+203F (spaces, dashes, curly double quotes, ellipsis) separate words, so
  * that “good” and "good—bad" still match. Everything else ASCII separates words.
  *
+ * Cost: this runs over every byte of every article, so it is kept to about one pass of cheap
+ * work per byte and one table load per word:
+ *   - Lookup goes through sentiment_index, a generated hash table over both word tables (see
+ *     sentiment_lexicon.inc). Most words are in neither table and land on an empty slot, so
+ *     they cost their hash and one load; a binary search with strcmp cost about ten out-of-line
+ *     string comparisons a word, for each of the two tables.
+ *   - A run of ASCII letters (nearly every word) is lowercased and hashed in place as it is
+ *     scanned, never copied. Only a word that goes on with an apostrophe or a non-ASCII byte
+ *     takes the general path, which copies it the byte-by-byte way into a buffer; no table word
+ *     has either, so such a word is only checked for the "n't" ending.
+ * Both paths split and classify words exactly alike; tests/test_sentiment.c pins the behaviour.
+ *
  * Thread safety: the tables are constant and all state lives on the caller's stack.
  */
 #include "np/sentiment.h"
 
 #include <math.h>
 #include <stdbool.h>
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "sentiment_lexicon.inc"
@@ -58,8 +70,9 @@ struct scorer {
     double sum;
 };
 
+/* A word on the general path (see take_buffered_word), as the tables spell words. */
 struct word_buffer {
-    char text[SENTIMENT_WORD_MAX + 1];
+    char text[SENTIMENT_WORD_MAX];
     size_t len;
     bool too_long; /* the word did not fit: treated as plain, never looked up */
 };
@@ -68,12 +81,19 @@ enum byte_class { BYTE_WORD, BYTE_APOSTROPHE, BYTE_SEPARATOR, BYTE_SENTENCE_END 
 
 static bool is_ascii_letter(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    /* One compare instead of two ranges: setting bit 5 maps 'A'..'Z' onto 'a'..'z'. */
+    return (unsigned)(c | 0x20) - 'a' < 26u;
 }
 
 static bool is_ascii_alnum(unsigned char c)
 {
     return is_ascii_letter(c) || (c >= '0' && c <= '9');
+}
+
+/* The byte a word keeps for c: ASCII letters lowercased, anything else as it is. */
+static char word_byte(unsigned char c)
+{
+    return (char)(is_ascii_letter(c) ? c | 0x20 : c);
 }
 
 /*
@@ -119,6 +139,17 @@ static enum byte_class classify(const unsigned char *p, size_t left, size_t *n)
     return BYTE_WORD;
 }
 
+/* Whether the character at p (left >= 1 bytes) belongs to the word just before it. */
+static bool continues_word(const unsigned char *p, size_t left)
+{
+    if (p[0] < 0x80) { /* the common case, without the full classification */
+        return is_ascii_letter(p[0]) || p[0] == '\'';
+    }
+    size_t n;
+    enum byte_class c = classify(p, left, &n);
+    return c == BYTE_WORD || c == BYTE_APOSTROPHE;
+}
+
 static void word_append(struct word_buffer *w, char c)
 {
     if (w->len < SENTIMENT_WORD_MAX) {
@@ -128,45 +159,79 @@ static void word_append(struct word_buffer *w, char c)
     }
 }
 
-static int compare_entry(const void *key, const void *entry)
+/* Whether the table word entry is word[0..n), n >= 1 ASCII letters in any case. */
+static bool entry_matches(const char *entry, const unsigned char *word, size_t n)
 {
-    return strcmp(key, ((const struct sentiment_entry *)entry)->word);
-}
-
-static int compare_modifier(const void *key, const void *modifier)
-{
-    return strcmp(key, ((const struct sentiment_modifier *)modifier)->word);
-}
-
-/* Classifies the NUL-terminated word; for WORD_SENTIMENT and WORD_SCALER also sets *value. */
-static enum word_kind lookup_word(const char *word, size_t len, double *value)
-{
-    const struct sentiment_modifier *modifier =
-        bsearch(word, sentiment_modifiers, ARRAY_LEN(sentiment_modifiers),
-                sizeof(sentiment_modifiers[0]), compare_modifier);
-    if (modifier != NULL) {
-        switch (modifier->kind) {
-        case SENTIMENT_NEGATOR:
-            return WORD_NEGATOR;
-        case SENTIMENT_BOOSTER:
-            *value = BOOSTER_SCALE;
-            return WORD_SCALER;
-        case SENTIMENT_DAMPENER:
-            *value = DAMPENER_SCALE;
-            return WORD_SCALER;
+    /* Stops at entry's NUL at the latest, which no letter matches: never reads past it. */
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)entry[i] != (word[i] | 0x20)) {
+            return false;
         }
     }
-    if (len >= 3 && memcmp(word + len - 3, "n't", 3) == 0) {
-        return WORD_NEGATOR;
+    return entry[n] == '\0';
+}
+
+static enum word_kind modifier_kind(enum sentiment_modifier_kind kind, double *value)
+{
+    switch (kind) {
+    case SENTIMENT_NEGATOR:
+        break;
+    case SENTIMENT_BOOSTER:
+        *value = BOOSTER_SCALE;
+        return WORD_SCALER;
+    case SENTIMENT_DAMPENER:
+        *value = DAMPENER_SCALE;
+        return WORD_SCALER;
     }
-    const struct sentiment_entry *entry =
-        bsearch(word, sentiment_lexicon, ARRAY_LEN(sentiment_lexicon), sizeof(sentiment_lexicon[0]),
-                compare_entry);
-    if (entry != NULL) {
-        *value = entry->weight;
-        return WORD_SENTIMENT;
+    return WORD_NEGATOR;
+}
+
+/*
+ * Classifies word[0..n), 1 <= n <= SENTIMENT_WORD_MAX ASCII letters in any case, whose lowercase
+ * bytes hash to h; for WORD_SENTIMENT and WORD_SCALER also sets *value. Such a word cannot end
+ * in "n't", so only the tables can make it more than plain.
+ */
+static enum word_kind lookup_letters(const unsigned char *word, size_t n, uint32_t h, double *value)
+{
+    size_t slot = sentiment_index_slot(h);
+    /* The index is never full (the test checks), so an empty slot ends every search. */
+    for (;; slot = (slot + 1) % SENTIMENT_INDEX_SIZE) {
+        size_t entry = sentiment_index[slot];
+        if (entry == 0) {
+            return WORD_PLAIN;
+        }
+        if (entry <= SENTIMENT_MODIFIER_COUNT) {
+            const struct sentiment_modifier *modifier = &sentiment_modifiers[entry - 1];
+            if (entry_matches(modifier->word, word, n)) {
+                return modifier_kind(modifier->kind, value);
+            }
+        } else {
+            const struct sentiment_entry *lexicon =
+                &sentiment_lexicon[entry - 1 - SENTIMENT_MODIFIER_COUNT];
+            if (entry_matches(lexicon->word, word, n)) {
+                *value = lexicon->weight;
+                return WORD_SENTIMENT;
+            }
+        }
     }
-    return WORD_PLAIN;
+}
+
+/*
+ * Classifies a buffered word that is not too long: a word of letters only goes to the tables;
+ * one with an apostrophe or a non-ASCII byte is in neither, and is a negator or plain.
+ */
+static enum word_kind classify_buffered(const struct word_buffer *w, double *value)
+{
+    const unsigned char *text = (const unsigned char *)w->text;
+    uint32_t h = 0;
+    for (size_t i = 0; i < w->len; i++) {
+        if (!is_ascii_letter(text[i])) {
+            return w->len >= 3 && memcmp(w->text + w->len - 3, "n't", 3) == 0 ? WORD_NEGATOR
+                                                                              : WORD_PLAIN;
+        }
+        h = sentiment_hash_step(h, text[i]);
+    }
+    return lookup_letters(text, w->len, h, value);
 }
 
 /* Weight of a sentiment word after the modifiers among the words just before it. */
@@ -195,35 +260,72 @@ static void scorer_forget(struct scorer *s)
     }
 }
 
-/* Scores the buffered word, if any, and empties the buffer. */
-static void scorer_take_word(struct scorer *s, struct word_buffer *w)
+/* Scores a word of the given kind (value as lookup_letters sets it) and remembers it. */
+static void scorer_take(struct scorer *s, enum word_kind kind, double value)
 {
-    /* A quote mark after the word ("students'", “good’”) is not part of it. */
-    while (w->len > 0 && w->text[w->len - 1] == '\'') {
-        w->len--;
-    }
-    if (w->len == 0 && !w->too_long) {
-        return;
-    }
-
-    struct recent_word current = {.kind = WORD_PLAIN, .scale = 1.0};
-    if (!w->too_long) {
-        double value = 0.0;
-        w->text[w->len] = '\0';
-        current.kind = lookup_word(w->text, w->len, &value);
-        if (current.kind == WORD_SENTIMENT) {
-            s->sum += adjusted_weight(s, value);
-        } else if (current.kind == WORD_SCALER) {
-            current.scale = value;
-        }
+    struct recent_word current = {.kind = kind, .scale = 1.0};
+    if (kind == WORD_SENTIMENT) {
+        s->sum += adjusted_weight(s, value);
+    } else if (kind == WORD_SCALER) {
+        current.scale = value;
     }
     for (size_t i = ARRAY_LEN(s->recent) - 1; i > 0; i--) {
         s->recent[i] = s->recent[i - 1];
     }
     s->recent[0] = current;
+}
 
-    w->len = 0;
-    w->too_long = false;
+/*
+ * The general path for a word that goes on past its leading letters (an apostrophe or a non-ASCII
+ * byte follows them, or it starts with a non-ASCII byte): the word from p[i] is copied into a
+ * buffer character by character, then scored. Returns the index just past the word.
+ */
+static size_t take_buffered_word(struct scorer *s, const unsigned char *p, size_t len, size_t i)
+{
+    struct word_buffer w = {.len = 0, .too_long = false};
+    for (size_t n = 1; i < len; i += n) {
+        enum byte_class c = classify(p + i, len - i, &n);
+        if (c == BYTE_WORD) {
+            word_append(&w, word_byte(p[i]));
+        } else if (c == BYTE_APOSTROPHE) {
+            word_append(&w, '\''); /* inside the word: it began with a word byte */
+        } else {
+            break;
+        }
+    }
+    /* A quote mark after the word ("students'", “good’”) is not part of it. */
+    while (w.len > 0 && w.text[w.len - 1] == '\'') {
+        w.len--;
+    }
+    double value = 0.0;
+    /* too_long: the word did not fit, so it is plain, never looked up. */
+    enum word_kind kind = w.too_long ? WORD_PLAIN : classify_buffered(&w, &value);
+    scorer_take(s, kind, value);
+    return i;
+}
+
+/*
+ * Scores the word that starts at p[start], a word byte, and returns the index just past it
+ * (its closing quote marks included; the separator after it is left to the caller).
+ */
+static size_t take_word(struct scorer *s, const unsigned char *p, size_t len, size_t start)
+{
+    uint32_t h = 0;
+    size_t i = start;
+    while (i < len && is_ascii_letter(p[i])) {
+        h = sentiment_hash_step(h, (unsigned char)(p[i] | 0x20));
+        i++;
+    }
+    if (i < len && continues_word(p + i, len - i)) {
+        return take_buffered_word(s, p, len, start);
+    }
+    /* The word is the letters p[start..i): hashed already, and compared in place. */
+    double value = 0.0;
+    size_t n = i - start;
+    enum word_kind kind =
+        n <= SENTIMENT_WORD_MAX ? lookup_letters(p + start, n, h, &value) : WORD_PLAIN;
+    scorer_take(s, kind, value);
+    return i;
 }
 
 static np_sentiment sentiment_from_sum(double sum)
@@ -248,34 +350,33 @@ static np_sentiment sentiment_from_sum(double sum)
 np_sentiment np_sentiment_analyze(const char *text, size_t len)
 {
     struct scorer s = {.sum = 0.0};
-    struct word_buffer w = {.len = 0, .too_long = false};
     const unsigned char *p = (const unsigned char *)text;
 
     scorer_forget(&s);
     if (text == NULL) {
         len = 0;
     }
+    /* Between words: each word is consumed whole by take_word, up to the character ending it. */
     for (size_t i = 0, n = 1; i < len; i += n) {
+        if (is_ascii_letter(p[i])) {
+            i = take_word(&s, p, len, i);
+            n = 0; /* p[i] is the character after the word, not yet looked at */
+            continue;
+        }
         switch (classify(p + i, len - i, &n)) {
-        case BYTE_WORD:
-            word_append(&w, is_ascii_letter(p[i]) ? (char)(p[i] | 0x20) : (char)p[i]);
+        case BYTE_WORD: /* a non-ASCII byte starts this word */
+            i = take_word(&s, p, len, i);
+            n = 0;
             break;
         case BYTE_APOSTROPHE:
-            /* Inside a word it is an apostrophe; before one it is an opening quote mark. */
-            if (w.len > 0 || w.too_long) {
-                word_append(&w, '\'');
-            }
-            break;
+            break; /* before a word it is an opening quote mark, not part of the word */
         case BYTE_SEPARATOR:
-            scorer_take_word(&s, &w);
             break;
         case BYTE_SENTENCE_END:
-            scorer_take_word(&s, &w);
             scorer_forget(&s);
             break;
         }
     }
-    scorer_take_word(&s, &w);
     return sentiment_from_sum(s.sum);
 }
 

@@ -8,10 +8,10 @@
  *     seed, latency, queue capacity, ...) and a legend;
  *   - up to NP_TIMELINE_MAX_ROWS articles: one row per article, sorted by start time (ties by
  *     input index), labelled with its id (`7`, `"abc"`), with a coloured segment per stage call
- *     (summarization, sentiment) and per queue wait longer than 0; each segment carries a
- *     <title> tooltip (id, stage, start/end ms, simulated ms). The critical-path article (largest
- *     ideal_ms; ties: lowest index; none when every ideal_ms is 0) is outlined and labelled
- *     "critical path";
+ *     (summarization, sentiment) and per queue wait longer than 0 (from finished_ns, lasting
+ *     queue_wait_ns); each segment carries a <title> tooltip (id, stage, start/end ms,
+ *     simulated ms). The critical-path article (largest ideal_ms; ties: lowest index; none when
+ *     every ideal_ms is 0) is outlined and labelled "critical path";
  *   - past NP_TIMELINE_MAX_ROWS articles: no rows, but stacked areas of how many articles are in
  *     summarization, in sentiment and waiting on the queue over time (time-weighted averages over
  *     at most 800 intervals), in the same colours;

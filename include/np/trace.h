@@ -15,7 +15,8 @@
  *   - metadata ("ph": "M"): process_name, thread_name and thread_sort_index for every row;
  *   - one complete event ("ph": "X") per stage call: name = the stage name, cat "stage",
  *     args {"id": <the id with its JSON type>, "simulated_ms": ..., "attempts": ...};
- *   - one per push that blocked on a full queue (queue_wait_ns > 0): "queue wait", cat "queue";
+ *   - one per queue wait longer than 0 (from finished_ns, lasting queue_wait_ns): "queue wait",
+ *     cat "queue";
  *   - one per result the collector received (completed > 0), on the collector's row: "receive",
  *     cat "collector", dur 1 µs (the result does not record how long the collector took),
  *     args {"id": ..., "completed": ...}.
