@@ -169,9 +169,8 @@ static int scan_escape(const unsigned char *s, size_t len, size_t *p, scan_error
         return -1;
     }
     if (unit >= 0xD800 && unit <= 0xDBFF) {
-        long low = at + 7 < len && s[at + 6] == '\\' && s[at + 7] == 'u'
-                       ? hex4_value(s, len, at + 8)
-                       : -1;
+        long low =
+            at + 7 < len && s[at + 6] == '\\' && s[at + 7] == 'u' ? hex4_value(s, len, at + 8) : -1;
         if (low < 0xDC00 || low > 0xDFFF) {
             set_scan_error(se, at, "invalid \\u escape: unpaired high surrogate");
             return -1;

@@ -322,7 +322,7 @@ static int session_run(session *s, FILE *stream_out, np_pipeline_results *kept, 
         .shard_index = opts->shard_index,
         .shard_count = opts->shard_count,
         .stream_out = stream_out,
-        .progress = np_progress_update,
+        .progress = progress.enabled ? np_progress_update : NULL,
         .progress_context = &progress,
         .log = &s->log,
     };

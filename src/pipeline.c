@@ -171,10 +171,20 @@ static void *collector_thread(void *arg)
 {
     run_context *run = arg;
     finished batch[COLLECT_BATCH];
+    /* With a progress display, wake at least 10 times a second so the line stays live. */
+    int ticking = run->config->progress != NULL;
     for (;;) {
         long long wait_start = np_clock_now_ns();
-        size_t n = np_queue_pop_many(run->results_queue, batch, COLLECT_BATCH);
+        struct timespec tick = np_clock_deadline_after_ns(100000000LL);
+        int timed_out = 0;
+        size_t n = np_queue_pop_many_until(run->results_queue, batch, COLLECT_BATCH,
+                                           ticking ? &tick : NULL, &timed_out);
         run->collector.wait_ns += np_clock_now_ns() - wait_start;
+        if (timed_out) {
+            run->config->progress(run->config->progress_context, run->collector.collected,
+                                  atomic_load(&run->dispatched), atomic_load(&run->input_finished));
+            continue;
+        }
         if (n == 0)
             break;
         for (size_t i = 0; i < n; i++)

@@ -61,7 +61,15 @@ np_queue *np_queue_create(size_t capacity, size_t item_size)
     err = pthread_cond_init(&q->not_full, NULL);
     if (err)
         goto fail_not_full;
-    err = pthread_cond_init(&q->not_empty, NULL);
+    /* not_empty supports timed pops (np_queue_pop_many_until) on the monotonic clock. */
+    pthread_condattr_t attr;
+    err = pthread_condattr_init(&attr);
+    if (!err) {
+        err = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        if (!err)
+            err = pthread_cond_init(&q->not_empty, &attr);
+        pthread_condattr_destroy(&attr);
+    }
     if (err)
         goto fail_not_empty;
     return q;
@@ -116,15 +124,22 @@ int np_queue_push(np_queue *q, const void *item, long long *waited_ns)
     return 0;
 }
 
-size_t np_queue_pop_many(np_queue *q, void *items, size_t max)
+size_t np_queue_pop_many_until(np_queue *q, void *items, size_t max,
+                               const struct timespec *deadline, int *timed_out)
 {
     unsigned char *out = items;
     pthread_mutex_lock(&q->mutex);
-    while (q->count == 0 && !q->closed) {
+    int expired = 0;
+    while (q->count == 0 && !q->closed && !expired) {
         q->waiting_consumers++;
-        pthread_cond_wait(&q->not_empty, &q->mutex);
+        if (deadline)
+            expired = pthread_cond_timedwait(&q->not_empty, &q->mutex, deadline) == ETIMEDOUT;
+        else
+            pthread_cond_wait(&q->not_empty, &q->mutex);
         q->waiting_consumers--;
     }
+    if (timed_out)
+        *timed_out = q->count == 0 && !q->closed;
     size_t taken = 0;
     /* The lock is held: take everything available (up to max) in at most two memcpys. */
     while (taken < max && q->count > 0) {
@@ -143,6 +158,11 @@ size_t np_queue_pop_many(np_queue *q, void *items, size_t max)
         pthread_cond_signal(&q->not_full);
     pthread_mutex_unlock(&q->mutex);
     return taken;
+}
+
+size_t np_queue_pop_many(np_queue *q, void *items, size_t max)
+{
+    return np_queue_pop_many_until(q, items, max, NULL, NULL);
 }
 
 int np_queue_pop(np_queue *q, void *item)

@@ -10,6 +10,7 @@
 #define NP_QUEUE_H
 
 #include <stddef.h>
+#include <time.h>
 
 typedef struct np_queue np_queue;
 
@@ -38,6 +39,14 @@ int np_queue_pop(np_queue *q, void *item);
  * under one lock acquisition. Returns how many were taken (>= 1), or 0 when closed and drained.
  */
 size_t np_queue_pop_many(np_queue *q, void *items, size_t max);
+
+/*
+ * Like np_queue_pop_many, but gives up at deadline (CLOCK_MONOTONIC; NULL waits forever) if
+ * nothing arrived: then it returns 0 with *timed_out set to 1. Otherwise *timed_out is 0, and 0
+ * means closed and drained as usual. timed_out may be NULL only when deadline is NULL.
+ */
+size_t np_queue_pop_many_until(np_queue *q, void *items, size_t max,
+                               const struct timespec *deadline, int *timed_out);
 
 /* Closes the queue: pushes fail from now on, and every blocked push and pop wakes up. Idempotent.
  */
