@@ -54,6 +54,17 @@ static void set_scan_error(scan_error *se, size_t offset, const char *fmt, ...)
     va_end(ap);
 }
 
+/*
+ * cJSON returns NULL both for a syntax error and when an allocation fails. A failed malloc sets
+ * errno to ENOMEM (POSIX) and nothing else a parse calls does, so errno tells the two apart when
+ * it is cleared before the parse. Out of memory has no position.
+ */
+static void set_out_of_memory(scan_error *se)
+{
+    se->offset = -1;
+    snprintf(se->message, sizeof(se->message), "out of memory");
+}
+
 /* LINE and COL (both from 1) of byte offset pos; COL counts characters, not bytes. */
 static void line_and_column(const char *buf, size_t start, size_t pos, size_t *line, size_t *col)
 {
@@ -335,7 +346,12 @@ static void explain_parse_failure(const char *buf, size_t start, size_t len, siz
     }
     /* A document that parses when trailing data is allowed has exactly that problem. */
     const char *end = NULL;
+    errno = 0;
     cJSON *lenient = cJSON_ParseWithLengthOpts(buf + start, len - start + 1, &end, 0);
+    if (!lenient && errno == ENOMEM) {
+        set_out_of_memory(se);
+        return;
+    }
     if (lenient) {
         cJSON_Delete(lenient);
         size_t after = (size_t)(end - buf);
@@ -667,7 +683,12 @@ static cJSON *parse_strict(const char *buf, size_t start, size_t len, scan_error
         return NULL;
     }
     const char *end = NULL;
+    errno = 0;
     cJSON *root = cJSON_ParseWithLengthOpts(buf + start, len - start + 1, &end, 1);
+    if (!root && errno == ENOMEM) {
+        set_out_of_memory(se);
+        return NULL;
+    }
     if (!root) {
         explain_parse_failure(buf, start, len, end ? (size_t)(end - buf) : len, se);
         return NULL;
@@ -699,6 +720,10 @@ int np_loader_parse(const char *buf, size_t len, const char *name, np_article_li
 
     scan_error se;
     cJSON *root = parse_strict(buf, start, len, &se);
+    if (!root && se.offset < 0) {
+        format_message(err, err_size, "%s: %s", name, se.message);
+        return -1;
+    }
     if (!root) {
         size_t line, col;
         line_and_column(buf, start, (size_t)se.offset, &line, &col);
@@ -783,6 +808,10 @@ int np_loader_load_file(const char *path, np_article_list *out, char *err, size_
     int read_err = read_all(fd, size_hint, &data, &len);
     if (!from_stdin)
         close(fd);
+    if (read_err == ENOMEM) {
+        format_message(err, err_size, "%s: out of memory", name); /* not a read error */
+        return -1;
+    }
     if (read_err) {
         format_message(err, err_size, "%s: cannot read: %s", name, strerror(read_err));
         return -1;
@@ -798,6 +827,10 @@ int np_loader_parse_object(const char *buf, size_t len, const char *name, size_t
     *out = NULL;
     scan_error se;
     cJSON *root = parse_strict(buf, 0, len, &se);
+    if (!root && se.offset < 0) {
+        format_message(err, err_size, "%s:%zu: %s", name, line, se.message);
+        return -1;
+    }
     if (!root) {
         size_t ignored_line, col;
         line_and_column(buf, 0, (size_t)se.offset, &ignored_line, &col);

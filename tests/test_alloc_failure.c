@@ -40,9 +40,9 @@
 /* ---- the failing allocator -------------------------------------------------------------- */
 
 typedef enum fail_mode {
-    FAIL_NONE, /* disarmed: nothing counted, nothing failed */
-    FAIL_ONE,  /* fail only the k-th allocation */
-    FAIL_FROM, /* fail the k-th allocation and every one after it */
+    FAIL_NONE,    /* disarmed: nothing counted, nothing failed */
+    FAIL_ONE,     /* fail only the k-th allocation */
+    FAIL_FROM,    /* fail the k-th allocation and every one after it */
     FAIL_REALLOC, /* fail every realloc, nothing else */
     FAIL_MODE_COUNT
 } fail_mode;
@@ -54,10 +54,10 @@ static const char *const fail_mode_names[FAIL_MODE_COUNT] = {
     [FAIL_REALLOC] = "every realloc",
 };
 
-static atomic_int armed_mode;      /* a fail_mode */
-static atomic_size_t armed_k;      /* which allocation fails first, from 1 */
-static atomic_size_t allocations;  /* allocations made while armed */
-static atomic_size_t failures;     /* allocations failed while armed */
+static atomic_int armed_mode;     /* a fail_mode */
+static atomic_size_t armed_k;     /* which allocation fails first, from 1 */
+static atomic_size_t allocations; /* allocations made while armed */
+static atomic_size_t failures;    /* allocations failed while armed */
 static atomic_size_t threads_created;
 static atomic_size_t threads_joined;
 
@@ -286,13 +286,13 @@ static void test_loader_explaining_an_error_reports_out_of_memory_not_another_er
             np_article_list list;
             char err[NP_LOADER_ERROR_SIZE] = "";
             arm((fail_mode)m, k);
-            int rc = np_loader_parse(trailing, sizeof(trailing) - 1, "in.json", &list, err,
-                                     sizeof(err));
+            int rc =
+                np_loader_parse(trailing, sizeof(trailing) - 1, "in.json", &list, err, sizeof(err));
             size_t failed = disarm();
             assert_int_equal(rc, -1);
             check_empty(&list);
             if (failed == 0) {
-                assert_string_equal(err, "in.json:1:46: unexpected data after the JSON document");
+                assert_string_equal(err, "in.json:1:43: unexpected data after the JSON document");
                 break;
             }
             check_oom_message(err, "in.json: ", (fail_mode)m, k);
@@ -342,9 +342,9 @@ static void test_load_file_reports_out_of_memory_at_every_allocation(void **stat
 
 /* ---- NDJSON ----------------------------------------------------------------------------- */
 
-static const char ndjson_line[] =
-    "{\"id\": \"n-\\u00e9\", \"extra\": [1, {\"a\": null}], \"title\": \"Caf\\u00e9 \\\"news\\\"\", "
-    "\"content\": \"Markets rose.\\nNothing else happened.\"}";
+static const char ndjson_line[] = "{\"id\": \"n-\\u00e9\", \"extra\": [1, {\"a\": null}], "
+                                  "\"title\": \"Caf\\u00e9 \\\"news\\\"\", "
+                                  "\"content\": \"Markets rose.\\nNothing else happened.\"}";
 
 static void test_ndjson_object_parse_reports_out_of_memory_at_every_allocation(void **state)
 {
@@ -355,8 +355,8 @@ static void test_ndjson_object_parse_reports_out_of_memory_at_every_allocation(v
             np_article *article = NULL;
             char err[NP_LOADER_ERROR_SIZE] = "";
             arm((fail_mode)m, k);
-            int rc = np_loader_parse_object(ndjson_line, sizeof(ndjson_line) - 1, "in.ndjson", 7,
-                                            3, &article, err, sizeof(err));
+            int rc = np_loader_parse_object(ndjson_line, sizeof(ndjson_line) - 1, "in.ndjson", 7, 3,
+                                            &article, err, sizeof(err));
             size_t failed = disarm();
             if (failed == 0) {
                 assert_int_equal(rc, 0);
@@ -506,8 +506,8 @@ static size_t run_under_failure(const fixture *f, np_mode pipeline_mode, fail_mo
                  np_mode_name(pipeline_mode), k, fail_mode_names[mode],
                  atomic_load(&threads_created), atomic_load(&threads_joined));
     if (rc != 0 && rc != -1)
-        fail_msg("%s mode, allocation %zu failed (%s): returned %d", np_mode_name(pipeline_mode),
-                 k, fail_mode_names[mode], rc);
+        fail_msg("%s mode, allocation %zu failed (%s): returned %d", np_mode_name(pipeline_mode), k,
+                 fail_mode_names[mode], rc);
     if (failed == 0)
         assert_int_equal(rc, 0);
     seen->inline_articles += stats.inline_articles;
@@ -602,8 +602,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_loader_reports_out_of_memory_at_every_allocation,
                                         install_hooks, remove_hooks),
         cmocka_unit_test_setup_teardown(
-            test_loader_explaining_an_error_reports_out_of_memory_not_another_error,
-            install_hooks, remove_hooks),
+            test_loader_explaining_an_error_reports_out_of_memory_not_another_error, install_hooks,
+            remove_hooks),
         cmocka_unit_test_setup_teardown(test_load_file_reports_out_of_memory_at_every_allocation,
                                         install_hooks, remove_hooks),
         cmocka_unit_test_setup_teardown(
@@ -616,8 +616,8 @@ int main(void)
             test_pipeline_survives_any_one_failed_allocation_in_every_mode, install_hooks,
             remove_hooks),
         cmocka_unit_test_setup_teardown(
-            test_pipeline_survives_every_allocation_failing_from_k_on_in_every_mode,
-            install_hooks, remove_hooks),
+            test_pipeline_survives_every_allocation_failing_from_k_on_in_every_mode, install_hooks,
+            remove_hooks),
         cmocka_unit_test_setup_teardown(
             test_collector_storage_failure_fails_the_run_with_a_clear_error, install_hooks,
             remove_hooks),

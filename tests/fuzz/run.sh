@@ -3,10 +3,11 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer, and runs it for FUZZ_SECONDS (default 60).
 #   sh tests/fuzz/run.sh [BUILD_DIR]          BUILD_DIR defaults to build-fuzz (in the repo root)
 #   FUZZ_SECONDS=600 sh tests/fuzz/run.sh
-# The corpus is a fresh temporary directory seeded from the repository's JSON files (the repo is
-# never written to, except BUILD_DIR). Any finding (crash, broken invariant, leak, timeout, out of
-# memory) makes libFuzzer exit non-zero; the input is saved as BUILD_DIR/artifacts/<kind>-<sha1>
-# and its path printed ("Test unit written to ..."). Reproduce with:
+# BUILD_DIR is relative to the repository root. The corpus is a fresh temporary directory seeded
+# from the repository's JSON files and from tests/fuzz/findings/ (the repository is never written
+# to, except BUILD_DIR). Any finding (crash, broken invariant, leak, timeout, out of memory) makes
+# libFuzzer exit non-zero; the input is saved as BUILD_DIR/artifacts/<kind>-<sha1> and its path
+# printed ("Test unit written to ..."). Reproduce with:
 #   BUILD_DIR/fuzz_loader BUILD_DIR/artifacts/crash-...
 # Works without a terminal and as root (CI); needs clang and libclang-rt-14-dev.
 set -eu
@@ -22,7 +23,8 @@ command -v "$cc" >/dev/null 2>&1 || cc=clang
 if ! command -v "$cc" >/dev/null 2>&1 ||
     ! dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q "install ok installed"; then
     sh scripts/setup.sh test
-    command -v clang-14 >/dev/null 2>&1 && cc=clang-14 || cc=clang
+    cc=clang-14
+    command -v "$cc" >/dev/null 2>&1 || cc=clang
 fi
 
 mkdir -p "$build/artifacts"
@@ -38,7 +40,13 @@ for input in tests/cli/cases/*/*.json; do
     cp "$input" "$corpus/case-$case_name-$(basename "$input")"
 done
 cp data/articles.json "$corpus/data-articles.json"
-echo "fuzz: $(ls "$corpus" | wc -l) seed inputs, ${seconds} s, build in $build" >&2
+# Past findings, so a regression shows up at once (and a fixed one keeps guarding its fix).
+for input in tests/fuzz/findings/*; do
+    if [ -f "$input" ]; then
+        cp "$input" "$corpus/finding-$(basename "$input")"
+    fi
+done
+echo "fuzz: $(find "$corpus" -type f | wc -l) seed inputs, ${seconds} s, build in $build" >&2
 
 # libFuzzer's own exit status is the verdict: 0 when nothing was found in the time given.
 ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" \
