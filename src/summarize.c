@@ -40,25 +40,33 @@ enum { ELLIPSIS_BYTES = sizeof ellipsis - 1 };
 /*
  * Words whose trailing '.' is not a sentence end. Case-sensitive: "No." is the abbreviation of
  * "number", "no." at the end of a sentence is not. Dotted forms (U.S., e.g., i.e.) need no entry:
- * any word with an inner '.' is already treated as an abbreviation.
+ * any word with an inner '.' is already treated as an abbreviation. Rows of a fixed width make
+ * ABBREVIATION_MAX a checked bound (a longer entry does not compile with -Werror), so that most
+ * words before a '.' are ruled out by their length alone.
  */
-static const char *const abbreviations[] = {
+enum { ABBREVIATION_MAX = 4 };
+static const char abbreviations[][ABBREVIATION_MAX + 1] = {
     "Mr",   "Mrs", "Ms",  "Mx",   "Dr",   "Prof", "Sr",  "Jr",   "St",  "Mt",  "Rev", "vs",
     "etc",  "Inc", "Ltd", "Co",   "Corp", "Gov",  "Sen", "Rep",  "Gen", "Lt",  "Col", "Sgt",
     "Capt", "No",  "Ave", "Blvd", "Jan",  "Feb",  "Aug", "Sept", "Oct", "Nov", "Dec",
 };
 
-/* The normalized prefix of the text: cp[i] starts at bytes[off[i]]; off[count] is the end. */
+/*
+ * The normalized prefix of the text: cp[i] starts at bytes[off[i]]; off[count] is the end.
+ * Offsets are 16-bit (the window holds at most WINDOW_CHARS * MAX_SEQ_BYTES bytes) to keep the
+ * window, which is written for every code point, small.
+ */
 struct window {
     uint32_t cp[WINDOW_CHARS];
-    size_t off[WINDOW_CHARS + 1];
+    uint16_t off[WINDOW_CHARS + 1];
     char bytes[WINDOW_CHARS * MAX_SEQ_BYTES];
     size_t count;
 };
 
 static bool is_ascii_space(unsigned char c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+    /* '\t', '\n', '\v', '\f' and '\r' are the consecutive codes 9 to 13. */
+    return c == ' ' || (unsigned)c - '\t' <= (unsigned)('\r' - '\t');
 }
 
 static bool is_continuation(unsigned char c)
@@ -102,21 +110,22 @@ static size_t decode_utf8(const unsigned char *s, size_t avail, uint32_t *cp)
     return n;
 }
 
-/* Appends one code point; false when the window is full, which ends normalization. */
-static bool window_push(struct window *w, uint32_t cp, const unsigned char *seq, size_t n)
+/* Appends the code point cp, encoded as seq[0..n); the window has room for it. */
+static void window_push(struct window *w, uint32_t cp, const unsigned char *seq, size_t n)
 {
-    if (w->count == WINDOW_CHARS) {
-        return false;
-    }
     size_t at = w->off[w->count];
-    memcpy(w->bytes + at, seq, n);
+    for (size_t i = 0; i < n; i++) { /* n <= MAX_SEQ_BYTES: a loop beats a memcpy call */
+        w->bytes[at + i] = (char)seq[i];
+    }
     w->cp[w->count] = cp;
     w->count++;
-    w->off[w->count] = at + n;
-    return true;
+    w->off[w->count] = (uint16_t)(at + n);
 }
 
-/* Step 1: collapse whitespace into w until the text ends or the window is full. */
+/*
+ * Step 1: collapse whitespace into w until the text ends or the window is full. Stopping as soon
+ * as the window is full is what bounds the cost: whatever follows can never be in the summary.
+ */
 static void normalize(struct window *w, const unsigned char *text, size_t len)
 {
     static const unsigned char space = ' ';
@@ -124,24 +133,29 @@ static void normalize(struct window *w, const unsigned char *text, size_t len)
     size_t i = 0;
     w->count = 0;
     w->off[0] = 0;
-    while (i < len) {
-        if (is_ascii_space(text[i])) {
+    while (i < len && w->count < WINDOW_CHARS) {
+        unsigned char c = text[i];
+        if (is_ascii_space(c)) {
             /* Only between words: leading whitespace has no word before it, trailing none after. */
             space_pending = w->count > 0;
             i++;
             continue;
         }
         if (space_pending) {
-            if (!window_push(w, ' ', &space, 1)) {
-                return;
-            }
+            window_push(w, ' ', &space, 1);
             space_pending = false;
+            if (w->count == WINDOW_CHARS) {
+                break;
+            }
+        }
+        if (c < 0x80) { /* most text is ASCII: no decoding */
+            window_push(w, c, text + i, 1);
+            i++;
+            continue;
         }
         uint32_t cp;
         size_t n = decode_utf8(text + i, len - i, &cp);
-        if (!window_push(w, cp, text + i, n)) {
-            return;
-        }
+        window_push(w, cp, text + i, n);
         i += n;
     }
 }
@@ -206,6 +220,9 @@ static bool is_abbreviation_before(const struct window *w, size_t dot)
         if (word[i] == '.') {
             return true; /* "U.S.", "e.g.", "Ph.D." */
         }
+    }
+    if (n > ABBREVIATION_MAX) {
+        return false;
     }
     for (size_t i = 0; i < sizeof abbreviations / sizeof abbreviations[0]; i++) {
         if (word_equals(word, n, abbreviations[i])) {
