@@ -76,8 +76,11 @@ static void run_round(uint64_t seed)
         .workers = random_in(&rng, 1, 16),
         .queue_capacity = random_in(&rng, 1, 64),
     };
-    if (config.mode != NP_MODE_THREAD)
-        config.process.latency_max_ms = 0; /* sleeps add up without a thread each: keep it short */
+    if (config.mode != NP_MODE_THREAD) {
+        /* Without a thread per article, sleeps (latencies, retry backoffs) add up. */
+        config.process.latency_max_ms = 0;
+        config.process.retries = 0;
+    }
     int cancel_it = (int)random_in(&rng, 0, 1);
     canceller c = {&cancel, (long long)random_in(&rng, 0, 3000) * 1000};
     pthread_t thread;
