@@ -15,6 +15,12 @@
  * numbers that depend less on other load on the machine than the rate does: CPU time (user +
  * system, all threads) per message and context switches per 1,000 messages, from getrusage.
  *
+ * On the shared 2-core development VM the rate is bimodal from one process to the next (at 8
+ * producers and capacity 1024, about 3 or about 10-15 M msg/s, for the same code): in the slow
+ * mode the queue is rarely full and the producers convoy on the mutex through futex calls (high
+ * CPU ns/msg); in the fast mode they park on not_full and the mutex is rarely contended. Run it
+ * more than once, on a quiet machine, before comparing two versions.
+ *
  * Usage: queue_bench [SECONDS [RUNS]]   (defaults: 0.4 s per run, 5 runs)
  */
 #include <pthread.h>
@@ -198,7 +204,7 @@ static run_result run_once(size_t producers, size_t capacity, double duration)
 }
 
 /* The median of n values (sorts them). */
-static double median(double *values, int n)
+static double median(double *values, long n)
 {
     qsort(values, (size_t)n, sizeof(*values), compare_doubles);
     return values[n / 2];
@@ -206,16 +212,26 @@ static double median(double *values, int n)
 
 int main(int argc, char **argv)
 {
-    double duration = argc > 1 ? strtod(argv[1], NULL) : 0.4;
-    int runs = argc > 2 ? atoi(argv[2]) : 5;
-    if (!(duration >= 0.01 && duration <= 60) || runs < 1 || runs > MAX_RUNS) {
+    double duration = 0.4;
+    long runs = 5;
+    int bad = 0;
+    char *end;
+    if (argc > 1) {
+        duration = strtod(argv[1], &end);
+        bad |= *end != '\0';
+    }
+    if (argc > 2) {
+        runs = strtol(argv[2], &end, 10);
+        bad |= *end != '\0';
+    }
+    if (bad || !(duration >= 0.01 && duration <= 60) || runs < 1 || runs > MAX_RUNS) {
         fprintf(stderr, "usage: queue_bench [SECONDS 0.01..60 [RUNS 1..%d]]\n", MAX_RUNS);
         return 2;
     }
     static const size_t producer_counts[] = {1, 8, 64};
     static const size_t capacities[] = {16, 1024};
     printf("np_queue: %zu-byte messages, 1 consumer (np_queue_pop_many, batch %d), "
-           "%.2f s per run, median of %d runs\n",
+           "%.2f s per run, median of %ld runs\n",
            sizeof(message), BATCH, duration, runs);
     printf("%9s %9s %9s %9s %9s %13s %13s\n", "producers", "capacity", "M msg/s", "min", "max",
            "CPU ns/msg", "ctxsw/1k msg");
@@ -223,7 +239,7 @@ int main(int argc, char **argv)
     for (size_t pi = 0; pi < sizeof(producer_counts) / sizeof(*producer_counts); pi++) {
         for (size_t ci = 0; ci < sizeof(capacities) / sizeof(*capacities); ci++) {
             double rates[MAX_RUNS], cpu[MAX_RUNS], switches[MAX_RUNS];
-            for (int r = 0; r < runs; r++) {
+            for (long r = 0; r < runs; r++) {
                 run_result result = run_once(producer_counts[pi], capacities[ci], duration);
                 failed |= result.rate < 0;
                 rates[r] = result.rate;

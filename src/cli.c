@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "np/exit.h"
+#include "np/help.h"
 #include "np/llm.h"
 
 enum option_key {
@@ -43,77 +44,52 @@ enum option_key {
 typedef struct option_spec {
     const char *long_name;
     int key;              /* the short option letter, or a value >= 256 for long-only options */
+    int bench_only;       /* accepted only by the bench subcommand */
     const char *arg_name; /* NULL for flags */
     const char *help;
-    int bench_only; /* accepted only by the bench subcommand */
 } option_spec;
 
 static const option_spec option_table[] = {
-    {"output", OPT_OUTPUT, "FILE",
+    {"output", OPT_OUTPUT, 0, "FILE",
      "write the results to FILE instead of stdout (atomically: a temporary file renamed into "
-     "place on success)",
-     0},
-    {"format", OPT_FORMAT, "FMT",
+     "place on success)"},
+    {"format", OPT_FORMAT, 0, "FMT",
      "json: results as one JSON document (default); ndjson: one line per article, written as each "
-     "arrives",
-     0},
-    {"input-format", OPT_INPUT_FORMAT, "FMT",
-     "json or ndjson (default: ndjson for .ndjson/.jsonl names, json otherwise)", 0},
-    {"mode", OPT_MODE, "MODE",
-     "thread (default: one thread per article), pool (--workers threads), or sequential", 0},
-    {"workers", OPT_WORKERS, "N", "worker threads in pool mode (default 64)", 0},
-    {"shard", OPT_SHARD, "I/N", "process only the articles whose input index is I modulo N", 0},
-    {"latency", OPT_LATENCY, "MIN:MAX",
+     "arrives"},
+    {"input-format", OPT_INPUT_FORMAT, 0, "FMT",
+     "json or ndjson (default: ndjson for .ndjson/.jsonl names, json otherwise)"},
+    {"mode", OPT_MODE, 0, "MODE",
+     "thread (default: one thread per article), pool (--workers threads), or sequential"},
+    {"workers", OPT_WORKERS, 0, "N", "worker threads in pool mode (default 64)"},
+    {"shard", OPT_SHARD, 0, "I/N", "process only the articles whose input index is I modulo N"},
+    {"latency", OPT_LATENCY, 0, "MIN:MAX",
      "simulated latency of each stage call, drawn uniformly in ms (default 500:1500; N means N:N; "
-     "0:0 means no sleep)",
-     0},
-    {"seed", OPT_SEED, "N", "seed for latencies and faults (default 1); same seed, same run", 0},
-    {"queue-capacity", OPT_QUEUE_CAPACITY, "N",
-     "capacity of the results queue, at least 1 (default 16)", 0},
-    {"fail-rate", OPT_FAIL_RATE, "P",
-     "each stage call fails transiently with probability P, 0..1 (default 0)", 0},
-    {"timeout-ms", OPT_TIMEOUT_MS, "T",
-     "a stage call slower than T ms gives up at T (default none)", 0},
-    {"retries", OPT_RETRIES, "N",
-     "retries of a failed or timed-out call, with exponential backoff and full jitter (default 2)",
-     0},
-    {"rate", OPT_RATE, "R", "at most R stage calls per second across all threads (burst 1)", 0},
-    {"deadline-ms", OPT_DEADLINE_MS, "D",
-     "cancel the run after D ms, as SIGINT would, and exit 124", 0},
-    {"report", OPT_REPORT, "FILE", "write a JSON timing report (see docs/report.md)", 0},
-    {"trace", OPT_TRACE, "FILE", "write a Chrome trace (open in Perfetto or chrome://tracing)", 0},
-    {"timeline", OPT_TIMELINE, "FILE.svg", "write an SVG picture of the run", 0},
-    {"no-progress", OPT_NO_PROGRESS, NULL, "no live progress line on a terminal", 0},
-    {"runs", OPT_RUNS, "N", "bench: measured runs (default 10)", 1},
-    {"warmup", OPT_WARMUP, "W", "bench: warm-up runs, not counted (default 1)", 1},
-    {"quiet", OPT_QUIET, NULL, "print nothing on stderr but errors", 0},
-    {"verbose", OPT_VERBOSE, NULL, "also log each stage call's start and finish on stderr", 0},
-    {"help", OPT_HELP, NULL, "show this help and exit", 0},
-    {"version", OPT_VERSION, NULL, "show the version and exit", 0},
+     "0:0 means no sleep)"},
+    {"seed", OPT_SEED, 0, "N", "seed for latencies and faults (default 1); same seed, same run"},
+    {"queue-capacity", OPT_QUEUE_CAPACITY, 0, "N",
+     "capacity of the results queue, at least 1 (default 16)"},
+    {"fail-rate", OPT_FAIL_RATE, 0, "P",
+     "each stage call fails transiently with probability P, 0..1 (default 0)"},
+    {"timeout-ms", OPT_TIMEOUT_MS, 0, "T",
+     "a stage call slower than T ms gives up at T (default none)"},
+    {"retries", OPT_RETRIES, 0, "N",
+     "retries of a failed or timed-out call, with exponential backoff and full jitter (default 2)"},
+    {"rate", OPT_RATE, 0, "R", "at most R stage calls per second across all threads (burst 1)"},
+    {"deadline-ms", OPT_DEADLINE_MS, 0, "D",
+     "cancel the run after D ms, as SIGINT would, and exit 124"},
+    {"report", OPT_REPORT, 0, "FILE", "write a JSON timing report (see docs/report.md)"},
+    {"trace", OPT_TRACE, 0, "FILE", "write a Chrome trace (open in Perfetto or chrome://tracing)"},
+    {"timeline", OPT_TIMELINE, 0, "FILE.svg", "write an SVG picture of the run"},
+    {"no-progress", OPT_NO_PROGRESS, 0, NULL, "no live progress line on a terminal"},
+    {"runs", OPT_RUNS, 1, "N", "bench: measured runs (default 10)"},
+    {"warmup", OPT_WARMUP, 1, "W", "bench: warm-up runs, not counted (default 1)"},
+    {"quiet", OPT_QUIET, 0, NULL, "print nothing on stderr but errors"},
+    {"verbose", OPT_VERBOSE, 0, NULL, "also log each stage call's start and finish on stderr"},
+    {"help", OPT_HELP, 0, NULL, "show this help and exit"},
+    {"version", OPT_VERSION, 0, NULL, "show the version and exit"},
 };
 
 #define OPTION_COUNT (sizeof(option_table) / sizeof(option_table[0]))
-
-/* Prints text word-wrapped to width columns, continuation lines indented by indent spaces. */
-static void print_wrapped(FILE *out, const char *text, int indent, int width)
-{
-    int column = indent;
-    while (*text) {
-        size_t word = strcspn(text, " ");
-        if (column > indent && column + 1 + (int)word > width) {
-            fprintf(out, "\n%*s", indent, "");
-            column = indent;
-        } else if (column > indent) {
-            fputc(' ', out);
-            column++;
-        }
-        fwrite(text, 1, word, out);
-        column += (int)word;
-        text += word;
-        text += strspn(text, " ");
-    }
-    fputc('\n', out);
-}
 
 void np_cli_print_help(FILE *out)
 {
@@ -133,14 +109,7 @@ void np_cli_print_help(FILE *out)
         const option_spec *o = &option_table[i];
         if (o->bench_only)
             continue;
-        char left[64];
-        char short_part[8] = "    ";
-        if (o->key < 256)
-            snprintf(short_part, sizeof(short_part), "-%c, ", o->key);
-        snprintf(left, sizeof(left), "%s--%s%s%s", short_part, o->long_name, o->arg_name ? " " : "",
-                 o->arg_name ? o->arg_name : "");
-        fprintf(out, "  %-28s ", left);
-        print_wrapped(out, o->help, 31, 79);
+        np_help_print_option(out, o->key, o->long_name, o->arg_name, o->help, 31);
     }
     fprintf(out,
             "\nExit status:\n"
@@ -158,10 +127,7 @@ void np_cli_print_help(FILE *out)
         const option_spec *o = &option_table[i];
         if (!o->bench_only)
             continue;
-        char left[64];
-        snprintf(left, sizeof(left), "    --%s %s", o->long_name, o->arg_name);
-        fprintf(out, "  %-28s ", left);
-        print_wrapped(out, o->help, 31, 79);
+        np_help_print_option(out, o->key, o->long_name, o->arg_name, o->help, 31);
     }
 }
 

@@ -25,6 +25,7 @@
 #include <cjson/cJSON.h>
 
 #include "np/exit.h"
+#include "np/help.h"
 #include "np/json_write.h"
 #include "np/report.h"
 #include "np/stats.h"
@@ -70,27 +71,6 @@ typedef struct compare_options {
     const char *new_path;
 } compare_options;
 
-/* Prints text word-wrapped to width columns, continuation lines indented by indent spaces. */
-static void print_wrapped(FILE *out, const char *text, int indent, int width)
-{
-    int column = indent;
-    while (*text) {
-        size_t word = strcspn(text, " ");
-        if (column > indent && column + 1 + (int)word > width) {
-            fprintf(out, "\n%*s", indent, "");
-            column = indent;
-        } else if (column > indent) {
-            fputc(' ', out);
-            column++;
-        }
-        fwrite(text, 1, word, out);
-        column += (int)word;
-        text += word;
-        text += strspn(text, " ");
-    }
-    fputc('\n', out);
-}
-
 static void print_help(FILE *out)
 {
     fputs("Usage: news-processor compare [OPTIONS] BASE.json NEW.json\n"
@@ -108,14 +88,7 @@ static void print_help(FILE *out)
           out);
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         const option_spec *o = &option_table[i];
-        char left[64];
-        char short_part[8] = "    ";
-        if (o->key < 256)
-            snprintf(short_part, sizeof(short_part), "-%c, ", o->key);
-        snprintf(left, sizeof(left), "%s--%s%s%s", short_part, o->long_name, o->arg_name ? " " : "",
-                 o->arg_name ? o->arg_name : "");
-        fprintf(out, "  %-22s ", left);
-        print_wrapped(out, o->help, 25, 79);
+        np_help_print_option(out, o->key, o->long_name, o->arg_name, o->help, 25);
     }
     fprintf(out,
             "\nExit status:\n"

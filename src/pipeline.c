@@ -180,7 +180,7 @@ static void *collector_thread(void *arg)
         size_t n = np_queue_pop_many_until(run->results_queue, batch, COLLECT_BATCH,
                                            ticking ? &tick : NULL, &timed_out);
         run->collector.wait_ns += np_clock_now_ns() - wait_start;
-        if (timed_out) {
+        if (ticking && timed_out) {
             run->config->progress(run->config->progress_context, run->collector.collected,
                                   atomic_load(&run->dispatched), atomic_load(&run->input_finished));
             continue;

@@ -40,28 +40,40 @@ enum { ELLIPSIS_BYTES = sizeof ellipsis - 1 };
 /*
  * Words whose trailing '.' is not a sentence end. Case-sensitive: "No." is the abbreviation of
  * "number", "no." at the end of a sentence is not. Dotted forms (U.S., e.g., i.e.) need no entry:
- * any word with an inner '.' is already treated as an abbreviation. Rows of a fixed width make
- * ABBREVIATION_MAX a checked bound (a longer entry does not compile with -Werror), so that most
- * words before a '.' are ruled out by their length alone.
+ * any word with an inner '.' is already treated as an abbreviation.
  */
-enum { ABBREVIATION_MAX = 4 };
-static const char abbreviations[][ABBREVIATION_MAX + 1] = {
+static const char *const abbreviations[] = {
     "Mr",   "Mrs", "Ms",  "Mx",   "Dr",   "Prof", "Sr",  "Jr",   "St",  "Mt",  "Rev", "vs",
     "etc",  "Inc", "Ltd", "Co",   "Corp", "Gov",  "Sen", "Rep",  "Gen", "Lt",  "Col", "Sgt",
     "Capt", "No",  "Ave", "Blvd", "Jan",  "Feb",  "Aug", "Sept", "Oct", "Nov", "Dec",
 };
 
 /*
- * The normalized prefix of the text: cp[i] starts at bytes[off[i]]; off[count] is the end.
- * Offsets are 16-bit (the window holds at most WINDOW_CHARS * MAX_SEQ_BYTES bytes) to keep the
- * window, which is written for every code point, small.
+ * The normalized prefix of the text, count code points: code point i is cp_at(w, i) and starts at
+ * bytes[off_at(w, i)]; off_at(w, count) is the end.
+ *
+ * Most text is ASCII, where a code point is its byte and its offset its index. While that holds
+ * (ascii), only bytes[] is written, one store a character; cp[] and off[] are filled in only when
+ * the first non-ASCII character arrives. Offsets are 16-bit: the window holds at most
+ * WINDOW_CHARS * MAX_SEQ_BYTES bytes.
  */
 struct window {
-    uint32_t cp[WINDOW_CHARS];
-    uint16_t off[WINDOW_CHARS + 1];
     char bytes[WINDOW_CHARS * MAX_SEQ_BYTES];
+    uint32_t cp[WINDOW_CHARS];      /* only when !ascii */
+    uint16_t off[WINDOW_CHARS + 1]; /* only when !ascii */
     size_t count;
+    bool ascii;
 };
+
+static uint32_t cp_at(const struct window *w, size_t i)
+{
+    return w->ascii ? (unsigned char)w->bytes[i] : w->cp[i];
+}
+
+static size_t off_at(const struct window *w, size_t i)
+{
+    return w->ascii ? i : w->off[i];
+}
 
 static bool is_ascii_space(unsigned char c)
 {
@@ -110,13 +122,22 @@ static size_t decode_utf8(const unsigned char *s, size_t avail, uint32_t *cp)
     return n;
 }
 
-/* Appends the code point cp, encoded as seq[0..n); the window has room for it. */
+/* Leaves the ASCII representation: writes cp[] and off[] for the code points so far. */
+static void window_widen(struct window *w)
+{
+    for (size_t i = 0; i < w->count; i++) {
+        w->cp[i] = (unsigned char)w->bytes[i];
+        w->off[i] = (uint16_t)i;
+    }
+    w->off[w->count] = (uint16_t)w->count;
+    w->ascii = false;
+}
+
+/* Appends one code point cp, encoded as seq[0..n); the window is wide and has room for it. */
 static void window_push(struct window *w, uint32_t cp, const unsigned char *seq, size_t n)
 {
     size_t at = w->off[w->count];
-    for (size_t i = 0; i < n; i++) { /* n <= MAX_SEQ_BYTES: a loop beats a memcpy call */
-        w->bytes[at + i] = (char)seq[i];
-    }
+    memcpy(w->bytes + at, seq, n);
     w->cp[w->count] = cp;
     w->count++;
     w->off[w->count] = (uint16_t)(at + n);
@@ -124,33 +145,57 @@ static void window_push(struct window *w, uint32_t cp, const unsigned char *seq,
 
 /*
  * Step 1: collapse whitespace into w until the text ends or the window is full. Stopping as soon
- * as the window is full is what bounds the cost: whatever follows can never be in the summary.
+ * as the window is full is what bounds the cost: nothing after it can be in the summary.
+ *
+ * A run of whitespace becomes one space when, and only when, a character follows it (so leading
+ * whitespace is skipped first and trailing whitespace never shows). The ASCII loop keeps its
+ * state in locals (a store through char * could alias the window's other members, which would
+ * make the compiler reload them after every byte) and is left for good at the first non-ASCII
+ * byte; the general loop goes on from there.
  */
 static void normalize(struct window *w, const unsigned char *text, size_t len)
 {
     static const unsigned char space = ' ';
-    bool space_pending = false;
+    char *bytes = w->bytes;
+    size_t count = 0;
     size_t i = 0;
-    w->count = 0;
-    w->off[0] = 0;
-    while (i < len && w->count < WINDOW_CHARS) {
+    while (i < len && is_ascii_space(text[i])) {
+        i++;
+    }
+    while (i < len && count < WINDOW_CHARS) {
         unsigned char c = text[i];
-        if (is_ascii_space(c)) {
-            /* Only between words: leading whitespace has no word before it, trailing none after. */
-            space_pending = w->count > 0;
+        if ((unsigned)c - '!' <= 0x7Fu - '!') { /* '!' to DEL: by far the most common case */
+            bytes[count++] = (char)c;
             i++;
-            continue;
-        }
-        if (space_pending) {
-            window_push(w, ' ', &space, 1);
-            space_pending = false;
-            if (w->count == WINDOW_CHARS) {
-                break;
+        } else if (is_ascii_space(c)) {
+            do {
+                i++;
+            } while (i < len && is_ascii_space(text[i]));
+            if (i < len) {
+                bytes[count++] = ' '; /* count < WINDOW_CHARS still */
             }
-        }
-        if (c < 0x80) { /* most text is ASCII: no decoding */
-            window_push(w, c, text + i, 1);
+        } else if (c >= 0x80) {
+            break;
+        } else {
+            bytes[count++] = (char)c; /* another ASCII control character */
             i++;
+        }
+    }
+    w->count = count;
+    w->ascii = true;
+    if (i == len || count == WINDOW_CHARS) {
+        return;
+    }
+
+    window_widen(w);
+    while (i < len && w->count < WINDOW_CHARS) {
+        if (is_ascii_space(text[i])) {
+            do {
+                i++;
+            } while (i < len && is_ascii_space(text[i]));
+            if (i < len) {
+                window_push(w, ' ', &space, 1);
+            }
             continue;
         }
         uint32_t cp;
@@ -189,11 +234,12 @@ static bool can_start_sentence(uint32_t cp)
     return (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') || is_opener(cp) || cp >= 0x80;
 }
 
-static bool word_equals(const uint32_t *word, size_t n, const char *s)
+/* Whether the n code points from start are the ASCII string s. */
+static bool word_equals(const struct window *w, size_t start, size_t n, const char *s)
 {
     size_t i = 0;
     for (; i < n && s[i] != '\0'; i++) {
-        if (word[i] != (unsigned char)s[i]) {
+        if (cp_at(w, start + i) != (unsigned char)s[i]) {
             return false;
         }
     }
@@ -204,32 +250,47 @@ static bool word_equals(const uint32_t *word, size_t n, const char *s)
 static bool is_abbreviation_before(const struct window *w, size_t dot)
 {
     size_t start = dot;
-    while (start > 0 && w->cp[start - 1] != ' ') {
+    while (start > 0 && cp_at(w, start - 1) != ' ') {
         start--;
     }
     /* "(Dr. Smith)" or "“Mr. Jones" are still abbreviations. */
-    while (start < dot && is_opener(w->cp[start])) {
+    while (start < dot && is_opener(cp_at(w, start))) {
         start++;
     }
-    const uint32_t *word = w->cp + start;
     size_t n = dot - start;
-    if (n == 1 && word[0] >= 'A' && word[0] <= 'Z') {
+    if (n == 1 && cp_at(w, start) >= 'A' && cp_at(w, start) <= 'Z') {
         return true; /* an initial: "J. K. Rowling" */
     }
-    for (size_t i = 0; i < n; i++) {
-        if (word[i] == '.') {
+    for (size_t i = start; i < dot; i++) {
+        if (cp_at(w, i) == '.') {
             return true; /* "U.S.", "e.g.", "Ph.D." */
         }
     }
-    if (n > ABBREVIATION_MAX) {
-        return false;
-    }
     for (size_t i = 0; i < sizeof abbreviations / sizeof abbreviations[0]; i++) {
-        if (word_equals(word, n, abbreviations[i])) {
+        if (word_equals(w, start, n, abbreviations[i])) {
             return true;
         }
     }
     return false;
+}
+
+/*
+ * The first code point in [i, end) that is '.', '!' or '?', or end. This scan covers the whole
+ * window for every text, so an ASCII window gets a loop of its own over the bytes.
+ */
+static size_t next_terminator(const struct window *w, size_t i, size_t end)
+{
+    if (w->ascii) {
+        const char *bytes = w->bytes;
+        while (i < end && bytes[i] != '.' && bytes[i] != '!' && bytes[i] != '?') {
+            i++;
+        }
+        return i;
+    }
+    while (i < end && !is_terminator(w->cp[i])) {
+        i++;
+    }
+    return i;
 }
 
 /*
@@ -244,23 +305,23 @@ static size_t whole_sentences_end(const struct window *w)
     }
     size_t best = 0;
     size_t i = 0;
-    while (i < NP_SUMMARY_MAX_CHARS) {
-        if (!is_terminator(w->cp[i])) {
-            i++;
-            continue;
+    for (;;) {
+        i = next_terminator(w, i, NP_SUMMARY_MAX_CHARS);
+        if (i == NP_SUMMARY_MAX_CHARS) {
+            break;
         }
         size_t run_end = i;
-        while (run_end < w->count && is_terminator(w->cp[run_end])) {
+        while (run_end < w->count && is_terminator(cp_at(w, run_end))) {
             run_end++;
         }
         size_t end = run_end;
-        while (end < w->count && is_closer(w->cp[end])) {
+        while (end < w->count && is_closer(cp_at(w, end))) {
             end++;
         }
         /* The window holds two code points past the limit, so end + 1 exists when end fits. */
         bool fits = end <= NP_SUMMARY_MAX_CHARS && end + 1 < w->count;
-        bool lone_dot = run_end == i + 1 && w->cp[i] == '.';
-        if (fits && w->cp[end] == ' ' && can_start_sentence(w->cp[end + 1]) &&
+        bool lone_dot = run_end == i + 1 && cp_at(w, i) == '.';
+        if (fits && cp_at(w, end) == ' ' && can_start_sentence(cp_at(w, end + 1)) &&
             !(lone_dot && is_abbreviation_before(w, i))) {
             best = end;
         }
@@ -284,10 +345,10 @@ static size_t cut_first_sentence(const struct window *w)
 {
     const size_t room = NP_SUMMARY_MAX_CHARS - 1; /* one code point is left for the ellipsis */
     size_t end = room;
-    while (end > 0 && w->cp[end] != ' ') {
+    while (end > 0 && cp_at(w, end) != ' ') {
         end--;
     }
-    while (end > 0 && is_dangling(w->cp[end - 1])) {
+    while (end > 0 && is_dangling(cp_at(w, end - 1))) {
         end--;
     }
     /* No usable word boundary: the first word alone is too long (or is only punctuation). */
@@ -305,7 +366,7 @@ char *np_summarize(const char *text, size_t len, size_t *out_len)
         keep = cut_first_sentence(&w);
     }
 
-    size_t n = w.off[keep];
+    size_t n = off_at(&w, keep);
     char *summary = malloc(n + (cut ? ELLIPSIS_BYTES : 0) + 1);
     if (summary == NULL) {
         return NULL;

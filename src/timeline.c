@@ -76,11 +76,6 @@ typedef struct time_scale {
 } time_scale;
 
 /* A row's place in the start-time order. */
-typedef struct start_key {
-    long long started_ns; /* 0 (never started) sorts last */
-    size_t index;
-} start_key;
-
 /* A segment's start (+1) or end (-1) in the sweep over time. */
 typedef struct sweep_event {
     double t_ms;
@@ -230,19 +225,6 @@ static void put_duration(FILE *out, double ms, int in_seconds)
 
 /* ---- Data ---------------------------------------------------------------------------------- */
 
-static int compare_start(const void *a, const void *b)
-{
-    const start_key *x = a;
-    const start_key *y = b;
-    int x_unstarted = x->started_ns == 0;
-    int y_unstarted = y->started_ns == 0;
-    if (x_unstarted != y_unstarted)
-        return x_unstarted - y_unstarted;
-    if (x->started_ns != y->started_ns)
-        return x->started_ns < y->started_ns ? -1 : 1;
-    return (x->index > y->index) - (x->index < y->index);
-}
-
 static int compare_sweep(const void *a, const void *b)
 {
     const sweep_event *x = a;
@@ -282,7 +264,7 @@ static size_t critical_index(const np_result *results, size_t n)
  * The row an article is drawn on: its position in the start-time order. The one place to change
  * when results record which worker thread ran them (pool mode: one row per worker).
  */
-static size_t article_row(const np_run_options *options, const start_key *order, size_t rank)
+static size_t article_row(const np_run_options *options, const np_time_key *order, size_t rank)
 {
     (void)options;
     (void)order;
@@ -650,16 +632,16 @@ static void write_row(FILE *out, const time_scale *sc, const np_run_record *run,
 static double write_rows(FILE *out, const np_run_options *options, const time_scale *sc,
                          const np_run_record *run, size_t n)
 {
-    start_key *order = NULL;
+    np_time_key *order = NULL;
     if (n > 0) {
         order = malloc(n * sizeof(*order));
         if (!order)
             return -1;
     }
     for (size_t i = 0; i < n; i++)
-        order[i] = (start_key){run->results[i].started_ns, i};
+        order[i] = (np_time_key){run->results[i].started_ns, i};
     if (n > 0)
-        qsort(order, n, sizeof(*order), compare_start);
+        np_time_keys_sort(order, n);
     size_t critical = critical_index(run->results, n);
     for (size_t rank = 0; rank < n; rank++) {
         size_t i = order[rank].index;

@@ -36,24 +36,6 @@ typedef struct trace_writer {
 
 /* A result's place in time: sorting by (time, index) orders rows by start and receives by
  * arrival. */
-typedef struct start_key {
-    long long started_ns; /* 0 (did not happen) sorts last */
-    size_t index;
-} start_key;
-
-static int compare_start(const void *a, const void *b)
-{
-    const start_key *x = a;
-    const start_key *y = b;
-    int x_unstarted = x->started_ns == 0;
-    int y_unstarted = y->started_ns == 0;
-    if (x_unstarted != y_unstarted)
-        return x_unstarted - y_unstarted;
-    if (x->started_ns != y->started_ns)
-        return x->started_ns < y->started_ns ? -1 : 1;
-    return (x->index > y->index) - (x->index < y->index);
-}
-
 /*
  * The row an article's work is drawn on: its tid, and its name written into name. The one place
  * to change when results record the worker thread that ran them (pool mode).
@@ -147,20 +129,20 @@ static void write_receive(trace_writer *w, const np_run_record *run, size_t i, l
  * lasts 1 µs, cut short where the next receive begins: slices on one row must not overlap, or
  * trace viewers misnest them.
  */
-static void write_receives(trace_writer *w, const np_run_record *run, size_t n, start_key *keys)
+static void write_receives(trace_writer *w, const np_run_record *run, size_t n, np_time_key *keys)
 {
     size_t count = 0;
     for (size_t i = 0; i < n; i++) {
         const np_result *r = &run->results[i];
         if (r->completed > 0 && r->received_ns != 0)
-            keys[count++] = (start_key){r->received_ns, i};
+            keys[count++] = (np_time_key){r->received_ns, i};
     }
     if (count > 1)
-        qsort(keys, count, sizeof(*keys), compare_start);
+        np_time_keys_sort(keys, count);
     for (size_t k = 0; k < count; k++) {
         long long dur = 1000;
-        if (k + 1 < count && keys[k + 1].started_ns - keys[k].started_ns < dur)
-            dur = keys[k + 1].started_ns - keys[k].started_ns;
+        if (k + 1 < count && keys[k + 1].ns - keys[k].ns < dur)
+            dur = keys[k + 1].ns - keys[k].ns;
         write_receive(w, run, keys[k].index, dur);
     }
 }
@@ -170,7 +152,7 @@ int np_trace_write(FILE *out, const np_run_options *options, const np_run_record
     size_t n = run->list && run->results ? run->articles_detail : 0;
     if (run->list && n > run->list->count)
         n = run->list->count;
-    start_key *order = NULL;
+    np_time_key *order = NULL;
     if (n > 0) {
         order = malloc(n * sizeof(*order));
         if (!order) {
@@ -178,8 +160,8 @@ int np_trace_write(FILE *out, const np_run_options *options, const np_run_record
             return -1;
         }
         for (size_t i = 0; i < n; i++)
-            order[i] = (start_key){run->results[i].started_ns, i};
-        qsort(order, n, sizeof(*order), compare_start);
+            order[i] = (np_time_key){run->results[i].started_ns, i};
+        np_time_keys_sort(order, n);
     }
 
     trace_writer w = {out, 1};

@@ -170,6 +170,12 @@ static int remove_hooks(void **state)
 #define MAX_K 100000
 
 /*
+ * Reading five articles takes more allocations than this only if cJSON's are counted (a node per
+ * article and per member, plus the strings): the proof that its hooks are in place.
+ */
+#define FIVE_ARTICLES_ALLOCATIONS_AT_LEAST 20
+
+/*
  * A failure message must be one line, start with prefix (what it is about) and say "out of
  * memory": not a syntax error or a read error that did not happen.
  */
@@ -266,8 +272,7 @@ static void test_loader_reports_out_of_memory_at_every_allocation(void **state)
 {
     (void)state;
     size_t needed = parse_document_under_failures(FAIL_ONE);
-    /* cJSON's nodes and strings are counted too (an object and 3+ members per article). */
-    assert_true(needed > 5 * 4);
+    assert_true(needed > FIVE_ARTICLES_ALLOCATIONS_AT_LEAST);
     assert_int_equal(parse_document_under_failures(FAIL_FROM), needed);
 }
 
@@ -335,7 +340,7 @@ static void test_load_file_reports_out_of_memory_at_every_allocation(void **stat
             check_oom_message(err, prefix, (fail_mode)m, k);
             check_empty(&list);
         }
-        assert_true(k > 5 * 4 && k < MAX_K);
+        assert_true(k > FIVE_ARTICLES_ALLOCATIONS_AT_LEAST && k < MAX_K);
     }
     unlink(path);
 }
@@ -371,11 +376,13 @@ static void test_ndjson_object_parse_reports_out_of_memory_at_every_allocation(v
             assert_null(article);
             check_oom_message(err, "in.ndjson:7: ", (fail_mode)m, k);
         }
-        assert_true(k > 4 && k < MAX_K);
+        /* The line is 16 cJSON nodes and strings (counted through the hooks) and 2 more. */
+        assert_true(k > 16 && k < MAX_K);
     }
 }
 
-/* Reads the whole NDJSON file at path with every allocation from k on failing (per mode). */
+/* Reads the whole NDJSON file at path with allocation k failing (per mode); returns how many
+ * allocations failed. */
 static size_t read_ndjson_under_failure(const char *path, fail_mode mode, size_t k)
 {
     char err[NP_SOURCE_ERROR_SIZE] = "", prefix[80];
@@ -423,7 +430,7 @@ static void test_ndjson_source_reports_out_of_memory_at_every_allocation(void **
         size_t k = 1;
         while (k < MAX_K && read_ndjson_under_failure(path, (fail_mode)m, k) > 0)
             k++;
-        assert_true(k > 5 * 4 && k < MAX_K);
+        assert_true(k > FIVE_ARTICLES_ALLOCATIONS_AT_LEAST && k < MAX_K);
     }
     unlink(path);
 }
@@ -540,6 +547,10 @@ static size_t run_under_failure(const fixture *f, np_mode pipeline_mode, fail_mo
     }
     /* Only a failed allocation fails an article, and each fails at most one. */
     assert_true(failed_results <= failed);
+    /* One failed allocation shows exactly once: a failed result or an article run inline. */
+    if (mode == FAIL_ONE && failed_results + stats.inline_articles != failed)
+        fail_msg("%s mode, allocation %zu failed: %zu failed results, %zu inline articles",
+                 np_mode_name(pipeline_mode), k, failed_results, stats.inline_articles);
     assert_int_equal(stats.status_count[NP_STATUS_FAILED], failed_results);
     assert_int_equal(stats.status_count[NP_STATUS_OK], ARTICLES - failed_results);
     seen->failed_summaries += failed_results;
@@ -557,13 +568,18 @@ static void check_every_mode_under(fail_mode mode)
         while (k < MAX_K && run_under_failure(f, (np_mode)m, mode, k, &seen) > 0)
             k++;
         assert_true(k < MAX_K);
-        /* Every path under test was reached: a summary and the collector's storage failed. */
-        if (seen.failed_summaries == 0 || seen.storing_errors == 0)
+        /*
+         * Every path under test was reached: a summary and the collector's storage failed. Only
+         * checked where the order of allocations is fixed: with threads, which allocation is the
+         * k-th varies between runs, so failing one at a time may miss the collector's few.
+         */
+        if ((mode == FAIL_FROM || m == NP_MODE_SEQUENTIAL) &&
+            (seen.failed_summaries == 0 || seen.storing_errors == 0))
             fail_msg("%s mode (%s): %zu runs, %zu failed summaries, %zu storing errors",
                      np_mode_name((np_mode)m), fail_mode_names[mode], seen.runs,
                      seen.failed_summaries, seen.storing_errors);
-        if (m == NP_MODE_THREAD)
-            assert_true(seen.inline_articles > 0); /* a task that could not be allocated */
+        if (m == NP_MODE_THREAD) /* the first task is allocated before any thread runs */
+            assert_true(seen.inline_articles > 0);
     }
     free_fixture(f);
 }

@@ -3,8 +3,9 @@
  *
  * Each round draws its shape from a PRNG seeded for that round: capacity 1..64, 1..256
  * producers, a random number of items per producer (the round's total is bounded), one consumer
- * or sometimes two, each using np_queue_pop or np_queue_pop_many with a fixed or per-call random
- * max. Two kinds of rounds, one test each:
+ * or sometimes two, each using np_queue_pop, np_queue_pop_many with a fixed or per-call random
+ * max, or np_queue_pop_many_until with short random deadlines (timing out now and then, which
+ * must change nothing). Two kinds of rounds, one test each:
  *   - close after join: every producer finishes, then the queue is closed; every item must
  *     arrive exactly once.
  *   - close while pushing: the main thread closes the queue once a random number of pushes have
@@ -49,6 +50,7 @@ enum {
     MAX_ITEMS_PRODUCER = 2000,
     MAX_CONSUMERS = 2,
     MAX_BATCH = 2 * MAX_CAPACITY, /* largest max passed to np_queue_pop_many */
+    MAX_DEADLINE_US = 300,        /* longest deadline given to np_queue_pop_many_until */
     WATCHDOG_SECONDS = 20,        /* a round taking longer than this is a hang */
     THREAD_STACK = 128 * 1024,
 };
@@ -116,7 +118,13 @@ static void *produce(void *arg)
     return NULL;
 }
 
-typedef enum pop_mode { POP_ONE, POP_MANY_FIXED, POP_MANY_RANDOM, POP_MODE_COUNT } pop_mode;
+typedef enum pop_mode {
+    POP_ONE,
+    POP_MANY_FIXED,
+    POP_MANY_RANDOM,
+    POP_MANY_UNTIL, /* random max, deadline 0..MAX_DEADLINE_US from now */
+    POP_MODE_COUNT
+} pop_mode;
 
 typedef struct consumer {
     np_queue *q;
@@ -131,6 +139,8 @@ typedef struct consumer {
     int corrupt;          /* an item with a bad checksum or out-of-range producer or seq */
     int out_of_order;     /* a producer's items arrived out of push order */
     int bad_count;        /* pop_many returned more than max */
+    int bad_timeout;      /* a timed pop returned items and said it timed out */
+    size_t timeouts;      /* timed pops that gave up empty-handed */
     int drained_not_kept; /* a pop after "drained" returned an item */
 } consumer;
 
@@ -158,13 +168,25 @@ static void *consume(void *arg)
         size_t max = 1;
         if (c->mode == POP_MANY_FIXED)
             max = c->batch;
-        else if (c->mode == POP_MANY_RANDOM)
+        else if (c->mode == POP_MANY_RANDOM || c->mode == POP_MANY_UNTIL)
             max = random_between(&c->rng, 1, MAX_BATCH);
         size_t n;
-        if (c->mode == POP_ONE)
+        if (c->mode == POP_ONE) {
             n = (size_t)np_queue_pop(c->q, &batch[0]);
-        else
+        } else if (c->mode == POP_MANY_UNTIL) {
+            long long wait_ns = (long long)random_between(&c->rng, 0, MAX_DEADLINE_US) * 1000;
+            struct timespec deadline = np_clock_deadline_after_ns(wait_ns);
+            int timed_out = -1;
+            n = np_queue_pop_many_until(c->q, batch, max, &deadline, &timed_out);
+            if (timed_out != 0 && (n > 0 || timed_out != 1))
+                c->bad_timeout = 1;
+            if (n == 0 && timed_out == 1) {
+                c->timeouts++;
+                continue; /* nothing yet: not the end */
+            }
+        } else {
             n = np_queue_pop_many(c->q, batch, max);
+        }
         if (n == 0)
             break;
         if (n > max) {
@@ -361,6 +383,7 @@ static const char *run_round(uint64_t seed, close_mode mode)
         EXPECT(!cons[c].corrupt);
         EXPECT(!cons[c].out_of_order);
         EXPECT(!cons[c].bad_count);
+        EXPECT(!cons[c].bad_timeout);
         EXPECT(!cons[c].drained_not_kept);
         received += cons[c].received;
     }

@@ -46,4 +46,13 @@ typedef struct np_run_record {
     size_t articles_detail; /* how many rows list/results hold */
 } np_run_record;
 
+/* A moment in a run attached to an article's row, for putting rows in time order. */
+typedef struct np_time_key {
+    long long ns; /* monotonic time; 0 means "did not happen" and sorts last */
+    size_t index; /* the row */
+} np_time_key;
+
+/* Sorts keys by time, ties by row, rows whose moment did not happen last. */
+void np_time_keys_sort(np_time_key *keys, size_t n);
+
 #endif

@@ -1,0 +1,37 @@
+/* Help text layout: one implementation for every command's --help. */
+#include "np/help.h"
+
+#include <string.h>
+
+void np_help_print_wrapped(FILE *out, const char *text, int indent, int width)
+{
+    int column = indent;
+    while (*text) {
+        size_t word = strcspn(text, " ");
+        if (column > indent && column + 1 + (int)word > width) {
+            fprintf(out, "\n%*s", indent, "");
+            column = indent;
+        } else if (column > indent) {
+            fputc(' ', out);
+            column++;
+        }
+        fwrite(text, 1, word, out);
+        column += (int)word;
+        text += word;
+        text += strspn(text, " ");
+    }
+    fputc('\n', out);
+}
+
+void np_help_print_option(FILE *out, int key, const char *long_name, const char *arg_name,
+                          const char *help, int column)
+{
+    char left[64];
+    char short_part[8] = "    ";
+    if (key > 0 && key < 256)
+        snprintf(short_part, sizeof(short_part), "-%c, ", key);
+    snprintf(left, sizeof(left), "%s--%s%s%s", short_part, long_name, arg_name ? " " : "",
+             arg_name ? arg_name : "");
+    fprintf(out, "  %-*s ", column - 3, left);
+    np_help_print_wrapped(out, help, column, 79);
+}
