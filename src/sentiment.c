@@ -1,8 +1,8 @@
 /*
  * Lexicon-based sentiment analysis, a simplified VADER.
  *
- * Design: one left-to-right pass over the bytes, splitting them into words in a fixed buffer on
- * the stack (no allocation, O(len)). Each word is either a sentiment word from the lexicon, a
+ * Design: one left-to-right pass over the bytes, splitting them into words (no allocation,
+ * O(len)). Each word is either a sentiment word from the lexicon, a
  * modifier (negator, booster, dampener), or plain. A sentiment word's weight is adjusted by the
  * modifiers just before it and added to a running sum s:
  *   - negation scope: a negator ("not", "never", any "...n't") flips, by NEGATION_SCALE, every
@@ -23,17 +23,20 @@
  * U+00A0 and U+2000..U+203F (spaces, dashes, curly double quotes, ellipsis) separate words, so
  * that “good” and "good—bad" still match. Everything else ASCII separates words.
  *
- * Cost: this runs over every byte of every article, so it is kept to about one pass of cheap
- * work per byte and one table load per word:
+ * Cost: this runs over every byte of every article (it was the program's largest cost), so it
+ * does little per byte and one table probe per word:
  *   - Lookup goes through sentiment_index, a generated hash table over both word tables (see
  *     sentiment_lexicon.inc). Most words are in neither table and land on an empty slot, so
  *     they cost their hash and one load; a binary search with strcmp cost about ten out-of-line
  *     string comparisons a word, for each of the two tables.
- *   - A run of ASCII letters (nearly every word) is lowercased and hashed in place as it is
- *     scanned, never copied. Only a word that goes on with an apostrophe or a non-ASCII byte
- *     takes the general path, which copies it the byte-by-byte way into a buffer; no table word
- *     has either, so such a word is only checked for the "n't" ending.
- * Both paths split and classify words exactly alike; tests/test_sentiment.c pins the behaviour.
+ *   - A run of ASCII letters (nearly every word) is scanned in place eight bytes at a time: a few
+ *     word-wide operations find where the letters stop, and the same 8-byte chunks, lowercased,
+ *     are what the word's hash is made of. Nothing is copied.
+ *   - Only a word that goes on with an apostrophe or a non-ASCII byte takes the general path,
+ *     which copies it byte by byte into a buffer as the tables spell words; no table word has
+ *     an apostrophe or a non-ASCII byte, so such a word is only checked for the "n't" ending.
+ * Both paths split and classify words exactly alike; tests/test_sentiment.c pins the behaviour,
+ * with every table word at every offset from the start of an 8-byte step.
  *
  * Thread safety: the tables are constant and all state lives on the caller's stack.
  */
@@ -67,6 +70,9 @@ struct recent_word {
 struct scorer {
     /* recent[0] is the previous word; only as far back as a modifier can reach. */
     struct recent_word recent[NEGATION_SCOPE > BOOSTER_REACH ? NEGATION_SCOPE : BOOSTER_REACH];
+    /* How many of the latest words were plain, counting up to the length of recent[]: once all of
+     * recent[] is plain, another plain word (most words are) leaves it as it is. */
+    size_t plain_run;
     double sum;
 };
 
@@ -97,14 +103,13 @@ static char word_byte(unsigned char c)
 }
 
 /*
- * Classifies the character at p (left >= 1 bytes remain) and stores its length in bytes in *n.
+ * Classifies the ASCII character p[0] (left >= 1 bytes remain), one byte long.
  * ASCII case is handled by hand rather than with <ctype.h>, whose answers depend on the locale.
  */
-static enum byte_class classify(const unsigned char *p, size_t left, size_t *n)
+static enum byte_class classify_ascii(const unsigned char *p, size_t left)
 {
     unsigned char c = p[0];
 
-    *n = 1;
     if (is_ascii_letter(c)) {
         return BYTE_WORD;
     }
@@ -118,8 +123,17 @@ static enum byte_class classify(const unsigned char *p, size_t left, size_t *n)
         /* "3.5", "U.S" and "10:30" continue the sentence; "end. Next" does not. */
         return left > 1 && is_ascii_alnum(p[1]) ? BYTE_SEPARATOR : BYTE_SENTENCE_END;
     }
+    return BYTE_SEPARATOR;
+}
+
+/* Classifies the character at p (left >= 1 bytes remain) and stores its length in bytes in *n. */
+static enum byte_class classify(const unsigned char *p, size_t left, size_t *n)
+{
+    unsigned char c = p[0];
+
+    *n = 1;
     if (c < 0x80) {
-        return BYTE_SEPARATOR;
+        return classify_ascii(p, left);
     }
     if (c == 0xC2 && left >= 2 && p[1] == 0xA0) { /* U+00A0 no-break space */
         *n = 2;
@@ -191,7 +205,8 @@ static enum word_kind modifier_kind(enum sentiment_modifier_kind kind, double *v
  * bytes hash to h; for WORD_SENTIMENT and WORD_SCALER also sets *value. Such a word cannot end
  * in "n't", so only the tables can make it more than plain.
  */
-static enum word_kind lookup_letters(const unsigned char *word, size_t n, uint32_t h, double *value)
+static inline enum word_kind lookup_letters(const unsigned char *word, size_t n, uint64_t h,
+                                            double *value)
 {
     size_t slot = sentiment_index_slot(h);
     /* The index is never full (the test checks), so an empty slot ends every search. */
@@ -222,16 +237,14 @@ static enum word_kind lookup_letters(const unsigned char *word, size_t n, uint32
  */
 static enum word_kind classify_buffered(const struct word_buffer *w, double *value)
 {
-    const unsigned char *text = (const unsigned char *)w->text;
-    uint32_t h = 0;
     for (size_t i = 0; i < w->len; i++) {
-        if (!is_ascii_letter(text[i])) {
+        if (!is_ascii_letter((unsigned char)w->text[i])) {
             return w->len >= 3 && memcmp(w->text + w->len - 3, "n't", 3) == 0 ? WORD_NEGATOR
                                                                               : WORD_PLAIN;
         }
-        h = sentiment_hash_step(h, text[i]);
     }
-    return lookup_letters(text, w->len, h, value);
+    return lookup_letters((const unsigned char *)w->text, w->len, sentiment_hash(w->text, w->len),
+                          value);
 }
 
 /* Weight of a sentiment word after the modifiers among the words just before it. */
@@ -258,10 +271,11 @@ static void scorer_forget(struct scorer *s)
     for (size_t i = 0; i < ARRAY_LEN(s->recent); i++) {
         s->recent[i] = (struct recent_word){.kind = WORD_PLAIN, .scale = 1.0};
     }
+    s->plain_run = ARRAY_LEN(s->recent);
 }
 
 /* Scores a word of the given kind (value as lookup_letters sets it) and remembers it. */
-static void scorer_take(struct scorer *s, enum word_kind kind, double value)
+static void scorer_remember(struct scorer *s, enum word_kind kind, double value)
 {
     struct recent_word current = {.kind = kind, .scale = 1.0};
     if (kind == WORD_SENTIMENT) {
@@ -273,6 +287,19 @@ static void scorer_take(struct scorer *s, enum word_kind kind, double value)
         s->recent[i] = s->recent[i - 1];
     }
     s->recent[0] = current;
+}
+
+/* scorer_remember, skipped when it would change nothing: a plain word after only plain ones. */
+static inline void scorer_take(struct scorer *s, enum word_kind kind, double value)
+{
+    if (kind != WORD_PLAIN) {
+        s->plain_run = 0;
+    } else if (s->plain_run < ARRAY_LEN(s->recent)) {
+        s->plain_run++;
+    } else {
+        return;
+    }
+    scorer_remember(s, kind, value);
 }
 
 /*
@@ -304,17 +331,76 @@ static size_t take_buffered_word(struct scorer *s, const unsigned char *p, size_
     return i;
 }
 
+/* A byte value times BYTES_01 is that byte in each of the 8 bytes of a uint64_t. */
+#define BYTES_01 0x0101010101010101u
+#define BYTES_80 (0x80 * BYTES_01)
+
+/* The 8 bytes at p as a little-endian number, on any host: the hash must not depend on it. */
+static uint64_t load_chunk(const unsigned char *p)
+{
+    /* Written out rather than as a loop, so that compilers recognize it as one load. */
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+           (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+           (uint64_t)p[7] << 56;
+}
+
+/*
+ * Bit 7 of each byte of the result is set where that byte of chunk is not an ASCII letter. No
+ * byte carries into the next: y is at most 0x7F, so y + 0x1F and y + 0x05 stay below 0x100.
+ */
+static uint64_t non_letter_bytes(uint64_t chunk)
+{
+    uint64_t y = (chunk | 0x20 * BYTES_01) & 0x7F * BYTES_01; /* fold case, drop bit 7 */
+    uint64_t at_least_a = y + (0x80 - 'a') * BYTES_01;
+    uint64_t past_z = y + (0x80 - 'z' - 1) * BYTES_01;
+    return ~(at_least_a & ~past_z & ~chunk) & BYTES_80; /* ~chunk: non-ASCII is no letter */
+}
+
+/* The index (0 to 7) of the lowest byte that has bit 7 set in bits, which is not 0. */
+static size_t first_marked_byte(uint64_t bits)
+{
+    /* bits & -bits keeps bit 8k+7 alone; moved to bit 8k it shifts the constant left by k bytes,
+     * which brings its byte 7 - k, whose value is k, to the top. */
+    return (size_t)((((bits & (0 - bits)) >> 7) * 0x0001020304050607u) >> 56);
+}
+
 /*
  * Scores the word that starts at p[start], a word byte, and returns the index just past it
  * (its closing quote marks included; the separator after it is left to the caller).
+ *
+ * The leading run of ASCII letters is found eight bytes at a time while eight bytes remain, else
+ * byte by byte, and hashed chunk by chunk exactly as sentiment_hash hashes a table word: each
+ * chunk lowercased (bit 5 set: the chunk holds letters only) and the last one cut after the last
+ * letter, zero bytes after it. A word that goes on past that run takes the general path.
  */
 static size_t take_word(struct scorer *s, const unsigned char *p, size_t len, size_t start)
 {
-    uint32_t h = 0;
+    uint64_t h = 0;
     size_t i = start;
-    while (i < len && is_ascii_letter(p[i])) {
-        h = sentiment_hash_step(h, (unsigned char)(p[i] | 0x20));
-        i++;
+    for (;;) {
+        uint64_t chunk = 0;
+        size_t letters = 0; /* in this chunk */
+        if (len - i >= 8) {
+            uint64_t bytes = load_chunk(p + i);
+            uint64_t stops = non_letter_bytes(bytes);
+            if (stops == 0) {
+                h = sentiment_hash_chunk(h, bytes | 0x20 * BYTES_01);
+                i += 8;
+                continue;
+            }
+            letters = first_marked_byte(stops);
+            chunk = (bytes | 0x20 * BYTES_01) & (((uint64_t)1 << (8 * letters)) - 1);
+        } else {
+            while (i + letters < len && is_ascii_letter(p[i + letters])) {
+                chunk |= (uint64_t)(p[i + letters] | 0x20) << (8 * letters);
+                letters++;
+            }
+        }
+        if (letters > 0) { /* none: the word filled its last chunk, already hashed */
+            h = sentiment_hash_chunk(h, chunk);
+            i += letters;
+        }
+        break;
     }
     if (i < len && continues_word(p + i, len - i)) {
         return take_buffered_word(s, p, len, start);
@@ -363,13 +449,19 @@ np_sentiment np_sentiment_analyze(const char *text, size_t len)
             n = 0; /* p[i] is the character after the word, not yet looked at */
             continue;
         }
+        if (p[i] < 0x80) { /* a separator, sentence end or opening quote mark: one byte */
+            if (classify_ascii(p + i, len - i) == BYTE_SENTENCE_END) {
+                scorer_forget(&s);
+            }
+            n = 1;
+            continue;
+        }
         switch (classify(p + i, len - i, &n)) {
-        case BYTE_WORD: /* a non-ASCII byte starts this word */
-            i = take_word(&s, p, len, i);
+        case BYTE_WORD: /* a non-ASCII byte starts this word: no letters to scan first */
+            i = take_buffered_word(&s, p, len, i);
             n = 0;
             break;
-        case BYTE_APOSTROPHE:
-            break; /* before a word it is an opening quote mark, not part of the word */
+        case BYTE_APOSTROPHE: /* before a word it is an opening quote mark, not part of it */
         case BYTE_SEPARATOR:
             break;
         case BYTE_SENTENCE_END:

@@ -21,6 +21,13 @@
  * The result is the single allocation. Working in whole code points of the window means a UTF-8
  * sequence is never split.
  *
+ * Cost: the window is filled for every article, so its common case is made cheap. While the text
+ * is ASCII the window keeps only the bytes (a code point is its byte, its offset its index) and
+ * code points and offsets are written out only once a non-ASCII character arrives; runs of 8
+ * bytes that need no change (words and single spaces) are copied whole; and sentence ends are
+ * searched 8 bytes at a time. No step looks at the text past the window, except to skip the
+ * whitespace right after it.
+ *
  * Thread safety: no global mutable state (the abbreviation table is const), everything lives in
  * the caller's stack frame, so any number of threads may call np_summarize at once.
  */
@@ -53,9 +60,9 @@ static const char *const abbreviations[] = {
  * bytes[off_at(w, i)]; off_at(w, count) is the end.
  *
  * Most text is ASCII, where a code point is its byte and its offset its index. While that holds
- * (ascii), only bytes[] is written, one store a character; cp[] and off[] are filled in only when
- * the first non-ASCII character arrives. Offsets are 16-bit: the window holds at most
- * WINDOW_CHARS * MAX_SEQ_BYTES bytes.
+ * (ascii), only bytes[] is written; cp[] and off[] are filled in only when the first non-ASCII
+ * character arrives. Offsets are 16-bit: the window holds at most WINDOW_CHARS * MAX_SEQ_BYTES
+ * bytes.
  */
 struct window {
     char bytes[WINDOW_CHARS * MAX_SEQ_BYTES];
@@ -79,6 +86,40 @@ static bool is_ascii_space(unsigned char c)
 {
     /* '\t', '\n', '\v', '\f' and '\r' are the consecutive codes 9 to 13. */
     return c == ' ' || (unsigned)c - '\t' <= (unsigned)('\r' - '\t');
+}
+
+/* A byte value times BYTES_01 is that byte in each of the 8 bytes of a uint64_t. */
+#define BYTES_01 0x0101010101010101u
+#define BYTES_7F (0x7F * BYTES_01)
+#define BYTES_80 (0x80 * BYTES_01)
+
+/* 8 bytes at p as one number, in host byte order: only which bytes match matters, not where. */
+static uint64_t load_chunk(const void *p)
+{
+    uint64_t chunk;
+    memcpy(&chunk, p, sizeof chunk);
+    return chunk;
+}
+
+/*
+ * Bit 7 of each byte of the result is set exactly where that byte of chunk is zero. No byte can
+ * carry into the next: (byte & 0x7F) + 0x7F is at most 0xFE.
+ */
+static uint64_t zero_bytes(uint64_t chunk)
+{
+    return ~(((chunk & BYTES_7F) + BYTES_7F) | chunk | BYTES_7F);
+}
+
+/*
+ * Whether the 8 bytes need nothing from normalization but a copy: all are printable ASCII or
+ * spaces (nothing below ' ', nothing non-ASCII), and no two spaces are neighbours (a shift by
+ * one byte pairs each byte with a neighbour, whichever the byte order).
+ */
+static bool chunk_is_plain(uint64_t chunk)
+{
+    uint64_t spaces = zero_bytes(chunk ^ (' ' * BYTES_01));
+    return ((chunk & BYTES_80) | zero_bytes(chunk & (0xE0 * BYTES_01)) |
+            (spaces & (spaces << 8))) == 0;
 }
 
 static bool is_continuation(unsigned char c)
@@ -143,65 +184,84 @@ static void window_push(struct window *w, uint32_t cp, const unsigned char *seq,
     w->off[w->count] = (uint16_t)(at + n);
 }
 
+/* Whether text[i..len) is whitespace only (or empty). */
+static bool only_space_left(const unsigned char *text, size_t i, size_t len)
+{
+    while (i < len && is_ascii_space(text[i])) {
+        i++;
+    }
+    return i == len;
+}
+
 /*
  * Step 1: collapse whitespace into w until the text ends or the window is full. Stopping as soon
  * as the window is full is what bounds the cost: nothing after it can be in the summary.
  *
- * A run of whitespace becomes one space when, and only when, a character follows it (so leading
- * whitespace is skipped first and trailing whitespace never shows). The ASCII loop keeps its
- * state in locals (a store through char * could alias the window's other members, which would
- * make the compiler reload them after every byte) and is left for good at the first non-ASCII
- * byte; the general loop goes on from there.
+ * Leading whitespace is skipped; after that a run of whitespace is written as one space at once,
+ * and a space left at the very end is taken back if nothing but whitespace follows it in the text.
+ * The ASCII loop copies 8 bytes at a time where they need no change (the usual case: words and
+ * single spaces), keeps its state in locals (a store through char * could alias the window's
+ * other members and force reloads), and is left for good at the first non-ASCII byte; the
+ * general loop, which decodes, goes on from there.
  */
 static void normalize(struct window *w, const unsigned char *text, size_t len)
 {
     static const unsigned char space = ' ';
+    w->count = 0;
+    w->ascii = true;
     char *bytes = w->bytes;
+    bool after_space = false; /* the last character written is a space */
     size_t count = 0;
     size_t i = 0;
     while (i < len && is_ascii_space(text[i])) {
         i++;
     }
     while (i < len && count < WINDOW_CHARS) {
-        unsigned char c = text[i];
-        if ((unsigned)c - '!' <= 0x7Fu - '!') { /* '!' to DEL: by far the most common case */
-            bytes[count++] = (char)c;
-            i++;
-        } else if (is_ascii_space(c)) {
-            do {
-                i++;
-            } while (i < len && is_ascii_space(text[i]));
-            if (i < len) {
-                bytes[count++] = ' '; /* count < WINDOW_CHARS still */
-            }
-        } else if (c >= 0x80) {
-            break;
-        } else {
-            bytes[count++] = (char)c; /* another ASCII control character */
-            i++;
-        }
-    }
-    w->count = count;
-    w->ascii = true;
-    if (i == len || count == WINDOW_CHARS) {
-        return;
-    }
-
-    window_widen(w);
-    while (i < len && w->count < WINDOW_CHARS) {
-        if (is_ascii_space(text[i])) {
-            do {
-                i++;
-            } while (i < len && is_ascii_space(text[i]));
-            if (i < len) {
-                window_push(w, ' ', &space, 1);
-            }
+        if (len - i >= 8 && WINDOW_CHARS - count >= 8 && !(after_space && text[i] == ' ') &&
+            chunk_is_plain(load_chunk(text + i))) {
+            memcpy(bytes + count, text + i, 8);
+            count += 8;
+            i += 8;
+            after_space = text[i - 1] == ' ';
             continue;
         }
-        uint32_t cp;
-        size_t n = decode_utf8(text + i, len - i, &cp);
-        window_push(w, cp, text + i, n);
-        i += n;
+        unsigned char c = text[i];
+        if (c >= 0x80) {
+            break;
+        }
+        if (is_ascii_space(c)) {
+            if (!after_space) {
+                bytes[count++] = ' ';
+                after_space = true;
+            }
+        } else {
+            bytes[count++] = (char)c;
+            after_space = false;
+        }
+        i++;
+    }
+    w->count = count;
+
+    if (i < len && count < WINDOW_CHARS) { /* stopped at a non-ASCII byte */
+        window_widen(w);
+        while (i < len && w->count < WINDOW_CHARS) {
+            if (is_ascii_space(text[i])) {
+                if (!after_space) {
+                    window_push(w, ' ', &space, 1);
+                    after_space = true;
+                }
+                i++;
+                continue;
+            }
+            uint32_t cp;
+            size_t n = decode_utf8(text + i, len - i, &cp);
+            window_push(w, cp, text + i, n);
+            after_space = false;
+            i += n;
+        }
+    }
+    if (after_space && only_space_left(text, i, len)) {
+        w->count--; /* trailing whitespace: off_at(w, count) is still the end of the text */
     }
 }
 
@@ -282,6 +342,13 @@ static size_t next_terminator(const struct window *w, size_t i, size_t end)
 {
     if (w->ascii) {
         const char *bytes = w->bytes;
+        for (; i + 8 <= end; i += 8) {
+            uint64_t chunk = load_chunk(bytes + i);
+            if ((zero_bytes(chunk ^ ('.' * BYTES_01)) | zero_bytes(chunk ^ ('!' * BYTES_01)) |
+                 zero_bytes(chunk ^ ('?' * BYTES_01))) != 0) {
+                break; /* the byte loop below finds it within these 8 bytes */
+            }
+        }
         while (i < end && bytes[i] != '.' && bytes[i] != '!' && bytes[i] != '?') {
             i++;
         }
@@ -305,7 +372,7 @@ static size_t whole_sentences_end(const struct window *w)
     }
     size_t best = 0;
     size_t i = 0;
-    for (;;) {
+    while (i < NP_SUMMARY_MAX_CHARS) {
         i = next_terminator(w, i, NP_SUMMARY_MAX_CHARS);
         if (i == NP_SUMMARY_MAX_CHARS) {
             break;

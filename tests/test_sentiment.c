@@ -1,8 +1,9 @@
 /*
  * Unit tests for the lexicon-based sentiment analyzer (src/sentiment.c).
  *
- * The lexicon tables are included directly so their invariants (sorted for bsearch, lowercase,
- * unique, large enough) can be checked without exposing them in the public header. Texts that
+ * The lexicon tables are included directly so their invariants (sorted, lowercase, unique, large
+ * enough, and the generated lookup index matching them) can be checked without exposing them in
+ * the public header. Texts that
  * must not be read past their length are copied into exactly-sized heap buffers, so
  * AddressSanitizer catches any over-read.
  */
@@ -15,6 +16,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -420,6 +422,131 @@ static void test_every_lexicon_word_is_found_with_its_weight(void **state)
     }
 }
 
+/*
+ * The index sentiment.c looks words up in, built from the word tables the one way the .inc
+ * documents: modifiers, then the lexicon, each at its home slot or the next free one after it.
+ */
+static void index_insert(uint16_t *index, const char *word, uint16_t entry)
+{
+    size_t slot = sentiment_index_slot(sentiment_hash(word, strlen(word)));
+    while (index[slot] != 0) {
+        slot = (slot + 1) % SENTIMENT_INDEX_SIZE;
+    }
+    index[slot] = entry;
+}
+
+static void build_index(uint16_t *index)
+{
+    memset(index, 0, SENTIMENT_INDEX_SIZE * sizeof index[0]);
+    for (size_t i = 0; i < ARRAY_LEN(sentiment_modifiers); i++) {
+        index_insert(index, sentiment_modifiers[i].word, SENTIMENT_INDEX_MODIFIER(i));
+    }
+    for (size_t i = 0; i < ARRAY_LEN(sentiment_lexicon); i++) {
+        index_insert(index, sentiment_lexicon[i].word, SENTIMENT_INDEX_LEXICON(i));
+    }
+}
+
+/* Prints the body of sentiment_index as it belongs in sentiment_lexicon.inc. */
+static void print_index(const uint16_t *index)
+{
+    for (size_t slot = 0; slot < SENTIMENT_INDEX_SIZE; slot++) {
+        size_t entry = index[slot];
+        if (entry == 0) {
+            continue;
+        }
+        if (entry <= SENTIMENT_MODIFIER_COUNT) {
+            print_error("    [%zu] = SENTIMENT_INDEX_MODIFIER(%zu), /* %s */\n", slot, entry - 1,
+                        sentiment_modifiers[entry - 1].word);
+        } else {
+            size_t i = entry - 1 - SENTIMENT_MODIFIER_COUNT;
+            print_error("    [%zu] = SENTIMENT_INDEX_LEXICON(%zu), /* %s */\n", slot, i,
+                        sentiment_lexicon[i].word);
+        }
+    }
+}
+
+static void test_index_matches_word_tables(void **state)
+{
+    (void)state;
+    static uint16_t expected[SENTIMENT_INDEX_SIZE];
+    build_index(expected);
+    if (memcmp(expected, sentiment_index, sizeof expected) != 0) {
+        print_error("sentiment_index does not match the word tables; replace its body with:\n");
+        print_index(expected);
+        fail();
+    }
+    /* Lookups stay cheap: at most half full (so misses end soon), and no long probe runs. */
+    size_t used = 0;
+    size_t run = 0;
+    size_t longest_run = 0;
+    for (size_t slot = 0; slot < SENTIMENT_INDEX_SIZE; slot++) {
+        used += sentiment_index[slot] != 0;
+        run = sentiment_index[slot] != 0 ? run + 1 : 0;
+        longest_run = run > longest_run ? run : longest_run;
+    }
+    assert_true(used == ARRAY_LEN(sentiment_modifiers) + ARRAY_LEN(sentiment_lexicon));
+    assert_true(used * 2 <= SENTIMENT_INDEX_SIZE);
+    assert_true(longest_run <= 16);
+}
+
+/* word at offset pad (spaces before it), then enough text after it for 8-byte steps. */
+static np_sentiment analyze_padded(const char *word, size_t pad, bool upper)
+{
+    char text[SENTIMENT_WORD_MAX + 64];
+    size_t word_len = strlen(word);
+    assert_true(pad + word_len + 32 < sizeof text);
+    memset(text, ' ', pad);
+    for (size_t i = 0; i < word_len; i++) {
+        text[pad + i] = upper ? (char)(word[i] & ~0x20) : word[i];
+    }
+    /* Plain words only, so that the score is that of word alone. */
+    const char tail[] = ", said the people there on Monday";
+    memcpy(text + pad + word_len, tail, sizeof tail - 1);
+    return np_sentiment_analyze(text, pad + word_len + sizeof tail - 1);
+}
+
+static void test_words_are_found_at_every_offset_in_any_case(void **state)
+{
+    (void)state;
+    /* The scanner reads words eight bytes at a time where it can and byte by byte near the end of
+     * the text; both must find every word wherever it starts. */
+    for (size_t i = 0; i < ARRAY_LEN(sentiment_lexicon); i++) {
+        double expected = score_of(sentiment_lexicon[i].word);
+        for (size_t pad = 0; pad < 9; pad++) {
+            if (analyze_padded(sentiment_lexicon[i].word, pad, pad % 2 == 1).score != expected) {
+                print_error("\"%s\" not found at offset %zu\n", sentiment_lexicon[i].word, pad);
+                fail();
+            }
+        }
+    }
+    for (size_t i = 0; i < ARRAY_LEN(sentiment_modifiers); i++) {
+        /* A modifier before "good" changes its score, whichever kind it is. */
+        char text[64];
+        snprintf(text, sizeof text, "%s good", sentiment_modifiers[i].word);
+        double expected = score_of(text);
+        assert_true(expected != score_of("good"));
+        for (size_t pad = 0; pad < 9; pad++) {
+            assert_true(analyze_padded(text, pad, pad % 2 == 0).score == expected);
+        }
+    }
+}
+
+static void test_words_longer_than_eight_bytes_are_not_confused(void **state)
+{
+    (void)state;
+    /* Sharing a first 8-byte chunk with a lexicon word is not enough. */
+    assert_true(score_of("achievementsx and so on, said the people") == 0.0);
+    assert_true(score_of("achievement and so on, said the people") == score_of("achievement"));
+    assert_true(score_of("xachievement and so on, said the people") == 0.0);
+    /* A word is its whole run of letters, however long, and a 63-letter word is still looked up
+     * (it is simply not in the lexicon). */
+    char text[200];
+    int len = snprintf(text, sizeof text, "%.63s good, said the people there",
+                       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    assert_true(len > 63);
+    assert_true(np_sentiment_analyze(text, (size_t)len).score == score_of("good"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -451,6 +578,9 @@ int main(void)
         cmocka_unit_test(test_lexicon_is_sorted_unique_lowercase_and_large),
         cmocka_unit_test(test_modifiers_are_sorted_unique_and_not_in_lexicon),
         cmocka_unit_test(test_every_lexicon_word_is_found_with_its_weight),
+        cmocka_unit_test(test_index_matches_word_tables),
+        cmocka_unit_test(test_words_are_found_at_every_offset_in_any_case),
+        cmocka_unit_test(test_words_longer_than_eight_bytes_are_not_confused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -546,6 +547,83 @@ static void test_news_paragraph_with_long_lead_is_cut(void **state)
                    "said, in a voluntary deal aimed at easing a" ELLIPSIS);
 }
 
+/* The text with leading and trailing whitespace dropped and inner runs made one space. */
+static char *collapse_whitespace(const char *text)
+{
+    char *out = malloc(strlen(text) + 1);
+    assert_non_null(out);
+    size_t n = 0;
+    bool pending = false;
+    for (const char *c = text; *c != '\0'; c++) {
+        if (strchr(" \t\n\v\f\r", *c) != NULL) {
+            pending = n > 0;
+            continue;
+        }
+        if (pending) {
+            out[n++] = ' ';
+            pending = false;
+        }
+        out[n++] = *c;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+static void test_whitespace_collapses_at_every_offset(void **state)
+{
+    (void)state;
+    /* Normalization copies eight bytes at a time where nothing needs changing, and byte by byte
+     * around whitespace runs, tabs, newlines and non-ASCII text: every placement of a run must
+     * give the same result. The texts stay under the limit, so the summary is the whole text. */
+    const char *runs[] = {"  ", "\t", "\n", " \r\n ", "   \t", " \xC3\xA9 ", "\xE2\x80\x94"};
+    for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+        for (size_t at = 0; at < 24; at++) {
+            char text[160];
+            const char *words = "Rates held steady on Monday while markets waited";
+            snprintf(text, sizeof text, "%.*s%s%s  ", (int)at, words, runs[r], words + at);
+            char *expected = collapse_whitespace(text);
+            assert_summary(text, expected);
+            free(expected);
+        }
+    }
+}
+
+static void test_exactly_200_code_points_with_trailing_whitespace_are_returned_whole(void **state)
+{
+    (void)state;
+    /* The whitespace after the 200th code point is dropped, not kept as a 201st. */
+    char *words = repeat("abcd ", 40); /* 200 code points ending in a space */
+    words[199] = 'e';
+    char *input = concat(words, " \t\n  ");
+    assert_summary(input, words);
+    free(input);
+
+    /* The same in a text that is not all ASCII. */
+    words[198] = (char)0xC3; /* U+00E9 in two bytes: 199 code points now */
+    words[199] = (char)0xA9;
+    char *wide = concat(words, "x");
+    char *wide_input = concat(wide, " \n ");
+    assert_summary(wide_input, wide);
+    free(wide_input);
+    free(wide);
+    free(words);
+}
+
+static void test_long_text_is_summarized_from_its_first_window(void **state)
+{
+    (void)state;
+    /* 1 MB of text: only its first 202 code points decide the summary. */
+    char *tail = repeat(" and the talks went on", 50000);
+    char *input = concat("Markets rose. Bonds fell.", tail);
+    size_t out_len;
+    char *out = np_summarize(input, strlen(input), &out_len);
+    assert_non_null(out);
+    assert_string_equal(out, "Markets rose.");
+    free(out);
+    free(input);
+    free(tail);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -579,6 +657,9 @@ int main(void)
         cmocka_unit_test(test_input_need_not_be_nul_terminated),
         cmocka_unit_test(test_news_paragraph_keeps_leading_sentences),
         cmocka_unit_test(test_news_paragraph_with_long_lead_is_cut),
+        cmocka_unit_test(test_whitespace_collapses_at_every_offset),
+        cmocka_unit_test(test_exactly_200_code_points_with_trailing_whitespace_are_returned_whole),
+        cmocka_unit_test(test_long_text_is_summarized_from_its_first_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
