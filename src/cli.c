@@ -41,15 +41,7 @@ enum option_key {
     OPT_WARMUP,
 };
 
-typedef struct option_spec {
-    const char *long_name;
-    int key;              /* the short option letter, or a value >= 256 for long-only options */
-    int bench_only;       /* accepted only by the bench subcommand */
-    const char *arg_name; /* NULL for flags */
-    const char *help;
-} option_spec;
-
-static const option_spec option_table[] = {
+static const np_option option_table[] = {
     {"output", OPT_OUTPUT, 0, "FILE",
      "write the results to FILE instead of stdout (atomically: a temporary file renamed into "
      "place on success)"},
@@ -106,8 +98,8 @@ void np_cli_print_help(FILE *out)
             "errors go to stderr.\n\nOptions:\n",
             NP_PROGRAM_NAME, NP_PROGRAM_NAME, NP_PROGRAM_NAME);
     for (size_t i = 0; i < OPTION_COUNT; i++) {
-        const option_spec *o = &option_table[i];
-        if (o->bench_only)
+        const np_option *o = &option_table[i];
+        if (o->flagged)
             continue;
         np_help_print_option(out, o->key, o->long_name, o->arg_name, o->help, 31);
     }
@@ -124,8 +116,8 @@ void np_cli_print_help(FILE *out)
             NP_EXIT_SIGTERM);
     fprintf(out, "\nbench runs the pipeline W+N times in one process and prints statistics:\n");
     for (size_t i = 0; i < OPTION_COUNT; i++) {
-        const option_spec *o = &option_table[i];
-        if (!o->bench_only)
+        const np_option *o = &option_table[i];
+        if (!o->flagged)
             continue;
         np_help_print_option(out, o->key, o->long_name, o->arg_name, o->help, 31);
     }
@@ -374,23 +366,8 @@ int np_cli_parse(int argc, char **argv, np_cli_options *opts, char *err, size_t 
         first = 2;
     }
     struct option long_options[OPTION_COUNT + 1];
-    char short_options[2 * OPTION_COUNT + 2] = ":"; /* leading ':' reports missing arguments */
-    size_t short_len = 1;
-    size_t long_count = 0;
-    for (size_t i = 0; i < OPTION_COUNT; i++) {
-        const option_spec *o = &option_table[i];
-        if (o->bench_only && !opts->bench)
-            continue;
-        long_options[long_count++] = (struct option){
-            o->long_name, o->arg_name ? required_argument : no_argument, NULL, o->key};
-        if (o->key < 256) {
-            short_options[short_len++] = (char)o->key;
-            if (o->arg_name)
-                short_options[short_len++] = ':';
-        }
-    }
-    short_options[short_len] = '\0';
-    long_options[long_count] = (struct option){NULL, 0, NULL, 0};
+    char short_options[2 * OPTION_COUNT + 2];
+    np_help_getopt_tables(option_table, OPTION_COUNT, opts->bench, long_options, short_options);
 
     int quiet = 0, verbose = 0, key;
     int sub_argc = argc - (first - 1);

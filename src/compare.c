@@ -44,19 +44,12 @@ enum {
 
 enum option_key { OPT_HELP = 'h', OPT_THRESHOLD = 256, OPT_FORMAT };
 
-typedef struct option_spec {
-    const char *long_name;
-    int key; /* the short option letter, or a value >= 256 for long-only options */
-    const char *arg_name;
-    const char *help;
-} option_spec;
-
-static const option_spec option_table[] = {
-    {"threshold", OPT_THRESHOLD, "PCT",
+static const np_option option_table[] = {
+    {"threshold", OPT_THRESHOLD, 0, "PCT",
      "exit 1 when NEW's median wall time is more than PCT percent above BASE's (default 5); "
      "with 4 or more runs per side, only when the difference is also significant (p < 0.05)"},
-    {"format", OPT_FORMAT, "FORMAT", "table (default), markdown (a GitHub table) or json"},
-    {"help", OPT_HELP, NULL, "show this help and exit"},
+    {"format", OPT_FORMAT, 0, "FORMAT", "table (default), markdown (a GitHub table) or json"},
+    {"help", OPT_HELP, 0, NULL, "show this help and exit"},
 };
 
 #define OPTION_COUNT (sizeof(option_table) / sizeof(option_table[0]))
@@ -87,7 +80,7 @@ static void print_help(FILE *out)
           "Options:\n",
           out);
     for (size_t i = 0; i < OPTION_COUNT; i++) {
-        const option_spec *o = &option_table[i];
+        const np_option *o = &option_table[i];
         np_help_print_option(out, o->key, o->long_name, o->arg_name, o->help, 25);
     }
     fprintf(out,
@@ -120,20 +113,8 @@ static int parse_options(int argc, char **argv, compare_options *opts, FILE *err
 {
     *opts = (compare_options){.threshold_pct = DEFAULT_THRESHOLD, .format = FORMAT_TABLE};
     struct option long_options[OPTION_COUNT + 1];
-    char short_options[2 * OPTION_COUNT + 2] = ":"; /* leading ':' reports missing arguments */
-    size_t short_len = 1;
-    for (size_t i = 0; i < OPTION_COUNT; i++) {
-        const option_spec *o = &option_table[i];
-        long_options[i] = (struct option){
-            o->long_name, o->arg_name ? required_argument : no_argument, NULL, o->key};
-        if (o->key < 256) {
-            short_options[short_len++] = (char)o->key;
-            if (o->arg_name)
-                short_options[short_len++] = ':';
-        }
-    }
-    short_options[short_len] = '\0';
-    long_options[OPTION_COUNT] = (struct option){NULL, 0, NULL, 0};
+    char short_options[2 * OPTION_COUNT + 2];
+    np_help_getopt_tables(option_table, OPTION_COUNT, 1, long_options, short_options);
 
     int key;
     opterr = 0;

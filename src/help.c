@@ -35,3 +35,25 @@ void np_help_print_option(FILE *out, int key, const char *long_name, const char 
     fprintf(out, "  %-*s ", column - 3, left);
     np_help_print_wrapped(out, help, column, 79);
 }
+
+size_t np_help_getopt_tables(const np_option *options, size_t count, int include_flagged,
+                             struct option *long_options, char *short_options)
+{
+    size_t long_count = 0, short_len = 0;
+    short_options[short_len++] = ':';
+    for (size_t i = 0; i < count; i++) {
+        const np_option *o = &options[i];
+        if (o->flagged && !include_flagged)
+            continue;
+        long_options[long_count++] = (struct option){
+            o->long_name, o->arg_name ? required_argument : no_argument, NULL, o->key};
+        if (o->key < 256) {
+            short_options[short_len++] = (char)o->key;
+            if (o->arg_name)
+                short_options[short_len++] = ':';
+        }
+    }
+    short_options[short_len] = '\0';
+    long_options[long_count] = (struct option){NULL, 0, NULL, 0};
+    return long_count;
+}

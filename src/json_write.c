@@ -104,16 +104,22 @@ void np_json_write_string(FILE *out, const char *s, size_t len)
     putc('"', out);
 }
 
-/* Writes the decimal digits of v, as "%" PRIu64 would. */
-static void write_u64(FILE *out, uint64_t v)
+size_t np_json_format_u64(char digits[NP_U64_DIGITS], uint64_t v)
 {
-    char digits[20]; /* 2^64 - 1 has 20 */
-    size_t start = sizeof digits;
+    size_t start = NP_U64_DIGITS;
     do {
         digits[--start] = (char)('0' + v % 10);
         v /= 10;
     } while (v != 0);
-    fwrite(digits + start, 1, sizeof digits - start, out);
+    return start;
+}
+
+/* Writes the decimal digits of v, as "%" PRIu64 would. */
+static void write_u64(FILE *out, uint64_t v)
+{
+    char digits[NP_U64_DIGITS];
+    size_t start = np_json_format_u64(digits, v);
+    fwrite(digits + start, 1, NP_U64_DIGITS - start, out);
 }
 
 void np_json_write_id(FILE *out, const np_id *id)

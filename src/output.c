@@ -60,13 +60,9 @@ static void piece_add_string(struct line_piece *p, const char *s)
 /* Adds the decimal digits of v, as "%" PRIu64 would. */
 static void piece_add_u64(struct line_piece *p, uint64_t v)
 {
-    char digits[20]; /* 2^64 - 1 has 20 */
-    size_t start = sizeof digits;
-    do {
-        digits[--start] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    piece_add(p, digits + start, sizeof digits - start);
+    char digits[NP_U64_DIGITS];
+    size_t start = np_json_format_u64(digits, v);
+    piece_add(p, digits + start, NP_U64_DIGITS - start);
 }
 
 /* Adds the score as "%.4f" does: formatted in place when it fits, as it always does for [-1, 1]. */

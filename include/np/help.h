@@ -5,6 +5,8 @@
 #ifndef NP_HELP_H
 #define NP_HELP_H
 
+#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 
 /* Prints text word-wrapped to width columns, continuation lines indented by indent spaces. */
@@ -16,5 +18,22 @@ void np_help_print_wrapped(FILE *out, const char *text, int indent, int width);
  */
 void np_help_print_option(FILE *out, int key, const char *long_name, const char *arg_name,
                           const char *help, int column);
+
+/* One command-line option: the single table that drives both parsing and --help. */
+typedef struct np_option {
+    const char *long_name;
+    int key;              /* the short option letter, or a value >= 256 for long-only options */
+    int flagged;          /* a command-specific mark (the main command: accepted only by bench) */
+    const char *arg_name; /* NULL for flags */
+    const char *help;
+} np_option;
+
+/*
+ * Builds getopt_long's tables from options[0..count), leaving out flagged options unless
+ * include_flagged: long_options needs count + 1 entries, short_options 2 * count + 2 bytes (it
+ * starts with ':', so a missing argument is reported as ':'). Returns how many were included.
+ */
+size_t np_help_getopt_tables(const np_option *options, size_t count, int include_flagged,
+                             struct option *long_options, char *short_options);
 
 #endif
