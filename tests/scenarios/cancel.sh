@@ -1,4 +1,4 @@
-# SIGINT half-way through 200 articles at 600 ms per stage: exit 130 and a complete, valid
+# SIGINT half-way through 200 articles at 300 ms per stage (0.3 s into a 0.6 s run): exit 130 and a complete, valid
 # document with every article; SIGTERM: 143; --deadline-ms: 124; with -o the complete document is
 # renamed into place and no temporary file is left. A second SIGINT exits at once.
 source "$(dirname "$0")/lib.sh"
@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 run_and_signal() { # SIGNAL DELAY_S OUTPUT ARGS...
     local signal=$1 delay=$2 output=$3
     shift 3
-    "$np" -q --latency 600:600 "$@" "$work/in.json" >"$output" 2>"$work/stderr" &
+    "$np" -q --latency 300:300 "$@" "$work/in.json" >"$output" 2>"$work/stderr" &
     local pid=$!
     sleep "$delay"
     kill -s "$signal" "$pid"
@@ -15,14 +15,14 @@ run_and_signal() { # SIGNAL DELAY_S OUTPUT ARGS...
     status=$?
     set -e
 }
-run_and_signal INT 0.9 "$work/int.json"
+run_and_signal INT 0.3 "$work/int.json"
 check "SIGINT exits 130" test "$status" = 130
 check "complete document, 200 articles" jq -e '.articles | length == 200' "$work/int.json"
-check "some finished summarization, none finished both, all cancelled" jq -e 'all(.articles[]; .status == "cancelled") and .run.cancelled_by == "SIGINT"' "$work/int.json"
-run_and_signal TERM 0.9 "$work/term.json" --mode pool --workers 20
+check "nothing finished both stages: all cancelled" jq -e 'all(.articles[]; .status == "cancelled") and .run.cancelled_by == "SIGINT"' "$work/int.json"
+run_and_signal TERM 0.3 "$work/term.json" --mode pool --workers 20
 check "SIGTERM exits 143" test "$status" = 143
 check "pool: every article present" jq -e '(.articles | length == 200) and .run.status.cancelled == 200' "$work/term.json"
-run_and_signal INT 0.9 "$work/stdout.txt" -o "$work/out.json"
+run_and_signal INT 0.3 "$work/stdout.txt" -o "$work/out.json"
 check "-o: exit 130" test "$status" = 130
 check "-o: complete document renamed into place" jq -e '.articles | length == 200' "$work/out.json"
 check "-o: no temporary file left" test -z "$(find "$work" -name '.out.json.*')"
