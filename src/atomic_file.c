@@ -4,6 +4,8 @@
  * file is a dot-file beside the target (mkstemp, mode 0600 then widened to the usual 0666 & ~umask,
  * as a plain fopen would create it).
  */
+/* realpath(3) is an XSI function: ask for it explicitly. */
+#define _XOPEN_SOURCE 700
 #include "np/atomic_file.h"
 
 #include <errno.h>
@@ -21,9 +23,56 @@ static void release(np_atomic_file *file)
     file->stream = NULL;
 }
 
+static int open_temporary(np_atomic_file *file, const char *path);
+
+/* Opens path for writing directly, for targets that must not be replaced. */
+static int open_direct(np_atomic_file *file, const char *path)
+{
+    file->target_path = strdup(path);
+    file->stream = file->target_path ? fopen(path, "w") : NULL;
+    if (!file->stream) {
+        int saved = file->target_path ? errno : ENOMEM;
+        release(file);
+        errno = saved;
+        return -1;
+    }
+    return 0;
+}
+
 int np_atomic_file_open(np_atomic_file *file, const char *path)
 {
     memset(file, 0, sizeof(*file));
+    struct stat link_st, st;
+    if (lstat(path, &link_st) != 0)
+        return open_temporary(file, path); /* a new file */
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        return -1;
+    }
+    if (S_ISREG(link_st.st_mode))
+        return open_temporary(file, path);
+    if (S_ISLNK(link_st.st_mode) && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        /* A link to a regular file (e.g. /dev/stdout redirected to a file): replace the file it
+         * points to, in that file's directory, and leave the link alone. */
+        char *resolved = realpath(path, NULL);
+        if (resolved) {
+            struct stat resolved_st;
+            int rc = stat(resolved, &resolved_st) == 0 && S_ISREG(resolved_st.st_mode)
+                         ? open_temporary(file, resolved)
+                         : open_direct(file, path);
+            int saved = errno;
+            free(resolved);
+            errno = saved;
+            return rc;
+        }
+    }
+    /* A device, pipe, socket, or a link we cannot resolve: renaming over it would replace it
+     * with a plain file, so write to it in place. */
+    return open_direct(file, path);
+}
+
+static int open_temporary(np_atomic_file *file, const char *path)
+{
     const char *slash = strrchr(path, '/');
     size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
     const char *base = path + dir_len;
@@ -66,6 +115,19 @@ int np_atomic_file_commit(np_atomic_file *file)
 {
     int failed = fflush(file->stream) != 0 || ferror(file->stream);
     int saved = errno;
+    if (!file->temporary_path) {
+        /* Direct write to a device or pipe: nothing to sync or rename. */
+        if (fclose(file->stream) != 0 && !failed) {
+            failed = 1;
+            saved = errno;
+        }
+        release(file);
+        if (failed) {
+            errno = saved ? saved : EIO;
+            return -1;
+        }
+        return 0;
+    }
     if (!failed && fsync(fileno(file->stream)) != 0) {
         failed = 1;
         saved = errno;

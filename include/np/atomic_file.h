@@ -2,6 +2,9 @@
  * Writing a file so that it appears complete or not at all: write a temporary file in the same
  * directory, flush and fsync it, then rename it over the target. A failed or aborted write removes
  * the temporary file and leaves any existing target untouched.
+ *
+ * A target that exists and is not a regular file (/dev/null, a FIFO, /dev/stdout) is written to
+ * directly: renaming over it would replace the device or pipe with a plain file.
  */
 #ifndef NP_ATOMIC_FILE_H
 #define NP_ATOMIC_FILE_H
@@ -11,7 +14,7 @@
 typedef struct np_atomic_file {
     FILE *stream;         /* write here between open and commit/abort */
     char *target_path;    /* owned */
-    char *temporary_path; /* owned */
+    char *temporary_path; /* owned; NULL when writing directly */
 } np_atomic_file;
 
 /* Creates the temporary file for path. Returns 0, or -1 with errno set (nothing is left behind). */
