@@ -4,8 +4,6 @@
  * file is a dot-file beside the target (mkstemp, mode 0600 then widened to the usual 0666 & ~umask,
  * as a plain fopen would create it).
  */
-/* realpath(3) is an XSI function: ask for it explicitly. */
-#define _XOPEN_SOURCE 700
 #include "np/atomic_file.h"
 
 #include <errno.h>
