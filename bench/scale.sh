@@ -8,7 +8,8 @@
 #   thr     throughput, articles per second of the process phase
 #   rss     peak resident memory (from the report), and its ratio to the input size
 # then the latency-bound figures:
-#   overhead = wall / critical path, 1,000 articles at the default latency (thread and pool)
+#   overhead = wall / critical path, 1,000 articles at the default latency in pool mode (thread
+#   mode's is bench/overhead.sh)
 #   start-up cost per article = (wall - critical path) / articles, 10,000 at --latency 100:300
 # and peak RSS for 1,000,000 NDJSON articles streamed through pool mode (input piped from the
 # generator, output to /dev/null), and the queue microbenchmark (bench/queue_bench.sh).
@@ -43,7 +44,7 @@ done
 
 echo
 echo "Latency-bound runs:"
-for mode in thread pool; do
+for mode in pool; do
     "$np" -q --mode "$mode" --report "$tmp/r.json" "$tmp/in-1000.json" >/dev/null
     jq -r --arg mode "$mode" '.runs[0] | "  \($mode): 1,000 articles at 500:1500 ms: wall \(.wall_ms) ms, critical path \(.critical_path_ms) ms, overhead \(.overhead)"' "$tmp/r.json"
 done

@@ -114,33 +114,16 @@ static int input_is_ndjson(const np_cli_options *opts)
            (len > 6 && strcmp(opts->input_path + len - 6, ".jsonl") == 0);
 }
 
-static const char *cancel_name(np_cancel_reason reason)
-{
-    switch (reason) {
-    case NP_CANCEL_SIGINT:
-        return "SIGINT";
-    case NP_CANCEL_SIGTERM:
-        return "SIGTERM";
-    case NP_CANCEL_DEADLINE:
-        return "deadline";
-    default:
-        return NULL;
-    }
-}
-
-static int cancel_status(np_cancel_reason reason)
-{
-    switch (reason) {
-    case NP_CANCEL_SIGINT:
-        return NP_EXIT_SIGINT;
-    case NP_CANCEL_SIGTERM:
-        return NP_EXIT_SIGTERM;
-    case NP_CANCEL_DEADLINE:
-        return NP_EXIT_DEADLINE;
-    default:
-        return NP_EXIT_OK;
-    }
-}
+/* What each cancellation reason is called in the output, and the exit status it gives. */
+static const struct {
+    const char *name;
+    int status;
+} cancel_outcomes[NP_CANCEL_REASON_COUNT] = {
+    [NP_CANCEL_NONE] = {NULL, NP_EXIT_OK},
+    [NP_CANCEL_SIGINT] = {"SIGINT", NP_EXIT_SIGINT},
+    [NP_CANCEL_SIGTERM] = {"SIGTERM", NP_EXIT_SIGTERM},
+    [NP_CANCEL_DEADLINE] = {"deadline", NP_EXIT_DEADLINE},
+};
 
 static long peak_rss_kb(void)
 {
@@ -382,7 +365,7 @@ static int run_once(const np_cli_options *opts)
                             .queue_capacity = opts->queue_capacity,
                             .wall_ns = stats.wall_ns,
                             .critical_path_ms = stats.critical_path_ms,
-                            .cancelled_by = cancel_name(reason)};
+                            .cancelled_by = cancel_outcomes[reason].name};
         memcpy(info.status_count, stats.status_count, sizeof(info.status_count));
         if (np_output_write_json(results_stream, kept.articles, kept.results, kept.count, &info) !=
             0) {
@@ -411,13 +394,13 @@ static int run_once(const np_cli_options *opts)
                 "Processed %zu article%s in %.3f s (critical path %.3f s)%s%s", stats.collected,
                 stats.collected == 1 ? "" : "s", (double)stats.wall_ns / 1e9,
                 (double)stats.critical_path_ms / 1e3, reason ? ", cancelled by " : "",
-                reason ? cancel_name(reason) : "");
+                reason ? cancel_outcomes[reason].name : "");
     if (stats.status_count[NP_STATUS_FAILED] || stats.status_count[NP_STATUS_CANCELLED])
         np_log_line(&s.log, NP_LOG_NORMAL, "%zu ok, %zu failed, %zu cancelled",
                     stats.status_count[NP_STATUS_OK], stats.status_count[NP_STATUS_FAILED],
                     stats.status_count[NP_STATUS_CANCELLED]);
     if (status == NP_EXIT_OK && reason != NP_CANCEL_NONE)
-        status = cancel_status(reason);
+        status = cancel_outcomes[reason].status;
     if (status == NP_EXIT_OK && stats.status_count[NP_STATUS_FAILED])
         status = NP_EXIT_FAILURE;
     np_pipeline_results_free(&kept);
@@ -515,7 +498,7 @@ static int run_bench(const np_cli_options *opts)
     }
     np_cancel_reason reason = np_cancel_reason_of(&s.cancel);
     if (status == NP_EXIT_OK && reason != NP_CANCEL_NONE)
-        status = cancel_status(reason);
+        status = cancel_outcomes[reason].status;
     if (fflush(stdout) != 0 || ferror(stdout)) {
         report_error("cannot write to standard output: %s", strerror(errno));
         status = NP_EXIT_FAILURE;
