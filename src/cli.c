@@ -52,7 +52,9 @@ static const np_option option_table[] = {
      "json or ndjson (default: ndjson for .ndjson/.jsonl names, json otherwise)"},
     {"mode", OPT_MODE, 0, "MODE",
      "thread (default: one thread per article), pool (--workers threads), or sequential"},
-    {"workers", OPT_WORKERS, 0, "N", "worker threads in pool mode (default 64)"},
+    {"workers", OPT_WORKERS, 0, "N",
+     "worker threads in pool mode (default 64; with --latency 0 and no --fail-rate or "
+     "--rate, the number of CPUs)"},
     {"shard", OPT_SHARD, 0, "I/N", "process only the articles whose input index is I modulo N"},
     {"latency", OPT_LATENCY, 0, "MIN:MAX",
      "simulated latency of each stage call, drawn uniformly in ms (default 500:1500; N means N:N; "

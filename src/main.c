@@ -219,8 +219,7 @@ static int session_open(session *s, const np_cli_options *opts)
                    .files = {.path = {opts->output_path, opts->report_path, opts->trace_path,
                                       opts->timeline_path}},
                    .ndjson_in = input_is_ndjson(opts),
-                   .mode = mode_from_name(opts->mode),
-                   .workers = opts->workers ? opts->workers : NP_DEFAULT_WORKERS};
+                   .mode = mode_from_name(opts->mode)};
     if (opts->bench && s->ndjson_in && strcmp(opts->input_path, "-") == 0) {
         report_error("bench reads NDJSON input once per run: give a file, not standard input");
         return NP_EXIT_USAGE;
@@ -254,6 +253,10 @@ static int session_open(session *s, const np_cli_options *opts)
         s->load_ns = np_clock_now_ns() - start;
     }
     s->limiter_ready = opts->rate > 0 && np_rate_limiter_init(&s->limiter, opts->rate, 1) == 0;
+    np_process_config stages = {.latency_max_ms = opts->latency_max_ms,
+                                .fail_rate = opts->fail_rate,
+                                .limiter = s->limiter_ready ? &s->limiter : NULL};
+    s->workers = opts->workers ? opts->workers : np_pipeline_default_workers(&stages);
     return NP_EXIT_OK;
 }
 

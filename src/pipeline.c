@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "np/clock.h"
 #include "np/output.h"
@@ -62,6 +63,7 @@ typedef struct run_context {
     const np_pipeline_config *config;
     np_queue *results_queue;
     np_queue *work_queue; /* pool mode */
+    size_t pool_batch;    /* articles a worker takes at once: 1, or POOL_BATCH */
     collector_state collector;
     /* Thread-mode registry: live count and the done list, under registry_mutex. */
     pthread_mutex_t registry_mutex;
@@ -79,6 +81,17 @@ typedef struct run_context {
 /* How many results the collector takes per lock acquisition. */
 #define COLLECT_BATCH 64
 
+/*
+ * How many articles a pool worker takes per lock acquisition, and so how many results it hands to
+ * the collector at once, when stages cannot wait (np_process_can_wait): an article is then a few
+ * microseconds of computation, so holding finished results until the batch is done delays them by
+ * microseconds, while taking and handing off one at a time costs more than the work itself (lock
+ * traffic and a wake-up per article among many threads on few cores). When stages can wait, an
+ * article takes as long as its simulated calls, and batching would hold finished results for
+ * seconds: workers then take one article at a time.
+ */
+#define POOL_BATCH 16
+
 const char *np_mode_name(np_mode mode)
 {
     static const char *const names[NP_MODE_COUNT] = {
@@ -87,6 +100,14 @@ const char *np_mode_name(np_mode mode)
         [NP_MODE_SEQUENTIAL] = "sequential",
     };
     return mode < NP_MODE_COUNT ? names[mode] : "unknown";
+}
+
+size_t np_pipeline_default_workers(const np_process_config *process)
+{
+    if (np_process_can_wait(process))
+        return NP_DEFAULT_WORKERS;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return cpus > 0 ? (size_t)cpus : 1;
 }
 
 void np_pipeline_results_free(np_pipeline_results *out)
@@ -102,14 +123,11 @@ void np_pipeline_results_free(np_pipeline_results *out)
     memset(out, 0, sizeof(*out));
 }
 
-/* Collector only: makes room for slot in the kept arrays. */
-static int reserve_slot(collector_state *c, size_t slot)
+/* Collector only (or before it starts): grows the kept arrays to capacity slots. */
+static int reserve_capacity(collector_state *c, size_t capacity)
 {
-    if (slot < c->kept_capacity)
+    if (capacity <= c->kept_capacity)
         return 0;
-    size_t capacity = c->kept_capacity ? c->kept_capacity : 256;
-    while (capacity <= slot)
-        capacity *= 2;
     np_result *results = realloc(c->kept.results, capacity * sizeof(*results));
     if (results)
         c->kept.results = results;
@@ -127,6 +145,17 @@ static int reserve_slot(collector_state *c, size_t slot)
     memset(articles + c->kept_capacity, 0, (capacity - c->kept_capacity) * sizeof(*articles));
     c->kept_capacity = capacity;
     return 0;
+}
+
+/* Collector only: makes room for slot in the kept arrays, doubling them as needed. */
+static int reserve_slot(collector_state *c, size_t slot)
+{
+    if (slot < c->kept_capacity)
+        return 0;
+    size_t capacity = c->kept_capacity ? c->kept_capacity : 256;
+    while (capacity <= slot)
+        capacity *= 2;
+    return reserve_capacity(c, capacity);
 }
 
 /* The collector's one job, whichever thread runs it (the collector thread, or the dispatcher
@@ -193,19 +222,19 @@ static void *collector_thread(void *arg)
     return NULL;
 }
 
-/* Hands a finished item to the collector: through the queue, or directly in sequential mode. */
-static void deliver(run_context *run, finished *item)
+/* Hands finished items to the collector: through the queue, or directly in sequential mode. */
+static void deliver(run_context *run, finished *items, size_t n)
 {
     if (run->config->mode == NP_MODE_SEQUENTIAL) {
-        collect(run, item);
+        for (size_t i = 0; i < n; i++)
+            collect(run, &items[i]);
         return;
     }
     long long waited = 0;
     /* The results queue is closed only after every producer is joined: this push succeeds. */
-    if (np_queue_push(run->results_queue, item, &waited) != 0) {
-        np_result_clear(&item->result);
-        free(item->work.owned);
-        return;
+    for (size_t i = np_queue_push_many(run->results_queue, items, n, &waited); i < n; i++) {
+        np_result_clear(&items[i].result);
+        free(items[i].work.owned);
     }
     if (waited) {
         pthread_mutex_lock(&run->registry_mutex);
@@ -214,15 +243,22 @@ static void deliver(run_context *run, finished *item)
     }
 }
 
-/* Runs the stages for a task (or marks it cancelled) and delivers the result. */
+/* Runs the stages for a task (or marks it cancelled) into *item. */
+static void run_task(run_context *run, const task *t, finished *item)
+{
+    *item = (finished){.work = t->work, .slot = t->slot};
+    if (np_cancel_reason_of(run->config->process.cancel) != NP_CANCEL_NONE)
+        np_process_skip_cancelled(t->work.index, &item->result);
+    else
+        np_process_article(t->work.article, t->work.index, &run->config->process, &item->result);
+}
+
+/* Runs a task and delivers its result. */
 static void process_task(run_context *run, const task *t)
 {
-    finished item = {.work = t->work, .slot = t->slot};
-    if (np_cancel_reason_of(run->config->process.cancel) != NP_CANCEL_NONE)
-        np_process_skip_cancelled(t->work.index, &item.result);
-    else
-        np_process_article(t->work.article, t->work.index, &run->config->process, &item.result);
-    deliver(run, &item);
+    finished item;
+    run_task(run, t, &item);
+    deliver(run, &item, 1);
 }
 
 /* ---- thread mode ---------------------------------------------------------------------- */
@@ -305,9 +341,14 @@ static void join_all_article_threads(run_context *run)
 static void *worker_thread(void *arg)
 {
     run_context *run = arg;
-    task t;
-    while (np_queue_pop(run->work_queue, &t))
-        process_task(run, &t);
+    task tasks[POOL_BATCH];
+    finished done[POOL_BATCH];
+    size_t n;
+    while ((n = np_queue_pop_many(run->work_queue, tasks, run->pool_batch)) > 0) {
+        for (size_t i = 0; i < n; i++)
+            run_task(run, &tasks[i], &done[i]);
+        deliver(run, done, n);
+    }
     return NULL;
 }
 
@@ -378,7 +419,8 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
 {
     memset(stats, 0, sizeof(*stats));
     memset(out, 0, sizeof(*out));
-    run_context run = {.config = config};
+    run_context run = {.config = config,
+                       .pool_batch = np_process_can_wait(&config->process) ? 1 : POOL_BATCH};
     np_mode mode = config->mode;
     size_t workers = mode == NP_MODE_POOL ? (config->workers ? config->workers : 1) : 0;
     ideal_schedule ideal = {.mode = mode, .workers = workers};
@@ -428,6 +470,17 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
         goto cleanup;
     }
 
+    /* With the article count known, the collector's arrays are sized once, before any thread
+     * starts, rather than grown (and copied) as results arrive. */
+    size_t total = np_source_total(source);
+    if (total > 0 && config->shard_count > 1)
+        total = total / config->shard_count + 1;
+    if (total > 0 && !config->stream_out && reserve_capacity(&run.collector, total) != 0) {
+        snprintf(err, err_size, "out of memory storing results");
+        rc = -1;
+        goto cleanup;
+    }
+
     stats->start_ns = np_clock_now_ns();
     if (mode != NP_MODE_SEQUENTIAL) {
         e = pthread_create(&collector, &attr, collector_thread, &run);
@@ -468,7 +521,7 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
         if (np_cancel_reason_of(config->process.cancel) != NP_CANCEL_NONE) {
             finished item = {.work = work, .slot = slot};
             np_process_skip_cancelled(work.index, &item.result);
-            deliver(&run, &item);
+            deliver(&run, &item, 1);
             continue;
         }
         schedule_ideal(&ideal, np_process_ideal_ms(work.article, &config->process));

@@ -178,6 +178,11 @@ int np_process_article(const np_article *article, size_t index, const np_process
     return rc;
 }
 
+int np_process_can_wait(const np_process_config *config)
+{
+    return config->latency_max_ms > 0 || config->fail_rate > 0 || config->limiter != NULL;
+}
+
 void np_process_skip_cancelled(size_t index, np_result *result)
 {
     memset(result, 0, sizeof(*result));

@@ -1,5 +1,6 @@
 /*
- * The bounded queue between article threads (producers) and the collector (consumer).
+ * The bounded queue between article threads (producers) and the collector (consumer), and
+ * between the dispatcher and pool workers.
  *
  * Design: a ring buffer of capacity fixed-size slots guarded by one mutex, with two condition
  * variables for the two predicates a thread can wait on:
@@ -7,12 +8,24 @@
  *   not_empty  consumers wait while count == 0 && !closed
  * Every wait is a loop on its predicate, so spurious wake-ups and stolen wake-ups are harmless.
  * `closed` is part of both predicates; close sets it under the mutex and broadcasts both
- * condition variables, so nobody sleeps through it. A push signals not_empty; a pop that freed k
- * slots signals not_full k times (at most once per waiting producer), so no wake-up is lost and
- * no herd is woken: with thousands of producers blocked on a full queue, a broadcast per pop would
- * wake them all to find one free slot. Waiter counts let the common case skip signalling.
+ * condition variables, so nobody sleeps through it.
+ *
+ * Wake-ups are the expensive part (a futex call with the mutex held, then a context switch), so
+ * they are rationed without ever being lost:
+ *   - new items wake at most one waiting consumer each, and none that was already signalled and
+ *     has not yet run (consumer_wakes_pending): a burst of pushes to a sleeping collector costs
+ *     one wake-up, not one per push;
+ *   - freed slots wake waiting producers only once the queue has drained to half its capacity,
+ *     then one producer per slot freed since the last wake-up (minus those already signalled):
+ *     a producer that sleeps on a full queue then finds room for a run of pushes instead of one,
+ *     and thousands of producers blocked on a full queue are not woken as a herd. The consumer
+ *     that freed the slots keeps draining until the queue is empty, so it always gets there.
+ * A signal sent while a thread waits always wakes one (POSIX), so a pending count only ever
+ * drops when a waiter leaves; a waiter that leaves for another reason (a timeout, a spurious
+ * wake-up) also lowers it, which can only cause an extra signal, never a missing one.
  * Items are memcpy'd under the lock; they are small, and the slow work (the stages) happens
- * before push, with the mutex released.
+ * before push, with the mutex released. The mutex is glibc's adaptive kind where available: it
+ * spins briefly before sleeping, and the critical sections here are a few dozen instructions.
  */
 #include "np/queue.h"
 
@@ -36,6 +49,11 @@ struct np_queue {
     size_t max_depth;
     size_t waiting_producers; /* threads blocked in push (under the mutex) */
     size_t waiting_consumers; /* threads blocked in pop */
+    /* Signals sent to waiters that have not yet woken: a waiter signalled once needs no second
+     * signal, and each futex wake costs a system call with the mutex held. */
+    size_t producer_wakes_pending;
+    size_t consumer_wakes_pending;
+    size_t unannounced; /* slots freed since producers were last woken */
     int closed;
 };
 
@@ -55,7 +73,15 @@ np_queue *np_queue_create(size_t capacity, size_t item_size)
     }
     q->capacity = capacity;
     q->item_size = item_size;
-    int err = pthread_mutex_init(&q->mutex, NULL);
+    pthread_mutexattr_t mutex_attr;
+    int err = pthread_mutexattr_init(&mutex_attr);
+    if (err)
+        goto fail_mutex;
+#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP /* glibc with _GNU_SOURCE (CMakeLists.txt) */
+    pthread_mutexattr_settype(&mutex_attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
+    err = pthread_mutex_init(&q->mutex, &mutex_attr);
+    pthread_mutexattr_destroy(&mutex_attr);
     if (err)
         goto fail_mutex;
     err = pthread_cond_init(&q->not_full, NULL);
@@ -96,32 +122,70 @@ void np_queue_destroy(np_queue *q)
     free(q);
 }
 
+/*
+ * Wakes up to n of the `waiting` threads blocked on cond, skipping those already signalled
+ * (*pending), and counts the new signals in *pending. One signal each, not a broadcast: woken
+ * all at once, they would only queue up on the mutex (measured slower with bench/queue_bench).
+ */
+static void wake_waiters(pthread_cond_t *cond, size_t waiting, size_t *pending, size_t n)
+{
+    size_t unwoken = waiting - *pending;
+    size_t wake = n < unwoken ? n : unwoken;
+    for (size_t i = 0; i < wake; i++)
+        pthread_cond_signal(cond);
+    *pending += wake;
+}
+
+size_t np_queue_push_many(np_queue *q, const void *items, size_t n, long long *waited_ns)
+{
+    const unsigned char *in = items;
+    long long waited = 0;
+    size_t pushed = 0;
+    pthread_mutex_lock(&q->mutex);
+    while (pushed < n) {
+        if (q->count == q->capacity && !q->closed) {
+            long long wait_start = waited_ns ? np_clock_now_ns() : 0;
+            while (q->count == q->capacity && !q->closed) {
+                q->waiting_producers++;
+                pthread_cond_wait(&q->not_full, &q->mutex);
+                q->waiting_producers--;
+                if (q->producer_wakes_pending)
+                    q->producer_wakes_pending--;
+            }
+            if (waited_ns)
+                waited += np_clock_now_ns() - wait_start;
+        }
+        if (q->closed)
+            break;
+        /* Copy what fits, in at most two runs: up to the end of the ring, then from its start. */
+        size_t copied = 0;
+        while (pushed < n && q->count < q->capacity) {
+            /* head + count < 2 * capacity: a subtraction instead of a division. */
+            size_t tail = q->head + q->count;
+            if (tail >= q->capacity)
+                tail -= q->capacity;
+            /* Free slots run from tail to the ring's end, or to head when the items wrap. */
+            size_t run = tail >= q->head ? q->capacity - tail : q->head - tail;
+            if (run > n - pushed)
+                run = n - pushed;
+            memcpy(q->slots + tail * q->item_size, in + pushed * q->item_size, run * q->item_size);
+            q->count += run;
+            pushed += run;
+            copied += run;
+        }
+        if (q->count > q->max_depth)
+            q->max_depth = q->count;
+        wake_waiters(&q->not_empty, q->waiting_consumers, &q->consumer_wakes_pending, copied);
+    }
+    pthread_mutex_unlock(&q->mutex);
+    if (waited_ns)
+        *waited_ns = waited;
+    return pushed;
+}
+
 int np_queue_push(np_queue *q, const void *item, long long *waited_ns)
 {
-    long long wait_start = 0;
-    pthread_mutex_lock(&q->mutex);
-    if (q->count == q->capacity && !q->closed && waited_ns)
-        wait_start = np_clock_now_ns();
-    while (q->count == q->capacity && !q->closed) {
-        q->waiting_producers++;
-        pthread_cond_wait(&q->not_full, &q->mutex);
-        q->waiting_producers--;
-    }
-    if (waited_ns)
-        *waited_ns = wait_start ? np_clock_now_ns() - wait_start : 0;
-    if (q->closed) {
-        pthread_mutex_unlock(&q->mutex);
-        return -1;
-    }
-    size_t tail = (q->head + q->count) % q->capacity;
-    memcpy(q->slots + tail * q->item_size, item, q->item_size);
-    q->count++;
-    if (q->count > q->max_depth)
-        q->max_depth = q->count;
-    if (q->waiting_consumers)
-        pthread_cond_signal(&q->not_empty);
-    pthread_mutex_unlock(&q->mutex);
-    return 0;
+    return np_queue_push_many(q, item, 1, waited_ns) == 1 ? 0 : -1;
 }
 
 size_t np_queue_pop_many_until(np_queue *q, void *items, size_t max,
@@ -137,6 +201,8 @@ size_t np_queue_pop_many_until(np_queue *q, void *items, size_t max,
         else
             pthread_cond_wait(&q->not_empty, &q->mutex);
         q->waiting_consumers--;
+        if (q->consumer_wakes_pending)
+            q->consumer_wakes_pending--;
     }
     if (timed_out)
         *timed_out = q->count == 0 && !q->closed;
@@ -149,13 +215,18 @@ size_t np_queue_pop_many_until(np_queue *q, void *items, size_t max,
         if (run > max - taken)
             run = max - taken;
         memcpy(out + taken * q->item_size, q->slots + q->head * q->item_size, run * q->item_size);
-        q->head = (q->head + run) % q->capacity;
+        q->head += run;
+        if (q->head == q->capacity)
+            q->head = 0;
         q->count -= run;
         taken += run;
     }
-    size_t wake = taken < q->waiting_producers ? taken : q->waiting_producers;
-    for (size_t i = 0; i < wake; i++)
-        pthread_cond_signal(&q->not_full);
+    q->unannounced += taken;
+    if (q->count <= q->capacity / 2) {
+        wake_waiters(&q->not_full, q->waiting_producers, &q->producer_wakes_pending,
+                     q->unannounced);
+        q->unannounced = 0;
+    }
     pthread_mutex_unlock(&q->mutex);
     return taken;
 }

@@ -115,6 +115,11 @@ int np_source_next(np_source *source, np_work *work, char *err, size_t err_size)
     }
 }
 
+size_t np_source_total(const np_source *source)
+{
+    return source->list ? source->list->count : 0;
+}
+
 size_t np_source_count(const np_source *source)
 {
     return source->produced;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -121,10 +122,11 @@ static int run_list(const fixture *f, const np_pipeline_config *config, np_pipel
     return rc;
 }
 
-static void check_every_article_exactly_once(np_mode mode, size_t n, size_t capacity)
+static void check_every_article_exactly_once_at(np_mode mode, size_t n, size_t capacity,
+                                                uint32_t max_latency_ms)
 {
     fixture f = make_articles(n);
-    np_pipeline_config config = config_with(mode, 0, 2, capacity);
+    np_pipeline_config config = config_with(mode, 0, max_latency_ms, capacity);
     np_pipeline_results kept;
     np_run_stats stats;
     assert_int_equal(run_list(&f, &config, &kept, &stats), 0);
@@ -143,13 +145,18 @@ static void check_every_article_exactly_once(np_mode mode, size_t n, size_t capa
         assert_string_equal(kept.results[i].summary, expected);
         free(expected);
         assert_int_equal(kept.results[i].sentiment.label, NP_SENTIMENT_POSITIVE);
-        assert_true(kept.results[i].latency_ms[NP_STAGE_SUMMARIZATION] <= 2);
+        assert_true(kept.results[i].latency_ms[NP_STAGE_SUMMARIZATION] <= max_latency_ms);
     }
     for (size_t r = 1; r <= n; r++)
         assert_int_equal(rank_seen[r], 1); /* completion ranks are a permutation of 1..n */
     free(rank_seen);
     np_pipeline_results_free(&kept);
     free_fixture(&f);
+}
+
+static void check_every_article_exactly_once(np_mode mode, size_t n, size_t capacity)
+{
+    check_every_article_exactly_once_at(mode, n, capacity, 2);
 }
 
 static void test_n_articles_give_n_results_exactly_once_in_every_mode(void **state)
@@ -169,13 +176,36 @@ static void test_capacity_one_still_delivers_everything(void **state)
     }
 }
 
-static void test_modes_give_identical_results(void **state)
+/* Without waits, pool workers take articles and hand results over in batches (POOL_BATCH). */
+static void test_pool_without_waits_batches_and_loses_nothing(void **state)
 {
     (void)state;
+    for (int round = 0; round < 5; round++) {
+        check_every_article_exactly_once_at(NP_MODE_POOL, 1000, 1, 0);
+        check_every_article_exactly_once_at(NP_MODE_POOL, 1000, 7, 0);
+        check_every_article_exactly_once_at(NP_MODE_POOL, 1000, 64, 0);
+        check_every_article_exactly_once_at(NP_MODE_POOL, 3, 16, 0); /* fewer than a batch */
+    }
+}
+
+static void test_default_workers_follow_whether_stages_wait(void **state)
+{
+    (void)state;
+    np_process_config waits = {.latency_min_ms = 0, .latency_max_ms = 1};
+    assert_int_equal(np_pipeline_default_workers(&waits), NP_DEFAULT_WORKERS);
+    np_process_config fails = {.fail_rate = 0.1}; /* retries back off: they wait */
+    assert_int_equal(np_pipeline_default_workers(&fails), NP_DEFAULT_WORKERS);
+    np_process_config computes = {.latency_max_ms = 0};
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    assert_int_equal(np_pipeline_default_workers(&computes), cpus > 0 ? (size_t)cpus : 1);
+}
+
+static void check_modes_give_identical_results(uint32_t max_latency_ms)
+{
     fixture f = make_articles(40);
     np_pipeline_results kept[NP_MODE_COUNT];
     for (int m = 0; m < NP_MODE_COUNT; m++) {
-        np_pipeline_config config = config_with((np_mode)m, 0, 3, 8);
+        np_pipeline_config config = config_with((np_mode)m, 0, max_latency_ms, 8);
         np_run_stats stats;
         assert_int_equal(run_list(&f, &config, &kept[m], &stats), 0);
     }
@@ -190,6 +220,13 @@ static void test_modes_give_identical_results(void **state)
     for (int m = 0; m < NP_MODE_COUNT; m++)
         np_pipeline_results_free(&kept[m]);
     free_fixture(&f);
+}
+
+static void test_modes_give_identical_results(void **state)
+{
+    (void)state;
+    check_modes_give_identical_results(3);
+    check_modes_give_identical_results(0); /* pool hands off in batches */
 }
 
 static void test_zero_articles_is_an_empty_run(void **state)
@@ -450,6 +487,8 @@ int main(void)
         cmocka_unit_test(test_n_articles_give_n_results_exactly_once_in_every_mode),
         cmocka_unit_test(test_capacity_one_still_delivers_everything),
         cmocka_unit_test(test_modes_give_identical_results),
+        cmocka_unit_test(test_pool_without_waits_batches_and_loses_nothing),
+        cmocka_unit_test(test_default_workers_follow_whether_stages_wait),
         cmocka_unit_test(test_zero_articles_is_an_empty_run),
         cmocka_unit_test(test_fifty_articles_run_concurrently),
         cmocka_unit_test(test_refused_threads_are_retried_and_nothing_is_lost),

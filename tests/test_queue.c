@@ -1,8 +1,9 @@
 /*
- * Unit tests of the bounded queue: order, blocking, close semantics, and exactly-once delivery
- * under many producers. Blocking is checked by a thread that must still be blocked after a pause
- * and must finish once the condition is lifted: a queue that does not block fails the first
- * check, one that loses a wake-up hangs and hits the ctest timeout.
+ * Unit tests of the bounded queue: order, blocking, batched pushes, close semantics, when a
+ * blocked producer is woken, and exactly-once delivery under many producers. Blocking is checked by
+ * a thread that must still be blocked after a pause and must finish once the condition is lifted: a
+ * queue that does not block fails the first check, one that loses a wake-up hangs and hits the
+ * ctest timeout.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -178,6 +179,112 @@ static void test_pop_many_takes_all_available_in_order(void **state)
     np_queue_destroy(q);
 }
 
+static void test_push_many_wraps_around_and_keeps_order(void **state)
+{
+    (void)state;
+    np_queue *q = np_queue_create(5, sizeof(int));
+    int first[3] = {0, 1, 2}, out[8];
+    assert_int_equal(np_queue_push_many(q, first, 3, NULL), 3);
+    assert_int_equal(np_queue_pop_many(q, out, 2), 2); /* head at 2, tail at 3 */
+    int more[4] = {3, 4, 5, 6};
+    assert_int_equal(np_queue_push_many(q, more, 4, NULL), 4); /* slots 3, 4, then 0, 1 */
+    assert_int_equal(np_queue_pop_many(q, out, 8), 5);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(out[i], i + 2);
+    assert_int_equal(np_queue_push_many(q, more, 0, NULL), 0); /* nothing to push */
+    assert_int_equal(np_queue_max_depth(q), 5);
+    np_queue_destroy(q);
+}
+
+typedef struct blocked_push_many {
+    np_queue *q;
+    const int *items;
+    size_t n;
+    size_t result;
+    long long waited_ns;
+    atomic_int done;
+} blocked_push_many;
+
+static void *push_many_thread(void *arg)
+{
+    blocked_push_many *b = arg;
+    b->result = np_queue_push_many(b->q, b->items, b->n, &b->waited_ns);
+    atomic_store(&b->done, 1);
+    return NULL;
+}
+
+static void test_push_many_waits_part_way_for_room(void **state)
+{
+    (void)state;
+    enum { N = 10 };
+    np_queue *q = np_queue_create(4, sizeof(int));
+    int items[N], out[N];
+    for (int i = 0; i < N; i++)
+        items[i] = 100 + i;
+    blocked_push_many b = {.q = q, .items = items, .n = N};
+    atomic_init(&b.done, 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, push_many_thread, &b), 0);
+    pause_ms(100);
+    assert_int_equal(atomic_load(&b.done), 0); /* four queued, waiting for room for the rest */
+    size_t received = 0;
+    while (received < N)
+        received += np_queue_pop_many(q, out + received, N - received);
+    pthread_join(t, NULL);
+    assert_int_equal(b.result, N);
+    assert_true(b.waited_ns >= 50 * 1000000LL);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(out[i], 100 + i);
+    assert_int_equal(np_queue_max_depth(q), 4);
+    np_queue_destroy(q);
+}
+
+static void test_push_many_stops_at_close_and_says_how_many_went_in(void **state)
+{
+    (void)state;
+    np_queue *q = np_queue_create(2, sizeof(int));
+    int items[5] = {1, 2, 3, 4, 5}, out[5];
+    blocked_push_many b = {.q = q, .items = items, .n = 5};
+    atomic_init(&b.done, 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, push_many_thread, &b), 0);
+    pause_ms(100);
+    assert_int_equal(atomic_load(&b.done), 0);
+    np_queue_close(q);
+    pthread_join(t, NULL);
+    assert_int_equal(b.result, 2); /* the first two, which fitted */
+    assert_int_equal(np_queue_pop_many(q, out, 5), 2);
+    assert_int_equal(out[0], 1);
+    assert_int_equal(out[1], 2);
+    assert_int_equal(np_queue_push_many(q, items, 5, NULL), 0); /* closed: nothing goes in */
+    np_queue_destroy(q);
+}
+
+static void test_blocked_push_wakes_once_half_the_queue_is_free(void **state)
+{
+    (void)state;
+    np_queue *q = np_queue_create(4, sizeof(int));
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(np_queue_push(q, &i, NULL), 0);
+    blocked_push bp = {.q = q, .value = 4, .result = -2};
+    atomic_init(&bp.done, 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, push_thread, &bp), 0);
+    pause_ms(50);
+    int v;
+    assert_int_equal(np_queue_pop(q, &v), 1); /* three left: above half, no wake-up yet */
+    pause_ms(100);
+    assert_int_equal(atomic_load(&bp.done), 0);
+    assert_int_equal(np_queue_pop(q, &v), 1); /* two left: half free, the producer goes on */
+    pthread_join(t, NULL);
+    assert_int_equal(bp.result, 0);
+    for (int i = 2; i <= 4; i++) {
+        assert_int_equal(np_queue_pop(q, &v), 1);
+        assert_int_equal(v, i);
+    }
+    np_queue_destroy(q);
+}
+
 enum { PRODUCERS = 64, ITEMS_PER_PRODUCER = 1000 };
 
 typedef struct producer {
@@ -277,6 +384,10 @@ int main(void)
         cmocka_unit_test(test_close_wakes_a_blocked_push_which_fails),
         cmocka_unit_test(test_push_after_close_fails_and_pop_drains_first),
         cmocka_unit_test(test_pop_many_takes_all_available_in_order),
+        cmocka_unit_test(test_push_many_wraps_around_and_keeps_order),
+        cmocka_unit_test(test_push_many_waits_part_way_for_room),
+        cmocka_unit_test(test_push_many_stops_at_close_and_says_how_many_went_in),
+        cmocka_unit_test(test_blocked_push_wakes_once_half_the_queue_is_free),
         cmocka_unit_test(test_64_producers_each_item_arrives_exactly_once),
         cmocka_unit_test(test_capacity_one_under_contention_loses_nothing),
     };

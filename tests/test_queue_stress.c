@@ -2,10 +2,12 @@
  * Stress test of the bounded queue (include/np/queue.h), meant to run under ThreadSanitizer too.
  *
  * Each round draws its shape from a PRNG seeded for that round: capacity 1..64, 1..256
- * producers, a random number of items per producer (the round's total is bounded), one consumer
- * or sometimes two, each using np_queue_pop, np_queue_pop_many with a fixed or per-call random
- * max, or np_queue_pop_many_until with short random deadlines (timing out now and then, which
- * must change nothing). Two kinds of rounds, one test each:
+ * producers, a random number of items per producer (the round's total is bounded), each producer
+ * pushing one item at a time (np_queue_push) or in batches of random size up to twice the capacity
+ * (np_queue_push_many, which must then wait part-way through), one consumer or sometimes up to
+ * four (as pool workers share the work queue), each using np_queue_pop, np_queue_pop_many with a
+ * fixed or per-call random max, or np_queue_pop_many_until with short random deadlines (timing
+ * out now and then, which must change nothing). Two kinds of rounds, one test each:
  *   - close after join: every producer finishes, then the queue is closed; every item must
  *     arrive exactly once.
  *   - close while pushing: the main thread closes the queue once a random number of pushes have
@@ -48,7 +50,7 @@ enum {
     MAX_PRODUCERS = 256,     /* producer counts are 1..MAX_PRODUCERS */
     MAX_ITEMS_ROUND = 12000, /* bound on a round's total items, to bound the test's time */
     MAX_ITEMS_PRODUCER = 2000,
-    MAX_CONSUMERS = 2,
+    MAX_CONSUMERS = 4,
     MAX_BATCH = 2 * MAX_CAPACITY, /* largest max passed to np_queue_pop_many */
     MAX_DEADLINE_US = 300,        /* longest deadline given to np_queue_pop_many_until */
     WATCHDOG_SECONDS = 20,        /* a round taking longer than this is a hang */
@@ -88,31 +90,68 @@ static uint64_t item_check(uint32_t producer, uint32_t seq)
 typedef struct producer {
     np_queue *q;
     uint32_t index;
-    uint32_t items;      /* how many it tries to push */
-    uint32_t pushed;     /* how many pushes returned 0: items 0..pushed-1 */
-    int bad_result;      /* a push returned something other than 0 or -1 */
+    uint32_t items;   /* how many it tries to push */
+    size_t batch_max; /* 0: one np_queue_push per item; else np_queue_push_many of 1..batch_max */
+    uint64_t rng;     /* this producer's own PRNG, for batch sizes */
+    uint32_t pushed;  /* how many pushes returned 0: items 0..pushed-1 */
+    int bad_result;   /* a push returned something other than 0 or -1 */
     int push_after_fail; /* a push after a failed one did not fail */
     atomic_size_t *total_pushed;
 } producer;
 
+static item make_item(uint32_t from, uint32_t seq)
+{
+    return (item){.producer = from, .seq = seq, .check = item_check(from, seq)};
+}
+
+/* After a push was refused: closing is for good, so another push must fail too. */
+static void check_refused_again(producer *p, uint32_t seq)
+{
+    item again = make_item(p->index, seq);
+    if (np_queue_push(p->q, &again, NULL) != -1 || np_queue_push_many(p->q, &again, 1, NULL) != 0)
+        p->push_after_fail = 1;
+}
+
 static void *produce(void *arg)
 {
     producer *p = arg;
-    for (uint32_t seq = 0; seq < p->items; seq++) {
-        item it = {.producer = p->index, .seq = seq, .check = item_check(p->index, seq)};
-        int rc = np_queue_push(p->q, &it, NULL);
-        if (rc == -1) {
-            /* Closed: this item and the rest are not queued; closing is for good. */
-            item again = {.producer = p->index, .seq = seq, .check = it.check};
-            if (np_queue_push(p->q, &again, NULL) != -1)
-                p->push_after_fail = 1;
-            break;
+    item batch[2 * MAX_CAPACITY];
+    uint32_t seq = 0;
+    while (seq < p->items) {
+        if (p->batch_max == 0) {
+            item it = make_item(p->index, seq);
+            int rc = np_queue_push(p->q, &it, NULL);
+            if (rc == -1) {
+                check_refused_again(p, seq);
+                break;
+            }
+            if (rc != 0) {
+                p->bad_result = 1;
+                break;
+            }
+            seq++;
+        } else {
+            size_t n = random_between(&p->rng, 1, p->batch_max);
+            if (n > p->items - seq)
+                n = p->items - seq;
+            for (size_t i = 0; i < n; i++)
+                batch[i] = make_item(p->index, seq + (uint32_t)i);
+            size_t queued = np_queue_push_many(p->q, batch, n, NULL);
+            if (queued > n) {
+                p->bad_result = 1;
+                break;
+            }
+            /* A prefix of the batch is queued, in order; the rest was refused. */
+            seq += (uint32_t)queued;
+            p->pushed = seq;
+            atomic_fetch_add(p->total_pushed, queued);
+            if (queued < n) {
+                check_refused_again(p, seq);
+                break;
+            }
+            continue;
         }
-        if (rc != 0) {
-            p->bad_result = 1;
-            break;
-        }
-        p->pushed = seq + 1;
+        p->pushed = seq;
         atomic_fetch_add(p->total_pushed, 1);
     }
     return NULL;
@@ -296,7 +335,7 @@ static const char *run_round(uint64_t seed, close_mode mode)
     size_t per_producer_max = MAX_ITEMS_ROUND / producers;
     if (per_producer_max > MAX_ITEMS_PRODUCER)
         per_producer_max = MAX_ITEMS_PRODUCER;
-    size_t consumers = random_between(&rng, 0, 3) == 0 ? 2 : 1;
+    size_t consumers = random_between(&rng, 0, 3) == 0 ? random_between(&rng, 2, MAX_CONSUMERS) : 1;
 
     np_queue *q = np_queue_create(capacity, sizeof(item));
     size_t *offset = calloc(producers + 1, sizeof(*offset));
@@ -313,8 +352,13 @@ static const char *run_round(uint64_t seed, close_mode mode)
     for (size_t p = 0; p < producers; p++) {
         /* Zero items now and then: a producer that never pushes must not upset anything. */
         uint32_t items = (uint32_t)random_between(&rng, 0, per_producer_max);
-        prod[p] =
-            (producer){.q = q, .index = (uint32_t)p, .items = items, .total_pushed = &total_pushed};
+        size_t batch_max = random_between(&rng, 0, 1) ? random_between(&rng, 1, 2 * capacity) : 0;
+        prod[p] = (producer){.q = q,
+                             .index = (uint32_t)p,
+                             .items = items,
+                             .batch_max = batch_max,
+                             .rng = next_random(&rng),
+                             .total_pushed = &total_pushed};
         offset[p + 1] = offset[p] + items;
     }
     size_t total = offset[producers];

@@ -33,13 +33,21 @@
 #define NP_THREAD_STACK_SIZE ((size_t)64 * 1024)
 #endif
 
-/* The default number of pool workers (see the README: the stages wait, they do not compute). */
+/* The default number of pool workers when stages wait (see the README: they wait, they do not
+ * compute, so a worker is idle nearly all the time). */
 #define NP_DEFAULT_WORKERS 64
 
 typedef enum np_mode { NP_MODE_THREAD, NP_MODE_POOL, NP_MODE_SEQUENTIAL, NP_MODE_COUNT } np_mode;
 
 /* "thread", "pool" or "sequential". */
 const char *np_mode_name(np_mode mode);
+
+/*
+ * The default number of pool workers for stages configured as process: NP_DEFAULT_WORKERS when a
+ * stage call can wait (np_process_can_wait), else the number of online CPUs: without waits an
+ * article is pure computation, and more workers than cores only add switching.
+ */
+size_t np_pipeline_default_workers(const np_process_config *process);
 
 typedef struct np_pipeline_config {
     np_process_config process;

@@ -39,6 +39,12 @@ typedef struct np_process_config {
 int np_process_article(const np_article *article, size_t index, const np_process_config *config,
                        np_result *result);
 
+/*
+ * Whether a stage call can wait: a simulated latency, a backoff after a failure, or a rate limit.
+ * When none can, an article is pure computation and takes microseconds.
+ */
+int np_process_can_wait(const np_process_config *config);
+
 /* Fills *result for an article that was never started because the run was cancelled. */
 void np_process_skip_cancelled(size_t index, np_result *result);
 

@@ -4,7 +4,9 @@
  *
  * Items are copied in and out by value, so the queue owns no pointers. Any thread may push or
  * pop; create and destroy belong to one owner, and destroy may run only after every thread that
- * used the queue has been joined.
+ * used the queue has been joined. A producer blocked on a full queue is woken once the queue has
+ * drained to half its capacity (or is closed), not at the first free slot: wake-ups come in
+ * batches (see src/queue.c).
  */
 #ifndef NP_QUEUE_H
 #define NP_QUEUE_H
@@ -26,6 +28,13 @@ void np_queue_destroy(np_queue *q);
  * waited_ns, if not NULL, receives the time spent blocked on a full queue.
  */
 int np_queue_push(np_queue *q, const void *item, long long *waited_ns);
+
+/*
+ * Copies items[0..n) into the queue in order, blocking whenever it is full, under as few lock
+ * acquisitions as the free space allows. Returns how many were queued: n, or fewer when the
+ * queue was closed (the rest were not queued). waited_ns as for np_queue_push, summed.
+ */
+size_t np_queue_push_many(np_queue *q, const void *items, size_t n, long long *waited_ns);
 
 /*
  * Copies the oldest item into *item, blocking while the queue is empty and open.

@@ -39,6 +39,9 @@ np_source *np_source_open_ndjson(const char *path, char *err, size_t err_size);
  */
 int np_source_next(np_source *source, np_work *work, char *err, size_t err_size);
 
+/* How many articles the source produces in all when that is known in advance (a list), else 0. */
+size_t np_source_total(const np_source *source);
+
 /* How many articles the source has produced so far. */
 size_t np_source_count(const np_source *source);
 
