@@ -269,6 +269,73 @@ static void test_many_articles_load_in_order(void **state)
     free(text);
 }
 
+/*
+ * A document of n articles, one per line after the opening "[\n", with first inserted into the
+ * first article and last appended after the n-th (before "\n]\n" unless last supplies its own
+ * ending). Over 1 MiB, the strict pass runs on its own thread while cJSON parses.
+ */
+static char *big_document(size_t n, const char *first, const char *last, size_t *len)
+{
+    size_t cap = n * 96 + strlen(first) + strlen(last) + 64, used = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    used += (size_t)snprintf(text + used, cap - used, "[\n");
+    for (size_t i = 0; i < n; i++)
+        used +=
+            (size_t)snprintf(text + used, cap - used,
+                             "{\"id\":%zu,\"title\":\"t\",\"content\":\"some words here\"%s}%s\n",
+                             i + 1, i == 0 ? first : "", i + 1 < n ? "," : "");
+    used += (size_t)snprintf(text + used, cap - used, "%s", last);
+    *len = used;
+    return text;
+}
+
+static void test_large_input_is_checked_as_strictly_and_reports_the_same(void **state)
+{
+    (void)state;
+    enum { N = 30000 }; /* about 2 MB */
+    np_article_list list;
+    char err[NP_LOADER_ERROR_SIZE];
+    size_t len;
+    char *text = big_document(N, "", "]\n", &len);
+    assert_true(len > ((size_t)1 << 20));
+    assert_string_equal(parse_text(text, len, &list, err), "OK");
+    assert_int_equal(list.count, N);
+    assert_string_equal(list.items[N - 1].content, "some words here");
+    np_article_list_free(&list);
+    free(text);
+
+    /* What only the strict pass catches, far into the input: its message and position. */
+    text = big_document(N, "", ",{\"id\":0,\"title\":\"t\",\"content\":\"c\",\"x\":01}]\n", &len);
+    char expected[128];
+    snprintf(expected, sizeof(expected),
+             "in.json:%d:40: invalid number: leading zeros are not allowed", N + 2);
+    assert_string_equal(parse_text(text, len, &list, err), expected);
+    free(text);
+
+    /* Both kinds: a strict error early and a syntax error late. cJSON's is reported, as when
+     * the passes run in turn (the strict pass only ever sees what cJSON accepted). */
+    text = big_document(N, ",\"x\":01", "\n", &len);
+    snprintf(expected, sizeof(expected), "in.json:%d:1: unexpected end of input", N + 3);
+    assert_string_equal(parse_text(text, len, &list, err), expected);
+    free(text);
+}
+
+static void test_duplicate_members_are_found_among_many(void **state)
+{
+    (void)state;
+    /* More members than are compared pairwise: found by sorting. */
+    expect_error("[{\"id\": 1, \"title\": \"t\", \"content\": \"c\", \"a\": 1, \"b\": 2, "
+                 "\"c\": 3, \"d\": 4, \"e\": 5, \"f\": 6, \"b\": 7}]",
+                 "in.json: article #1 (id 1): member \"b\" appears twice");
+    np_article_list list;
+    char err[NP_LOADER_ERROR_SIZE];
+    const char *distinct = "[{\"id\": 1, \"title\": \"t\", \"content\": \"c\", \"a\": 1, "
+                           "\"b\": 2, \"c\": 3, \"d\": 4, \"e\": 5, \"f\": 6, \"g\": 7}]";
+    assert_string_equal(parse_text(distinct, strlen(distinct), &list, err), "OK");
+    np_article_list_free(&list);
+}
+
 static void test_missing_file_and_directory_are_errors(void **state)
 {
     (void)state;
@@ -318,6 +385,8 @@ int main(void)
         cmocka_unit_test(test_bad_ids_are_rejected),
         cmocka_unit_test(test_duplicate_ids_are_rejected),
         cmocka_unit_test(test_many_articles_load_in_order),
+        cmocka_unit_test(test_large_input_is_checked_as_strictly_and_reports_the_same),
+        cmocka_unit_test(test_duplicate_members_are_found_among_many),
         cmocka_unit_test(test_missing_file_and_directory_are_errors),
         cmocka_unit_test(test_file_is_read_whole),
     };
