@@ -12,7 +12,7 @@
 
 int np_cancel_init(np_cancel *cancel)
 {
-    cancel->reason = NP_CANCEL_NONE;
+    atomic_init(&cancel->reason, NP_CANCEL_NONE);
     pthread_condattr_t attr;
     int err = pthread_condattr_init(&attr);
     if (err)
@@ -38,20 +38,15 @@ void np_cancel_destroy(np_cancel *cancel)
 void np_cancel_raise(np_cancel *cancel, np_cancel_reason reason)
 {
     pthread_mutex_lock(&cancel->mutex);
-    if (cancel->reason == NP_CANCEL_NONE)
-        cancel->reason = reason;
+    if (atomic_load(&cancel->reason) == NP_CANCEL_NONE)
+        atomic_store(&cancel->reason, reason);
     pthread_cond_broadcast(&cancel->changed);
     pthread_mutex_unlock(&cancel->mutex);
 }
 
 np_cancel_reason np_cancel_reason_of(np_cancel *cancel)
 {
-    if (!cancel)
-        return NP_CANCEL_NONE;
-    pthread_mutex_lock(&cancel->mutex);
-    np_cancel_reason reason = cancel->reason;
-    pthread_mutex_unlock(&cancel->mutex);
-    return reason;
+    return cancel ? (np_cancel_reason)atomic_load(&cancel->reason) : NP_CANCEL_NONE;
 }
 
 static void sleep_plain(long long ns)
@@ -68,13 +63,16 @@ int np_cancel_sleep_ns(np_cancel *cancel, long long ns)
             sleep_plain(ns);
         return 0;
     }
-    struct timespec deadline = np_clock_deadline_after_ns(ns > 0 ? ns : 0);
-    int timed_out = ns <= 0;
+    if (ns <= 0) /* no sleep (--latency 0): just the check, without the lock or the clock */
+        return np_cancel_reason_of(cancel) != NP_CANCEL_NONE ? -1 : 0;
+    struct timespec deadline = np_clock_deadline_after_ns(ns);
+    int timed_out = 0;
     pthread_mutex_lock(&cancel->mutex);
-    while (cancel->reason == NP_CANCEL_NONE && !timed_out)
+    /* The reason changes only under the mutex, before the broadcast: no wake-up is missed. */
+    while (atomic_load(&cancel->reason) == NP_CANCEL_NONE && !timed_out)
         timed_out =
             pthread_cond_timedwait(&cancel->changed, &cancel->mutex, &deadline) == ETIMEDOUT;
-    int cancelled = cancel->reason != NP_CANCEL_NONE;
+    int cancelled = atomic_load(&cancel->reason) != NP_CANCEL_NONE;
     pthread_mutex_unlock(&cancel->mutex);
     return cancelled ? -1 : 0;
 }

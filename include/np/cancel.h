@@ -11,6 +11,7 @@
 #define NP_CANCEL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 typedef enum np_cancel_reason {
     NP_CANCEL_NONE,
@@ -23,7 +24,9 @@ typedef enum np_cancel_reason {
 typedef struct np_cancel {
     pthread_mutex_t mutex;
     pthread_cond_t changed; /* broadcast when the run is cancelled */
-    np_cancel_reason reason;
+    /* Written under mutex (with the broadcast); read without it, because every article and every
+     * stage checks it and a shared lock taken that often is contended across cores. */
+    atomic_int reason;
 } np_cancel;
 
 /* Initializes an un-cancelled token. Returns 0 or an error number. */
