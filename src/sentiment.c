@@ -24,19 +24,26 @@
  * that “good” and "good—bad" still match. Everything else ASCII separates words.
  *
  * Cost: this runs over every byte of every article (it was the program's largest cost), so it
- * does little per byte and one table probe per word:
- *   - Lookup goes through sentiment_index, a generated hash table over both word tables (see
- *     sentiment_lexicon.inc). Most words are in neither table and land on an empty slot, so
- *     they cost their hash and one load; a binary search with strcmp cost about ten out-of-line
- *     string comparisons a word, for each of the two tables.
- *   - A run of ASCII letters (nearly every word) is scanned in place eight bytes at a time: a few
- *     word-wide operations find where the letters stop, and the same 8-byte chunks, lowercased,
- *     are what the word's hash is made of. Nothing is copied.
+ * does little per byte and about one load and one well-predicted branch per word:
+ *   - Lookup goes through sentiment_index, a generated hash table over both word tables, whose
+ *     slots carry a tag of their word's hash (see sentiment_lexicon.inc). Most words are in
+ *     neither table: they cost their hash, one load and a tag comparison. The tables store words
+ *     as two zero-padded 8-byte chunks, so a word is compared as two numbers, not byte by byte.
+ *     Its hash and chunks are computed without a branch on its length, which no predictor gets
+ *     right for text.
+ *   - With SSE2 (x86-64 always has it) the text is classified 64 bytes at a time into bit masks
+ *     of letters and of the bytes that matter between words (non-ASCII, . ! ? ; :); the loop
+ *     goes from one word start or such byte to the next by the masks, so separators are never
+ *     looked at one by one, and a word's length is read off 16 bytes loaded at its start. The
+ *     last bytes are copied into a zero-padded buffer, so nothing past text[len] is read. Without
+ *     SSE2, the portable scan goes from byte to byte between words and finds a word's end eight
+ *     bytes at a time with word-wide operations.
  *   - Only a word that goes on with an apostrophe or a non-ASCII byte takes the general path,
  *     which copies it byte by byte into a buffer as the tables spell words; no table word has
  *     an apostrophe or a non-ASCII byte, so such a word is only checked for the "n't" ending.
- * Both paths split and classify words exactly alike; tests/test_sentiment.c pins the behaviour,
- * with every table word at every offset from the start of an 8-byte step.
+ * All paths split and classify words exactly alike; tests/test_sentiment.c pins the behaviour,
+ * with every table word at every offset, and compares the SSE2 scan with the portable one on
+ * many generated texts.
  *
  * Thread safety: the tables are constant and all state lives on the caller's stack.
  */
@@ -46,6 +53,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+
+/* NP_NO_SIMD builds the portable code alone (the tests build it so, to compare the two). */
+#if defined(__SSE2__) && !defined(NP_NO_SIMD)
+#include <emmintrin.h>
+#define SENTIMENT_SSE2 1
+#else
+#define SENTIMENT_SSE2 0
+#endif
 
 #include "sentiment_lexicon.inc"
 
@@ -173,18 +188,6 @@ static void word_append(struct word_buffer *w, char c)
     }
 }
 
-/* Whether the table word entry is word[0..n), n >= 1 ASCII letters in any case. */
-static bool entry_matches(const char *entry, const unsigned char *word, size_t n)
-{
-    /* Stops at entry's NUL at the latest, which no letter matches: never reads past it. */
-    for (size_t i = 0; i < n; i++) {
-        if ((unsigned char)entry[i] != (word[i] | 0x20)) {
-            return false;
-        }
-    }
-    return entry[n] == '\0';
-}
-
 static enum word_kind modifier_kind(enum sentiment_modifier_kind kind, double *value)
 {
     switch (kind) {
@@ -200,30 +203,78 @@ static enum word_kind modifier_kind(enum sentiment_modifier_kind kind, double *v
     return WORD_NEGATOR;
 }
 
-/*
- * Classifies word[0..n), 1 <= n <= SENTIMENT_WORD_MAX ASCII letters in any case, whose lowercase
- * bytes hash to h; for WORD_SENTIMENT and WORD_SCALER also sets *value. Such a word cannot end
- * in "n't", so only the tables can make it more than plain.
- */
-static inline enum word_kind lookup_letters(const unsigned char *word, size_t n, uint64_t h,
-                                            double *value)
+/* A byte value times BYTES_01 is that byte in each of the 8 bytes of a uint64_t. */
+#define BYTES_01 0x0101010101010101u
+#define BYTES_80 (0x80 * BYTES_01)
+
+/* The 8 bytes at p as a little-endian number, on any host: the hash must not depend on it. */
+static uint64_t load_chunk(const unsigned char *p)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* One load. gcc 12 merges the bytes of the form below into one load in some places only. */
+    uint64_t chunk;
+    memcpy(&chunk, p, sizeof chunk);
+    return chunk;
+#else
+    /* Written out rather than as a loop, so that compilers recognize it as one load. */
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+           (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+           (uint64_t)p[7] << 56;
+#endif
+}
+
+/* first_bytes[k] keeps the first (lowest) k bytes of a chunk. */
+static const uint64_t first_bytes[9] = {
+    0,          0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFF, 0xFFFFFFFFFFFF, 0xFFFFFFFFFFFFFF,
+    UINT64_MAX,
+};
+
+/*
+ * Classifies w[0..n), 1 <= n < SENTIMENT_ENTRY_SIZE ASCII letters in any case, where
+ * SENTIMENT_ENTRY_SIZE bytes from w are readable; for WORD_SENTIMENT and WORD_SCALER also sets
+ * *value. Such a word cannot end in "n't", so only the tables can make it more than plain.
+ *
+ * The word is taken as two chunks, lowercased (bit 5 set: they are letters) and cut after the
+ * last letter, zero bytes after it, as the tables store words; it is hashed as sentiment_hash
+ * hashes a table word (one chunk for up to 8 letters, else two) and compared with a table word
+ * as two numbers. Both chunks and both hashes are computed whatever n is, and the right hash is
+ * selected: word lengths vary too much for a branch on them to be predicted.
+ */
+static inline enum word_kind lookup_word(const unsigned char *w, size_t n, double *value)
+{
+    uint64_t lower = 0x20 * BYTES_01;
+    uint64_t first = (load_chunk(w) | lower) & first_bytes[n < 8 ? n : 8];
+    uint64_t second = (load_chunk(w + 8) | lower) & first_bytes[n > 8 ? n - 8 : 0];
+    uint64_t h = sentiment_hash_chunk(0, first);
+    uint64_t h2 = sentiment_hash_chunk(h, second);
+    h = n > 8 ? h2 : h;
     size_t slot = sentiment_index_slot(h);
+    uint32_t tag = sentiment_tag(h);
+    uint32_t home = sentiment_index[slot];
+    if (sentiment_slot_tag(home) != tag && (home & SENTIMENT_SLOT_OVERFLOW) == 0) {
+        return WORD_PLAIN; /* most words: the one branch is well predicted */
+    }
     /* The index is never full (the test checks), so an empty slot ends every search. */
     for (;; slot = (slot + 1) % SENTIMENT_INDEX_SIZE) {
-        size_t entry = sentiment_index[slot];
-        if (entry == 0) {
+        uint32_t x = sentiment_index[slot];
+        if (x == 0) {
             return WORD_PLAIN;
         }
+        if (sentiment_slot_tag(x) != tag) {
+            continue;
+        }
+        size_t entry = sentiment_slot_entry(x);
         if (entry <= SENTIMENT_MODIFIER_COUNT) {
             const struct sentiment_modifier *modifier = &sentiment_modifiers[entry - 1];
-            if (entry_matches(modifier->word, word, n)) {
+            const unsigned char *word = (const unsigned char *)modifier->word;
+            if (load_chunk(word) == first && load_chunk(word + 8) == second) {
                 return modifier_kind(modifier->kind, value);
             }
         } else {
             const struct sentiment_entry *lexicon =
                 &sentiment_lexicon[entry - 1 - SENTIMENT_MODIFIER_COUNT];
-            if (entry_matches(lexicon->word, word, n)) {
+            const unsigned char *word = (const unsigned char *)lexicon->word;
+            if (load_chunk(word) == first && load_chunk(word + 8) == second) {
                 *value = lexicon->weight;
                 return WORD_SENTIMENT;
             }
@@ -243,8 +294,10 @@ static enum word_kind classify_buffered(const struct word_buffer *w, double *val
                                                                               : WORD_PLAIN;
         }
     }
-    return lookup_letters((const unsigned char *)w->text, w->len, sentiment_hash(w->text, w->len),
-                          value);
+    /* text[] holds SENTIMENT_WORD_MAX > SENTIMENT_ENTRY_SIZE bytes. */
+    return w->len < SENTIMENT_ENTRY_SIZE
+               ? lookup_word((const unsigned char *)w->text, w->len, value)
+               : WORD_PLAIN;
 }
 
 /* Weight of a sentiment word after the modifiers among the words just before it. */
@@ -331,19 +384,6 @@ static size_t take_buffered_word(struct scorer *s, const unsigned char *p, size_
     return i;
 }
 
-/* A byte value times BYTES_01 is that byte in each of the 8 bytes of a uint64_t. */
-#define BYTES_01 0x0101010101010101u
-#define BYTES_80 (0x80 * BYTES_01)
-
-/* The 8 bytes at p as a little-endian number, on any host: the hash must not depend on it. */
-static uint64_t load_chunk(const unsigned char *p)
-{
-    /* Written out rather than as a loop, so that compilers recognize it as one load. */
-    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
-           (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
-           (uint64_t)p[7] << 56;
-}
-
 /*
  * Bit 7 of each byte of the result is set where that byte of chunk is not an ASCII letter. No
  * byte carries into the next: y is at most 0x7F, so y + 0x1F and y + 0x05 stay below 0x100.
@@ -369,47 +409,41 @@ static size_t first_marked_byte(uint64_t bits)
  * (its closing quote marks included; the separator after it is left to the caller).
  *
  * The leading run of ASCII letters is found eight bytes at a time while eight bytes remain, else
- * byte by byte, and hashed chunk by chunk exactly as sentiment_hash hashes a table word: each
- * chunk lowercased (bit 5 set: the chunk holds letters only) and the last one cut after the last
- * letter, zero bytes after it. A word that goes on past that run takes the general path.
+ * byte by byte. A word that goes on past that run takes the general path; one that does not is
+ * looked up in place, or from a copy near the end of the text, where fewer than the
+ * SENTIMENT_ENTRY_SIZE bytes lookup_word reads are left.
  */
 static size_t take_word(struct scorer *s, const unsigned char *p, size_t len, size_t start)
 {
-    uint64_t h = 0;
     size_t i = start;
-    for (;;) {
-        uint64_t chunk = 0;
-        size_t letters = 0; /* in this chunk */
-        if (len - i >= 8) {
-            uint64_t bytes = load_chunk(p + i);
-            uint64_t stops = non_letter_bytes(bytes);
-            if (stops == 0) {
-                h = sentiment_hash_chunk(h, bytes | 0x20 * BYTES_01);
-                i += 8;
-                continue;
-            }
-            letters = first_marked_byte(stops);
-            chunk = (bytes | 0x20 * BYTES_01) & (((uint64_t)1 << (8 * letters)) - 1);
-        } else {
-            while (i + letters < len && is_ascii_letter(p[i + letters])) {
-                chunk |= (uint64_t)(p[i + letters] | 0x20) << (8 * letters);
-                letters++;
-            }
+    for (; len - i >= 8; i += 8) {
+        uint64_t stops = non_letter_bytes(load_chunk(p + i));
+        if (stops != 0) {
+            i += first_marked_byte(stops);
+            break;
         }
-        if (letters > 0) { /* none: the word filled its last chunk, already hashed */
-            h = sentiment_hash_chunk(h, chunk);
-            i += letters;
+    }
+    if (len - i < 8) {
+        while (i < len && is_ascii_letter(p[i])) {
+            i++;
         }
-        break;
     }
     if (i < len && continues_word(p + i, len - i)) {
         return take_buffered_word(s, p, len, start);
     }
-    /* The word is the letters p[start..i): hashed already, and compared in place. */
     double value = 0.0;
+    enum word_kind kind = WORD_PLAIN;
     size_t n = i - start;
-    enum word_kind kind =
-        n <= SENTIMENT_WORD_MAX ? lookup_letters(p + start, n, h, &value) : WORD_PLAIN;
+    if (n < SENTIMENT_ENTRY_SIZE) {
+        unsigned char copy[SENTIMENT_ENTRY_SIZE];
+        const unsigned char *w = p + start;
+        if (len - start < SENTIMENT_ENTRY_SIZE) {
+            memset(copy, 0, sizeof copy);
+            memcpy(copy, w, n);
+            w = copy;
+        }
+        kind = lookup_word(w, n, &value);
+    }
     scorer_take(s, kind, value);
     return i;
 }
@@ -433,41 +467,161 @@ static np_sentiment sentiment_from_sum(double sum)
     return result;
 }
 
+/*
+ * Scores what the character at p[i], which is no ASCII letter, means between words, and returns
+ * the index just past it (or past the word it starts).
+ */
+static size_t take_between_words(struct scorer *s, const unsigned char *p, size_t len, size_t i)
+{
+    if (p[i] < 0x80) { /* a separator, sentence end or opening quote mark: one byte */
+        if (classify_ascii(p + i, len - i) == BYTE_SENTENCE_END) {
+            scorer_forget(s);
+        }
+        return i + 1;
+    }
+    size_t n;
+    switch (classify(p + i, len - i, &n)) {
+    case BYTE_WORD: /* a non-ASCII byte starts this word: no letters to scan first */
+        return take_buffered_word(s, p, len, i);
+    case BYTE_APOSTROPHE: /* before a word it is an opening quote mark, not part of it */
+    case BYTE_SEPARATOR:
+        break;
+    case BYTE_SENTENCE_END:
+        scorer_forget(s);
+        break;
+    }
+    return i + n;
+}
+
+#if SENTIMENT_SSE2
+/* The text is classified in blocks of BLOCK bytes; a word starting in one is read from the
+ * BLOCK_READ bytes from the block's start (see scan_blocks). */
+enum { BLOCK = 64, BLOCK_READ = BLOCK + 16 };
+
+/* Bit k of the result is set where byte k of v is an ASCII letter. */
+static unsigned letter_bytes16(__m128i v)
+{
+    /* is_ascii_letter for 16 bytes. SSE2 compares signed bytes only, so after folding case (bit
+     * 5) 'a'..'z' are moved to -128..-103 by adding 0x80 - 'a'; a non-ASCII byte, bit 5 set too,
+     * lands on 0xBF..0xFF or wraps around to 0x00..0x1E, never in that range. */
+    __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    __m128i moved = _mm_add_epi8(folded, _mm_set1_epi8((char)(0x80 - 'a')));
+    return (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(moved, _mm_set1_epi8((char)(-128 + 26))));
+}
+
+/*
+ * Bit k of the result is set where byte k of v is one that take_between_words must see: a
+ * non-ASCII byte or one of . ! ? ; : (a possible sentence end). Every other non-letter is a
+ * separator of one byte that changes nothing.
+ */
+static unsigned stop_bytes16(__m128i v)
+{
+    __m128i ends = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')), _mm_cmpeq_epi8(v, _mm_set1_epi8('!'))),
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('?')),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(';')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8(':')))));
+    /* Bit 7 is set in a non-ASCII byte, and in all of a byte that ends matched. */
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(v, ends));
+}
+
+/* Bit k of the result is set where byte k of v may join the letters before it into one word: an
+ * apostrophe or a non-ASCII byte (continues_word decides). */
+static unsigned joining_bytes16(__m128i v)
+{
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(v, _mm_cmpeq_epi8(v, _mm_set1_epi8('\''))));
+}
+
+static __m128i load16(const unsigned char *p)
+{
+    return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
+/*
+ * The scan between words, BLOCK bytes at a time. Each block is classified whole into bit masks
+ * (letters, and the bytes take_between_words must see), from loads whose addresses depend on
+ * nothing but the block: what is between words is never looked at one byte at a time, and no
+ * word's position waits on the scan of the one before it. The events of a block, word starts
+ * (a letter after a non-letter) and stop bytes, are taken in order; those that a word taken
+ * before has already covered (an apostrophe or non-ASCII byte inside it) are passed over.
+ *
+ * A word's length, and whether an apostrophe or non-ASCII byte follows its letters, is read off
+ * the 16 bytes from its start, loaded at once (hence BLOCK_READ); a word of 16 letters or more
+ * goes to take_word. The last bytes of the text, fewer than BLOCK_READ, are copied into a buffer
+ * filled up with zero bytes, so that nothing past text[len] is read: a zero byte is a separator
+ * and no stop, so after a word it means what the end of the text means. Everything that looks
+ * past a word or a stop byte (continues_word, take_between_words) is given the text itself.
+ */
+static void scan_blocks(struct scorer *s, const unsigned char *p, size_t len)
+{
+    unsigned char tail[BLOCK_READ];
+    size_t i = 0; /* everything before p[i] is scored */
+    for (size_t b = 0; b < len; b += BLOCK) {
+        const unsigned char *q = p + b;
+        if (len - b < BLOCK_READ) {
+            memset(tail, 0, sizeof tail);
+            memcpy(tail, q, len - b);
+            q = tail;
+        }
+        uint64_t letters = 0;
+        uint64_t stops = 0;
+        for (size_t k = 0; k < BLOCK / 16; k++) {
+            __m128i v = load16(q + 16 * k);
+            letters |= (uint64_t)letter_bytes16(v) << (16 * k);
+            stops |= (uint64_t)stop_bytes16(v) << (16 * k);
+        }
+        uint64_t letter_before = b > 0 && is_ascii_letter(p[b - 1]);
+        uint64_t events = (letters & ~(letters << 1 | letter_before)) | stops;
+        while (events != 0) {
+            size_t at = (size_t)__builtin_ctzll(events);
+            events &= events - 1;
+            size_t j = b + at;
+            if (j < i) {
+                continue;
+            }
+            if ((letters >> at & 1) == 0) {
+                i = take_between_words(s, p, len, j);
+                continue;
+            }
+            /* The 16 bytes from the word's start: how many letters, and what follows them. */
+            __m128i v = load16(q + at);
+            unsigned word_letters = letter_bytes16(v);
+            size_t n = (size_t)__builtin_ctz(~word_letters); /* bit 16 of ~word_letters is set */
+            if (n == 16) {
+                i = take_word(s, p, len, j);
+            } else if ((joining_bytes16(v) >> n & 1) != 0 && j + n < len &&
+                       continues_word(p + j + n, len - j - n)) {
+                i = take_buffered_word(s, p, len, j);
+            } else {
+                double value = 0.0;
+                enum word_kind kind = lookup_word(q + at, n, &value);
+                scorer_take(s, kind, value);
+                i = j + n;
+            }
+        }
+    }
+}
+#else
+/* The scan between words, one character at a time. */
+static void scan_bytes(struct scorer *s, const unsigned char *p, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        i = is_ascii_letter(p[i]) ? take_word(s, p, len, i) : take_between_words(s, p, len, i);
+    }
+}
+#endif
+
 np_sentiment np_sentiment_analyze(const char *text, size_t len)
 {
     struct scorer s = {.sum = 0.0};
-    const unsigned char *p = (const unsigned char *)text;
 
     scorer_forget(&s);
-    if (text == NULL) {
-        len = 0;
-    }
-    /* Between words: each word is consumed whole by take_word, up to the character ending it. */
-    for (size_t i = 0, n = 1; i < len; i += n) {
-        if (is_ascii_letter(p[i])) {
-            i = take_word(&s, p, len, i);
-            n = 0; /* p[i] is the character after the word, not yet looked at */
-            continue;
-        }
-        if (p[i] < 0x80) { /* a separator, sentence end or opening quote mark: one byte */
-            if (classify_ascii(p + i, len - i) == BYTE_SENTENCE_END) {
-                scorer_forget(&s);
-            }
-            n = 1;
-            continue;
-        }
-        switch (classify(p + i, len - i, &n)) {
-        case BYTE_WORD: /* a non-ASCII byte starts this word: no letters to scan first */
-            i = take_buffered_word(&s, p, len, i);
-            n = 0;
-            break;
-        case BYTE_APOSTROPHE: /* before a word it is an opening quote mark, not part of it */
-        case BYTE_SEPARATOR:
-            break;
-        case BYTE_SENTENCE_END:
-            scorer_forget(&s);
-            break;
-        }
+    if (text != NULL) {
+#if SENTIMENT_SSE2
+        scan_blocks(&s, (const unsigned char *)text, len);
+#else
+        scan_bytes(&s, (const unsigned char *)text, len);
+#endif
     }
     return sentiment_from_sum(s.sum);
 }

@@ -26,6 +26,19 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * The analyzer once more, built from the same source without its SSE2 scan, as
+ * portable_sentiment_analyze: the library's np_sentiment_analyze takes the SSE2 path where the
+ * compiler has SSE2, and the two must agree on every text, to the bit.
+ */
+#define NP_NO_SIMD
+#define np_sentiment_analyze    portable_sentiment_analyze
+#define np_sentiment_label_name portable_sentiment_label_name
+#include "../src/sentiment.c" /* NOLINT(bugprone-suspicious-include): on purpose, see above */
+#undef np_sentiment_analyze
+#undef np_sentiment_label_name
+#undef NP_NO_SIMD
+
 static np_sentiment analyze(const char *text)
 {
     return np_sentiment_analyze(text, strlen(text));
@@ -355,9 +368,11 @@ static void test_label_names(void **state)
     assert_string_equal(np_sentiment_label_name(NP_SENTIMENT_COUNT), "unknown");
 }
 
+/* Whether a table word (SENTIMENT_ENTRY_SIZE bytes) is lowercase letters followed by a NUL. */
 static bool is_lowercase_word(const char *word)
 {
-    if (*word == '\0' || strlen(word) > SENTIMENT_WORD_MAX) {
+    /* A word of SENTIMENT_ENTRY_SIZE letters would fit its array without the NUL. */
+    if (*word == '\0' || memchr(word, '\0', SENTIMENT_ENTRY_SIZE) == NULL) {
         return false;
     }
     for (const char *c = word; *c != '\0'; c++) {
@@ -424,18 +439,24 @@ static void test_every_lexicon_word_is_found_with_its_weight(void **state)
 
 /*
  * The index sentiment.c looks words up in, built from the word tables the one way the .inc
- * documents: modifiers, then the lexicon, each at its home slot or the next free one after it.
+ * documents: modifiers, then the lexicon, each at its home slot or the next free one after it,
+ * which marks the home slot as overflowing.
  */
-static void index_insert(uint16_t *index, const char *word, uint16_t entry)
+static void index_insert(uint32_t *index, const char *word, uint16_t entry)
 {
-    size_t slot = sentiment_index_slot(sentiment_hash(word, strlen(word)));
+    uint64_t h = sentiment_hash(word, strlen(word));
+    size_t home = sentiment_index_slot(h);
+    size_t slot = home;
     while (index[slot] != 0) {
         slot = (slot + 1) % SENTIMENT_INDEX_SIZE;
     }
-    index[slot] = entry;
+    index[slot] = SENTIMENT_SLOT(entry, sentiment_tag(h), 0);
+    if (slot != home) {
+        index[home] |= SENTIMENT_SLOT_OVERFLOW;
+    }
 }
 
-static void build_index(uint16_t *index)
+static void build_index(uint32_t *index)
 {
     memset(index, 0, SENTIMENT_INDEX_SIZE * sizeof index[0]);
     for (size_t i = 0; i < ARRAY_LEN(sentiment_modifiers); i++) {
@@ -447,20 +468,24 @@ static void build_index(uint16_t *index)
 }
 
 /* Prints the body of sentiment_index as it belongs in sentiment_lexicon.inc. */
-static void print_index(const uint16_t *index)
+static void print_index(const uint32_t *index)
 {
     for (size_t slot = 0; slot < SENTIMENT_INDEX_SIZE; slot++) {
-        size_t entry = index[slot];
+        size_t entry = sentiment_slot_entry(index[slot]);
+        unsigned tag = (unsigned)sentiment_slot_tag(index[slot]);
+        int overflow = (index[slot] & SENTIMENT_SLOT_OVERFLOW) != 0;
         if (entry == 0) {
             continue;
         }
         if (entry <= SENTIMENT_MODIFIER_COUNT) {
-            print_error("    [%zu] = SENTIMENT_INDEX_MODIFIER(%zu), /* %s */\n", slot, entry - 1,
-                        sentiment_modifiers[entry - 1].word);
+            print_error(
+                "    [%zu] = SENTIMENT_SLOT(SENTIMENT_INDEX_MODIFIER(%zu), 0x%04x, %d), /* %s */\n",
+                slot, entry - 1, tag, overflow, sentiment_modifiers[entry - 1].word);
         } else {
             size_t i = entry - 1 - SENTIMENT_MODIFIER_COUNT;
-            print_error("    [%zu] = SENTIMENT_INDEX_LEXICON(%zu), /* %s */\n", slot, i,
-                        sentiment_lexicon[i].word);
+            print_error(
+                "    [%zu] = SENTIMENT_SLOT(SENTIMENT_INDEX_LEXICON(%zu), 0x%04x, %d), /* %s */\n",
+                slot, i, tag, overflow, sentiment_lexicon[i].word);
         }
     }
 }
@@ -468,7 +493,7 @@ static void print_index(const uint16_t *index)
 static void test_index_matches_word_tables(void **state)
 {
     (void)state;
-    static uint16_t expected[SENTIMENT_INDEX_SIZE];
+    static uint32_t expected[SENTIMENT_INDEX_SIZE];
     build_index(expected);
     if (memcmp(expected, sentiment_index, sizeof expected) != 0) {
         print_error("sentiment_index does not match the word tables; replace its body with:\n");
@@ -522,7 +547,8 @@ static void test_words_are_found_at_every_offset_in_any_case(void **state)
     for (size_t i = 0; i < ARRAY_LEN(sentiment_modifiers); i++) {
         /* A modifier before "good" changes its score, whichever kind it is. */
         char text[64];
-        snprintf(text, sizeof text, "%s good", sentiment_modifiers[i].word);
+        /* The precision bounds the word by its array for gcc's -Wformat-truncation. */
+        snprintf(text, sizeof text, "%.*s good", SENTIMENT_ENTRY_SIZE, sentiment_modifiers[i].word);
         double expected = score_of(text);
         assert_true(expected != score_of("good"));
         for (size_t pad = 0; pad < 9; pad++) {
@@ -545,6 +571,154 @@ static void test_words_longer_than_eight_bytes_are_not_confused(void **state)
                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
     assert_true(len > 63);
     assert_true(np_sentiment_analyze(text, (size_t)len).score == score_of("good"));
+}
+
+/* Analyzes text[0..len) from an exactly-sized heap copy with both scans, which must agree. */
+static void assert_scans_agree(const char *text, size_t len)
+{
+    char *copy = copy_unterminated(text, len);
+    np_sentiment fast = np_sentiment_analyze(copy, len);
+    np_sentiment portable = portable_sentiment_analyze(copy, len);
+    uint64_t fast_bits;
+    uint64_t portable_bits; /* the scores must be equal to the bit, not only as values */
+    memcpy(&fast_bits, &fast.score, sizeof fast_bits);
+    memcpy(&portable_bits, &portable.score, sizeof portable_bits);
+    if (fast.label != portable.label || fast_bits != portable_bits) {
+        print_error("scans disagree on \"%.*s\" (%zu bytes): %.17g and %.17g\n", (int)len, text,
+                    len, fast.score, portable.score);
+        fail();
+    }
+    free(copy);
+}
+
+static void test_scans_agree_on_words_at_every_offset(void **state)
+{
+    (void)state;
+    /* Words of every kind, from every offset up to past two 64-byte blocks (and their 16-byte
+     * lookahead), at the very end of the text or followed by something that ends or continues
+     * them. */
+    static const char *const words[] = {
+        "good",
+        "Good",
+        "not",
+        "don't",
+        "don\xE2\x80\x99t",
+        "caf\xC3\xA9",
+        "goodness",
+        "bad",
+        "congratulations",
+        "congratulationsx",
+        "extremely",
+        "achievements",
+        "N'T",
+        "a",
+        "aaaaaaaaaaaaaaaaaaaaaaaaa",
+    };
+    static const char *const after[] = {
+        "",          " ",        ".", ". x", "'",           "'s", "\xE2\x80\x99",
+        "\xC2\xA0!", "\xE2\x80", "3", ":5",  "\xE2\x80\xA6"};
+    char text[256];
+    for (size_t w = 0; w < ARRAY_LEN(words); w++) {
+        for (size_t a = 0; a < ARRAY_LEN(after); a++) {
+            for (size_t pad = 0; pad < 150; pad++) {
+                /* "not very " before the padding, so that the word's score depends on it. */
+                int len = snprintf(text, sizeof text, "not very %*s%s%s", (int)pad, "", words[w],
+                                   after[a]);
+                assert_true(len > 0 && (size_t)len < sizeof text);
+                assert_scans_agree(text, (size_t)len);
+                assert_scans_agree(text + 9, (size_t)len - 9);
+            }
+        }
+    }
+}
+
+/* A deterministic pseudo-random number (xorshift64), so that a failure can be replayed. */
+static uint64_t next_random(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+static void test_scans_agree_on_random_texts(void **state)
+{
+    (void)state;
+    /* Pieces that exercise every class of byte: letters in both cases, table words, negators,
+     * apostrophes straight and curly, non-ASCII letters, Unicode spaces, dashes and ellipsis,
+     * truncated and stray UTF-8, sentence punctuation and decimal points, long words. */
+    static const char *const pieces[] = {
+        " ",
+        "  ",
+        "\n",
+        ", ",
+        ". ",
+        "!",
+        "?",
+        ";",
+        ":",
+        ".",
+        "3.5",
+        "10:30",
+        "U.S.",
+        "'",
+        "\"",
+        "(",
+        "-",
+        "\xE2\x80\x98",
+        "\xE2\x80\x99",
+        "\xE2\x80\x9C",
+        "\xE2\x80\x9D",
+        "\xE2\x80\x94",
+        "\xE2\x80\xA6",
+        "\xC2\xA0",
+        "\xC3\xA9",
+        "\xE2\x80",
+        "\xE2",
+        "\xC2",
+        "\x80",
+        "\xF0\x9F\x98\x80",
+        "\x01",
+        "a",
+        "Z",
+        "good",
+        "GREAT",
+        "bad",
+        "crisis",
+        "not",
+        "never",
+        "don't",
+        "isnt",
+        "very",
+        "slightly",
+        "extremely",
+        "no",
+        "the",
+        "people",
+        "company",
+        "achievement",
+        "achievements",
+        "congratulations",
+        "disappointment",
+        "xxxxxxxxxxxxxxxx",
+        "n't",
+    };
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    char text[400];
+    for (int round = 0; round < 20000; round++) {
+        size_t len = 0;
+        size_t target = next_random(&x) % 300;
+        while (len < target) {
+            const char *piece = pieces[next_random(&x) % ARRAY_LEN(pieces)];
+            size_t n = strlen(piece);
+            if (len + n + 1 > sizeof text) {
+                break;
+            }
+            memcpy(text + len, piece, n + 1); /* its NUL is overwritten by the next piece */
+            len += n;
+        }
+        assert_scans_agree(text, len);
+    }
 }
 
 int main(void)
@@ -581,6 +755,8 @@ int main(void)
         cmocka_unit_test(test_index_matches_word_tables),
         cmocka_unit_test(test_words_are_found_at_every_offset_in_any_case),
         cmocka_unit_test(test_words_longer_than_eight_bytes_are_not_confused),
+        cmocka_unit_test(test_scans_agree_on_words_at_every_offset),
+        cmocka_unit_test(test_scans_agree_on_random_texts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

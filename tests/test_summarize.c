@@ -21,6 +21,17 @@
 
 #include "np/summarize.h"
 
+/*
+ * The summarizer once more, built from the same source without its SSE2 paths, as
+ * portable_summarize: the library's np_summarize takes them where the compiler has SSE2, and the
+ * two must give the same bytes for every text.
+ */
+#define NP_NO_SIMD
+#define np_summarize portable_summarize
+#include "../src/summarize.c" /* NOLINT(bugprone-suspicious-include): on purpose, see above */
+#undef np_summarize
+#undef NP_NO_SIMD
+
 #define ELLIPSIS "\xE2\x80\xA6"
 
 /* Lowercase words only, no punctuation, longer than the limit: it can never end a sentence. */
@@ -624,6 +635,146 @@ static void test_long_text_is_summarized_from_its_first_window(void **state)
     free(tail);
 }
 
+/* Summarizes text[0..len) from an exactly-sized heap copy both ways, which must agree. */
+static void assert_paths_agree(const char *text, size_t len)
+{
+    char *copy = malloc(len + (len == 0));
+    assert_non_null(copy);
+    memcpy(copy, text, len);
+    size_t fast_len = 0;
+    size_t portable_len = 0;
+    char *fast = np_summarize(copy, len, &fast_len);
+    char *portable = portable_summarize(copy, len, &portable_len);
+    assert_non_null(fast);
+    assert_non_null(portable);
+    if (fast_len != portable_len || memcmp(fast, portable, fast_len) != 0) {
+        print_error("paths disagree on \"%.*s\":\n  \"%s\"\n  \"%s\"\n", (int)len, text, fast,
+                    portable);
+        fail();
+    }
+    free(fast);
+    free(portable);
+    free(copy);
+}
+
+static void test_paths_agree_at_every_offset(void **state)
+{
+    (void)state;
+    /* Each piece at every offset up to past the window, so that it falls at every place in and
+     * around a 16- or 8-byte step of the normalizer and of the sentence-end search. */
+    static const char *const pieces[] = {
+        "  ",
+        "\t",
+        " \r\n ",
+        ". Next",
+        "! Next",
+        "? \"Next",
+        ". next",
+        "Mr. Smith",
+        "U.S. Army",
+        " \xC3\xA9 ",
+        "\xE2\x80\x94",
+        ".",
+        "",
+        "\xF0\x9F\x98\x80. Next",
+    };
+    char text[600] = {0};
+    for (size_t k = 0; k < sizeof pieces / sizeof pieces[0]; k++) {
+        for (size_t at = 0; at < 240; at++) {
+            memset(text, 'a', at);
+            for (size_t i = 5; i < at; i += 6) {
+                text[i] = ' ';
+            }
+            int n = snprintf(text + at, sizeof text - at, "%s%s", pieces[k], LONG_TAIL);
+            assert_true(n > 0);
+            size_t len = at + (size_t)n;
+            for (size_t cut = 0; cut <= 24; cut++) { /* the text also ends at every place */
+                assert_paths_agree(text, at + strlen(pieces[k]) + cut);
+            }
+            assert_paths_agree(text, len);
+        }
+    }
+}
+
+/* A deterministic pseudo-random number (xorshift64), so that a failure can be replayed. */
+static uint64_t next_random(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+static void test_paths_agree_on_random_texts(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        " ",
+        "  ",
+        "\t",
+        "\n",
+        " \r\n",
+        "word",
+        "Words",
+        "A",
+        "sentence",
+        ". ",
+        "! ",
+        "? ",
+        "...",
+        ".",
+        "!?",
+        "\"",
+        "'",
+        ")",
+        "(",
+        "]",
+        "Mr.",
+        "Dr. ",
+        "No.",
+        "no. ",
+        "U.S.",
+        "e.g.",
+        "3.5",
+        "J. ",
+        "etc.",
+        ", ",
+        "; ",
+        ": ",
+        "-",
+        " - ",
+        "\xC3\xA9",
+        "\xE2\x80\x94",
+        "\xE2\x80\x9C",
+        "\xE2\x80\x9D",
+        "\xC2\xBB",
+        "\xC2\xAB",
+        "\xE2\x80\x99",
+        "\xF0\x9F\x98\x80",
+        "\xE2\x80\xA6",
+        "The",
+        "Markets",
+        "rose",
+        "sharply",
+    };
+    uint64_t x = 0x2545F4914F6CDD1Du;
+    char text[700];
+    for (int round = 0; round < 20000; round++) {
+        size_t len = 0;
+        size_t target = next_random(&x) % 600;
+        while (len < target) {
+            const char *piece = pieces[next_random(&x) % (sizeof pieces / sizeof pieces[0])];
+            size_t n = strlen(piece);
+            if (len + n + 1 > sizeof text) {
+                break;
+            }
+            memcpy(text + len, piece, n + 1); /* its NUL is overwritten by the next piece */
+            len += n;
+        }
+        assert_paths_agree(text, len);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -660,6 +811,8 @@ int main(void)
         cmocka_unit_test(test_whitespace_collapses_at_every_offset),
         cmocka_unit_test(test_exactly_200_code_points_with_trailing_whitespace_are_returned_whole),
         cmocka_unit_test(test_long_text_is_summarized_from_its_first_window),
+        cmocka_unit_test(test_paths_agree_at_every_offset),
+        cmocka_unit_test(test_paths_agree_on_random_texts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
