@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "np/clock.h"
@@ -417,6 +418,40 @@ static uint64_t ideal_finish(const ideal_schedule *s)
     return s->longest;
 }
 
+/* ---- the futex hash ------------------------------------------------------------------- */
+
+/* Linux 6.16's PR_FUTEX_HASH, which older headers (Debian 12's) do not define. */
+#ifndef PR_FUTEX_HASH
+#define PR_FUTEX_HASH           78
+#define PR_FUTEX_HASH_SET_SLOTS 1
+#define PR_FUTEX_HASH_GET_SLOTS 2
+#endif
+
+/* Most live threads a run can have on Linux (kernel.pid_max is 32768 by default). */
+#define LIVE_THREADS_MAX 32768
+
+/*
+ * Sizes the process's futex hash for about `threads` threads blocked at once. Since Linux 6.16 a
+ * threaded process gets a private futex hash whose size follows the number of CPUs, not of
+ * threads: 16 buckets on these 2-core machines. Every thread blocked on a mutex or condition
+ * variable sits in one of them, and waking one walks its bucket's whole chain, so with 10,000
+ * article threads asleep in their stage calls each wake-up walked some 600 entries, and a run
+ * could spend seconds in the kernel (measured; the pipeline itself was idle). Four buckets per
+ * thread, as the kernel would give a small process, keeps the chains short. Best effort: an older
+ * kernel (with one global hash) rejects the call and nothing changes.
+ */
+static void size_futex_hash(size_t threads)
+{
+    if (threads > LIVE_THREADS_MAX)
+        threads = LIVE_THREADS_MAX;
+    unsigned long slots = 16;
+    while (slots < 4 * threads)
+        slots *= 2;
+    int current = prctl(PR_FUTEX_HASH, PR_FUTEX_HASH_GET_SLOTS, 0, 0, 0);
+    if (current > 0 && (unsigned long)current < slots)
+        (void)prctl(PR_FUTEX_HASH, PR_FUTEX_HASH_SET_SLOTS, slots, 0, 0);
+}
+
 /* ---- the run -------------------------------------------------------------------------- */
 
 static int in_shard(const np_pipeline_config *config, size_t index)
@@ -490,6 +525,11 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
         rc = -1;
         goto cleanup;
     }
+
+    if (mode == NP_MODE_THREAD)
+        size_futex_hash(np_source_total(source) ? np_source_total(source) : LIVE_THREADS_MAX);
+    else if (mode == NP_MODE_POOL)
+        size_futex_hash(workers);
 
     stats->start_ns = np_clock_now_ns();
     if (mode != NP_MODE_SEQUENTIAL) {

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -186,6 +187,19 @@ static void test_pool_without_waits_batches_and_loses_nothing(void **state)
         check_every_article_exactly_once_at(NP_MODE_POOL, 1000, 64, 0);
         check_every_article_exactly_once_at(NP_MODE_POOL, 3, 16, 0); /* fewer than a batch */
     }
+}
+
+/* Linux >= 6.16 gives a threaded process a small private futex hash; thread mode enlarges it. */
+static void test_thread_mode_sizes_the_futex_hash_for_its_threads(void **state)
+{
+    (void)state;
+    check_every_article_exactly_once(NP_MODE_THREAD, 300, 16);
+    int slots = prctl(78 /* PR_FUTEX_HASH */, 2 /* PR_FUTEX_HASH_GET_SLOTS */, 0, 0, 0);
+    if (slots <= 0) {
+        print_message("futex hash: global or not supported by this kernel; nothing to check\n");
+        return;
+    }
+    assert_true(slots >= 4 * 300); /* four buckets per thread that can be blocked at once */
 }
 
 static void test_default_workers_follow_whether_stages_wait(void **state)
@@ -489,6 +503,7 @@ int main(void)
         cmocka_unit_test(test_modes_give_identical_results),
         cmocka_unit_test(test_pool_without_waits_batches_and_loses_nothing),
         cmocka_unit_test(test_default_workers_follow_whether_stages_wait),
+        cmocka_unit_test(test_thread_mode_sizes_the_futex_hash_for_its_threads),
         cmocka_unit_test(test_zero_articles_is_an_empty_run),
         cmocka_unit_test(test_fifty_articles_run_concurrently),
         cmocka_unit_test(test_refused_threads_are_retried_and_nothing_is_lost),
