@@ -3,10 +3,11 @@
 #
 # For each mode (thread, pool, sequential) and N = 1,000, 10,000, 100,000 synthetic articles
 # (bench/gen_articles, ~600 bytes of content each) at --latency 0:0:
-#   total   end-to-end wall time of the command (load + process + output)
-#   process the pipeline phase alone (from the report)
-#   thr     throughput, articles per second of the process phase
-#   rss     peak resident memory (from the report), and its ratio to the input size
+#   total   end-to-end wall time of the command (load + process + output), median of 3 runs
+#   process the pipeline phase alone (from the report), median of 3 runs
+#   thr     throughput, articles per second of the median process phase
+#   rss     peak resident memory (from the report; the largest of the runs), and its ratio to
+#           the input size
 # then the latency-bound figures:
 #   overhead = wall / critical path, 1,000 articles at the default latency in pool mode (thread
 #   mode's is bench/overhead.sh)
@@ -27,19 +28,33 @@ sizes=(1000 10000 100000)
 
 echo "news-processor scale benchmark — $(nproc) cores, $(uname -sr), $(date -u +%Y-%m-%d)"
 for n in "${sizes[@]}"; do "$gen" "$n" >"$tmp/in-$n.json"; done
+# Each figure is the median of RUNS runs (the machine is shared: one run says little). total is
+# timed without --report, whose per-article rows would add their own writing time; process,
+# throughput and peak RSS come from separate runs with --report.
+runs=3
+median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 printf '\n%-11s %8s %10s %10s %12s %10s %7s\n' mode articles total process throughput "rss MB" "×input"
 for mode in thread pool sequential; do
     for n in "${sizes[@]}"; do
         input=$tmp/in-$n.json
-        start=$(date +%s%N)
-        "$np" -q --latency 0:0 --mode "$mode" --report "$tmp/r.json" "$input" >/dev/null
-        total_ms=$((($(date +%s%N) - start) / 1000000))
+        : >"$tmp/totals"
+        : >"$tmp/reports"
+        for _ in $(seq "$runs"); do
+            start=$(date +%s%N)
+            "$np" -q --latency 0:0 --mode "$mode" "$input" >/dev/null
+            echo $((($(date +%s%N) - start) / 1000000)) >>"$tmp/totals"
+            "$np" -q --latency 0:0 --mode "$mode" --report "$tmp/r.json" "$input" >/dev/null
+            jq -c '.runs[0] | {wall_ms, throughput_per_s, peak_rss_kb}' "$tmp/r.json" >>"$tmp/reports"
+        done
+        total_ms=$(median <"$tmp/totals")
         size_mb=$(stat -c %s "$input" | awk '{printf "%.1f", $1 / 1048576}')
-        jq -r --arg mode "$mode" --arg n "$n" --arg total "$total_ms" --arg size "$size_mb" '.runs[0] |
-            [$mode, $n, "\($total) ms", "\(.wall_ms | floor) ms",
-             "\((.throughput_per_s // 0) | floor)/s", "\(.peak_rss_kb / 1024 | floor)",
-             "\((.peak_rss_kb / 1024 / ($size | tonumber)) * 10 | floor / 10)"] |
-            @tsv' "$tmp/r.json" | awk -F'\t' '{printf "%-11s %8s %10s %10s %12s %10s %7s\n", $1, $2, $3, $4, $5, $6, $7}'
+        jq -rs --arg mode "$mode" --arg n "$n" --arg total "$total_ms" --arg size "$size_mb" '
+            def median: sort | .[(length - 1) / 2 | floor];
+            (map(.wall_ms) | median) as $process | (map(.peak_rss_kb) | max) as $rss |
+            [$mode, $n, "\($total) ms", "\($process | floor) ms",
+             "\(($n | tonumber) * 1000 / $process | floor)/s", "\($rss / 1024 | floor)",
+             "\(($rss / 1024 / ($size | tonumber)) * 10 | floor / 10)"] |
+            @tsv' "$tmp/reports" | awk -F'\t' '{printf "%-11s %8s %10s %10s %12s %10s %7s\n", $1, $2, $3, $4, $5, $6, $7}'
     done
 done
 
