@@ -50,8 +50,11 @@ static void test_create_rejects_zero_capacity(void **state)
 
 typedef struct blocked_push {
     np_queue *q;
-    int value;
-    int result;
+    int value;        /* pushed with np_queue_push, unless items is set */
+    const int *items; /* when set, items[0..n) are pushed with np_queue_push_many */
+    size_t n;
+    int result;    /* np_queue_push's */
+    size_t queued; /* np_queue_push_many's */
     long long waited_ns;
     atomic_int done;
 } blocked_push;
@@ -59,9 +62,21 @@ typedef struct blocked_push {
 static void *push_thread(void *arg)
 {
     blocked_push *b = arg;
-    b->result = np_queue_push(b->q, &b->value, &b->waited_ns);
+    if (b->items)
+        b->queued = np_queue_push_many(b->q, b->items, b->n, &b->waited_ns);
+    else
+        b->result = np_queue_push(b->q, &b->value, &b->waited_ns);
     atomic_store(&b->done, 1);
     return NULL;
+}
+
+/* Starts b's push on thread *t and checks that it is still blocked after a pause. */
+static void start_blocked_push(blocked_push *b, pthread_t *t)
+{
+    atomic_init(&b->done, 0);
+    assert_int_equal(pthread_create(t, NULL, push_thread, b), 0);
+    pause_ms(100);
+    assert_int_equal(atomic_load(&b->done), 0);
 }
 
 static void test_push_blocks_when_full_until_a_pop(void **state)
@@ -72,11 +87,8 @@ static void test_push_blocks_when_full_until_a_pop(void **state)
     assert_int_equal(np_queue_push(q, &a, NULL), 0);
     assert_int_equal(np_queue_push(q, &b, NULL), 0);
     blocked_push bp = {.q = q, .value = 3, .result = -2};
-    atomic_init(&bp.done, 0);
     pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, push_thread, &bp), 0);
-    pause_ms(100);
-    assert_int_equal(atomic_load(&bp.done), 0); /* still blocked: the queue is full */
+    start_blocked_push(&bp, &t);
     int v;
     assert_int_equal(np_queue_pop(q, &v), 1);
     assert_int_equal(v, 1);
@@ -129,11 +141,8 @@ static void test_close_wakes_a_blocked_push_which_fails(void **state)
     int a = 1;
     assert_int_equal(np_queue_push(q, &a, NULL), 0);
     blocked_push bp = {.q = q, .value = 2, .result = -2};
-    atomic_init(&bp.done, 0);
     pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, push_thread, &bp), 0);
-    pause_ms(100);
-    assert_int_equal(atomic_load(&bp.done), 0);
+    start_blocked_push(&bp, &t);
     np_queue_close(q);
     pthread_join(t, NULL);
     assert_int_equal(bp.result, -1);
@@ -196,23 +205,6 @@ static void test_push_many_wraps_around_and_keeps_order(void **state)
     np_queue_destroy(q);
 }
 
-typedef struct blocked_push_many {
-    np_queue *q;
-    const int *items;
-    size_t n;
-    size_t result;
-    long long waited_ns;
-    atomic_int done;
-} blocked_push_many;
-
-static void *push_many_thread(void *arg)
-{
-    blocked_push_many *b = arg;
-    b->result = np_queue_push_many(b->q, b->items, b->n, &b->waited_ns);
-    atomic_store(&b->done, 1);
-    return NULL;
-}
-
 static void test_push_many_waits_part_way_for_room(void **state)
 {
     (void)state;
@@ -221,17 +213,14 @@ static void test_push_many_waits_part_way_for_room(void **state)
     int items[N], out[N];
     for (int i = 0; i < N; i++)
         items[i] = 100 + i;
-    blocked_push_many b = {.q = q, .items = items, .n = N};
-    atomic_init(&b.done, 0);
+    blocked_push b = {.q = q, .items = items, .n = N};
     pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, push_many_thread, &b), 0);
-    pause_ms(100);
-    assert_int_equal(atomic_load(&b.done), 0); /* four queued, waiting for room for the rest */
+    start_blocked_push(&b, &t);
     size_t received = 0;
     while (received < N)
         received += np_queue_pop_many(q, out + received, N - received);
     pthread_join(t, NULL);
-    assert_int_equal(b.result, N);
+    assert_int_equal(b.queued, N);
     assert_true(b.waited_ns >= 50 * 1000000LL);
     for (int i = 0; i < N; i++)
         assert_int_equal(out[i], 100 + i);
@@ -244,15 +233,12 @@ static void test_push_many_stops_at_close_and_says_how_many_went_in(void **state
     (void)state;
     np_queue *q = np_queue_create(2, sizeof(int));
     int items[5] = {1, 2, 3, 4, 5}, out[5];
-    blocked_push_many b = {.q = q, .items = items, .n = 5};
-    atomic_init(&b.done, 0);
+    blocked_push b = {.q = q, .items = items, .n = 5};
     pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, push_many_thread, &b), 0);
-    pause_ms(100);
-    assert_int_equal(atomic_load(&b.done), 0);
+    start_blocked_push(&b, &t);
     np_queue_close(q);
     pthread_join(t, NULL);
-    assert_int_equal(b.result, 2); /* the first two, which fitted */
+    assert_int_equal(b.queued, 2); /* the first two, which fitted */
     assert_int_equal(np_queue_pop_many(q, out, 5), 2);
     assert_int_equal(out[0], 1);
     assert_int_equal(out[1], 2);
@@ -267,10 +253,8 @@ static void test_blocked_push_wakes_once_half_the_queue_is_free(void **state)
     for (int i = 0; i < 4; i++)
         assert_int_equal(np_queue_push(q, &i, NULL), 0);
     blocked_push bp = {.q = q, .value = 4, .result = -2};
-    atomic_init(&bp.done, 0);
     pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, push_thread, &bp), 0);
-    pause_ms(50);
+    start_blocked_push(&bp, &t);
     int v;
     assert_int_equal(np_queue_pop(q, &v), 1); /* three left: above half, no wake-up yet */
     pause_ms(100);
