@@ -8,11 +8,11 @@
 #   thr     throughput, articles per second of the median process phase
 #   rss     peak resident memory (from the report; the largest of the runs), and its ratio to
 #           the input size
-# then the latency-bound figures:
-#   overhead = wall / critical path, 1,000 articles at the default latency in pool mode (thread
-#   mode's is bench/overhead.sh)
-#   start-up cost per article = (wall - critical path) / articles, 10,000 at --latency 100:300
-#   (median and range of 5 runs)
+# then the latency-bound figures, overhead = wall / critical path and start-up cost per article =
+# (wall - critical path) / articles: thread mode for each N at --latency 100:300, and where the
+# ideal schedule is long (the critical path of pool mode is articles / workers latencies, that of
+# sequential mode their sum) 1,000 articles of pool mode at 100:300 and sequential mode at 1:3
+# (thread mode at the default latency is bench/overhead.sh)
 # and peak RSS for 1,000,000 NDJSON articles streamed through pool mode (input piped from the
 # generator, output to /dev/null), and the queue microbenchmark (bench/queue_bench.sh).
 # Usage: bench/scale.sh [BUILD_DIR] [--quick]   (--quick: skip 100,000 and the 1,000,000 run)
@@ -59,16 +59,27 @@ for mode in thread pool sequential; do
 done
 
 echo
-echo "Latency-bound runs:"
-for mode in pool; do
-    "$np" -q --mode "$mode" --report "$tmp/r.json" "$tmp/in-1000.json" >/dev/null
-    jq -r --arg mode "$mode" '.runs[0] | "  \($mode): 1,000 articles at 500:1500 ms: wall \(.wall_ms) ms, critical path \(.critical_path_ms) ms, overhead \(.overhead)"' "$tmp/r.json"
-done
-# Five measured runs after a warm-up, in one process: the machine is shared and the first run
-# after idle pays for fresh memory for 10,000 stacks, so one run says little.
-"$np" bench -q --runs 5 --warmup 1 --latency 100:300 --report "$tmp/r.json" "$tmp/in-10000.json" >/dev/null
-jq -r '[.runs[] | select(.warmup | not) | (.wall_ms - .critical_path_ms) * 1000 / .articles] | sort |
-    "  thread: 10,000 articles at 100:300 ms, 5 runs: (wall - critical path) / articles = \(.[2] | floor) µs median (\(.[0] | floor) … \(.[4] | floor))"' "$tmp/r.json"
+echo "Latency-bound runs: overhead = wall / critical path; start-up = (wall - critical path) / articles"
+echo "(thread mode: median of 5 runs, 3 at 100,000, after a warm-up: the machine is shared, and the"
+echo "first run after idle pays for fresh memory for thousands of stacks)"
+printf '%-11s %8s %9s %10s %10s %18s\n' mode articles latency wall overhead "start-up/article"
+# latency_run MODE N LATENCY [RUNS [WARMUP]]: prints one row from `news-processor bench`.
+latency_run() {
+    local runs=${4:-5} warmup=${5:-1}
+    "$np" bench -q --runs "$runs" --warmup "$warmup" --mode "$1" --latency "$3" --report "$tmp/r.json" \
+        "$tmp/in-$2.json" >/dev/null
+    jq -r --arg mode "$1" --arg n "$2" --arg latency "$3" '
+        def median: sort | .[(length - 1) / 2 | floor];
+        [.runs[] | select(.warmup | not)] as $runs |
+        [$mode, $n, $latency, "\($runs | map(.wall_ms) | median | floor) ms",
+         "\($runs | map(.overhead) | median * 10000 | floor / 10000)",
+         "\($runs | map((.wall_ms - .critical_path_ms) * 1000 / .articles) | median | floor) µs"] |
+        @tsv' "$tmp/r.json" | awk -F'\t' '{printf "%-11s %8s %9s %10s %10s %18s\n", $1, $2, $3, $4, $5, $6}'
+}
+for n in "${sizes[@]}"; do latency_run thread "$n" 100:300 $([ "$n" = 100000 ] && echo 3); done
+# One run each: they take seconds, almost all of it simulated latency, so they vary little.
+latency_run pool 1000 100:300 1 0 # 64 workers: 1,000 articles of ~400 ms take ~6 s
+latency_run sequential 1000 1:3 1 0 # the sum of all latencies: ~4 s
 
 if [ "$quick" != --quick ]; then
     echo

@@ -202,6 +202,14 @@ static void test_thread_mode_sizes_the_futex_hash_for_its_threads(void **state)
     assert_true(slots >= 4 * 300); /* four buckets per thread that can be blocked at once */
 }
 
+/* Simulated latencies are sleeps: the default 50 µs timer slack would stretch every one. */
+static void test_a_run_sleeps_with_the_finest_timer_slack(void **state)
+{
+    (void)state;
+    check_every_article_exactly_once(NP_MODE_SEQUENTIAL, 10, 4);
+    assert_int_equal(prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0), 1); /* threads inherit it from here */
+}
+
 static void test_default_workers_follow_whether_stages_wait(void **state)
 {
     (void)state;
@@ -504,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_pool_without_waits_batches_and_loses_nothing),
         cmocka_unit_test(test_default_workers_follow_whether_stages_wait),
         cmocka_unit_test(test_thread_mode_sizes_the_futex_hash_for_its_threads),
+        cmocka_unit_test(test_a_run_sleeps_with_the_finest_timer_slack),
         cmocka_unit_test(test_zero_articles_is_an_empty_run),
         cmocka_unit_test(test_fifty_articles_run_concurrently),
         cmocka_unit_test(test_refused_threads_are_retried_and_nothing_is_lost),
