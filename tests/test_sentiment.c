@@ -383,6 +383,22 @@ static bool is_lowercase_word(const char *word)
     return true;
 }
 
+/* Whether word is in either table. */
+static bool is_table_word(const char *word)
+{
+    for (size_t i = 0; i < ARRAY_LEN(sentiment_lexicon); i++) {
+        if (strcmp(sentiment_lexicon[i].word, word) == 0) {
+            return true;
+        }
+    }
+    for (size_t i = 0; i < ARRAY_LEN(sentiment_modifiers); i++) {
+        if (strcmp(sentiment_modifiers[i].word, word) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void test_lexicon_is_sorted_unique_lowercase_and_large(void **state)
 {
     (void)state;
@@ -564,6 +580,23 @@ static void test_words_longer_than_eight_bytes_are_not_confused(void **state)
     assert_true(score_of("achievementsx and so on, said the people") == 0.0);
     assert_true(score_of("achievement and so on, said the people") == score_of("achievement"));
     assert_true(score_of("xachievement and so on, said the people") == 0.0);
+    /* Nor sharing the first chunk and the length, which is all the hash sees ("celebrated" and
+     * "celebrates" share hash and tag): every table word of more than 8 letters with its last
+     * letter changed is plain, unless that makes another table word. */
+    for (size_t i = 0; i < ARRAY_LEN(sentiment_lexicon); i++) {
+        size_t len = strlen(sentiment_lexicon[i].word);
+        if (len <= 8) {
+            continue;
+        }
+        char changed[SENTIMENT_ENTRY_SIZE];
+        memcpy(changed, sentiment_lexicon[i].word, len + 1);
+        for (char c = 'a'; c <= 'z'; c++) {
+            changed[len - 1] = c;
+            if (strcmp(changed, sentiment_lexicon[i].word) != 0 && !is_table_word(changed)) {
+                assert_true(score_of(changed) == 0.0);
+            }
+        }
+    }
     /* A word is its whole run of letters, however long, and a 63-letter word is still looked up
      * (it is simply not in the lexicon). */
     char text[200];
