@@ -7,7 +7,7 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 BIN = build/news-processor
-SOURCES = $(wildcard src/*.c src/*.inc include/np/*.h tests/*.c bench/*.c)
+SOURCES = $(wildcard src/*.c src/*.inc include/np/*.h tests/*.c tests/*.h bench/*.c)
 
 .PHONY: run test build bench lint format clean setup-run setup-test \
         test-plain test-thread test-address test-fuzz

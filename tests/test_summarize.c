@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "random_text.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -696,15 +698,6 @@ static void test_paths_agree_at_every_offset(void **state)
     }
 }
 
-/* A deterministic pseudo-random number (xorshift64), so that a failure can be replayed. */
-static uint64_t next_random(uint64_t *x)
-{
-    *x ^= *x << 13;
-    *x ^= *x >> 7;
-    *x ^= *x << 17;
-    return *x;
-}
-
 static void test_paths_agree_on_random_texts(void **state)
 {
     (void)state;
@@ -760,17 +753,8 @@ static void test_paths_agree_on_random_texts(void **state)
     uint64_t x = 0x2545F4914F6CDD1Du;
     char text[700];
     for (int round = 0; round < 20000; round++) {
-        size_t len = 0;
-        size_t target = next_random(&x) % 600;
-        while (len < target) {
-            const char *piece = pieces[next_random(&x) % (sizeof pieces / sizeof pieces[0])];
-            size_t n = strlen(piece);
-            if (len + n + 1 > sizeof text) {
-                break;
-            }
-            memcpy(text + len, piece, n + 1); /* its NUL is overwritten by the next piece */
-            len += n;
-        }
+        size_t len =
+            random_text(text, sizeof text, 600, pieces, sizeof pieces / sizeof pieces[0], &x);
         assert_paths_agree(text, len);
     }
 }
