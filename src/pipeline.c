@@ -564,6 +564,12 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
     }
     stats->threads_started = workers_started;
 
+    /* Pool mode hands articles to the work queue in batches as workers take them (pool_batch), but
+     * only from an in-memory source: its next article is always there at once, while a stream's
+     * next line may be minutes away, and a partial batch must not wait for it. */
+    task pending[POOL_BATCH];
+    size_t pending_count = 0;
+    size_t dispatch_batch = np_source_total(source) > 0 ? run.pool_batch : 1;
     np_work work;
     int got;
     while ((got = np_source_next(source, &work, err, err_size)) == 1) {
@@ -583,7 +589,11 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
         if (mode == NP_MODE_SEQUENTIAL) {
             process_task(&run, &local);
         } else if (mode == NP_MODE_POOL) {
-            np_queue_push(run.work_queue, &local, NULL);
+            pending[pending_count++] = local;
+            if (pending_count == dispatch_batch) {
+                np_queue_push_many(run.work_queue, pending, pending_count, NULL);
+                pending_count = 0;
+            }
         } else {
             task *t = malloc(sizeof(*t));
             if (!t) {
@@ -596,6 +606,8 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
             start_article_thread(&run, t, &attr, stats);
         }
     }
+    if (pending_count > 0)
+        np_queue_push_many(run.work_queue, pending, pending_count, NULL);
     if (got < 0)
         rc = 1;
     atomic_store(&run.input_finished, 1);
