@@ -454,6 +454,59 @@ static void test_cancel_marks_unfinished_articles_and_keeps_every_one(void **sta
     }
 }
 
+/* Progress callback that cancels the run once a given number of results have arrived. */
+typedef struct cancel_at {
+    np_cancel *cancel;
+    size_t after;
+} cancel_at;
+
+static void cancel_after_results(void *context, size_t done, size_t dispatched, int input_finished)
+{
+    (void)dispatched;
+    (void)input_finished;
+    const cancel_at *c = context;
+    if (done == c->after)
+        np_cancel_raise(c->cancel, NP_CANCEL_SIGINT);
+}
+
+/* Cancelled part-way while workers and the dispatcher hold batches: every article still arrives
+ * exactly once, finished or cancelled. */
+static void test_cancel_with_batched_hand_offs_keeps_every_article(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    fixture f = make_articles(N);
+    np_cancel cancel;
+    assert_int_equal(np_cancel_init(&cancel), 0);
+    np_pipeline_config config = config_with(NP_MODE_POOL, 0, 0, 8);
+    config.process.cancel = &cancel;
+    config.workers = 3;
+    cancel_at c = {&cancel, 100};
+    config.progress = cancel_after_results;
+    config.progress_context = &c;
+    np_pipeline_results kept;
+    np_run_stats stats;
+    assert_int_equal(run_list(&f, &config, &kept, &stats), 0);
+    assert_int_equal(kept.count, N);
+    assert_int_equal(stats.collected, N);
+    assert_true(stats.status_count[NP_STATUS_OK] >= 100);
+    assert_true(stats.status_count[NP_STATUS_CANCELLED] > 0);
+    assert_int_equal(stats.status_count[NP_STATUS_OK] + stats.status_count[NP_STATUS_CANCELLED], N);
+    unsigned char *rank_seen = calloc(N + 1, 1);
+    assert_non_null(rank_seen);
+    for (size_t i = 0; i < N; i++) {
+        assert_int_equal(kept.results[i].index, i);
+        assert_true(kept.results[i].completed >= 1 && kept.results[i].completed <= N);
+        rank_seen[kept.results[i].completed]++;
+    }
+    for (size_t r = 1; r <= N; r++)
+        assert_int_equal(rank_seen[r], 1);
+    free(rank_seen);
+    np_pipeline_results_free(&kept);
+    np_cancel_destroy(&cancel);
+    free_fixture(&f);
+}
+
 static void test_faults_fail_exactly_the_predicted_articles(void **state)
 {
     (void)state;
@@ -521,6 +574,7 @@ int main(void)
         cmocka_unit_test(test_critical_path_is_the_ideal_of_each_schedule),
         cmocka_unit_test(test_shards_partition_the_input),
         cmocka_unit_test(test_cancel_marks_unfinished_articles_and_keeps_every_one),
+        cmocka_unit_test(test_cancel_with_batched_hand_offs_keeps_every_article),
         cmocka_unit_test(test_faults_fail_exactly_the_predicted_articles),
         cmocka_unit_test(test_streaming_writes_one_line_per_article),
     };
