@@ -252,7 +252,14 @@ static int session_open(session *s, const np_cli_options *opts)
         }
         s->load_ns = np_clock_now_ns() - start;
     }
-    s->limiter_ready = opts->rate > 0 && np_rate_limiter_init(&s->limiter, opts->rate, 1) == 0;
+    if (opts->rate > 0) {
+        e = np_rate_limiter_init(&s->limiter, opts->rate, 1);
+        if (e) {
+            report_error("cannot set up the rate limiter: %s", strerror(e));
+            return NP_EXIT_FAILURE;
+        }
+        s->limiter_ready = 1;
+    }
     np_process_config stages = {.latency_max_ms = opts->latency_max_ms,
                                 .fail_rate = opts->fail_rate,
                                 .limiter = s->limiter_ready ? &s->limiter : NULL};
