@@ -517,10 +517,9 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
 
     /* With the article count known, the collector's arrays are sized once, before any thread
      * starts, rather than grown (and copied) as results arrive. */
-    size_t total = np_source_total(source);
-    if (total > 0 && config->shard_count > 1)
-        total = total / config->shard_count + 1;
-    if (total > 0 && !config->stream_out && reserve_capacity(&run.collector, total) != 0) {
+    size_t total = np_source_total(source); /* 0: not known in advance (a stream) */
+    size_t slots = total > 0 && config->shard_count > 1 ? total / config->shard_count + 1 : total;
+    if (slots > 0 && !config->stream_out && reserve_capacity(&run.collector, slots) != 0) {
         snprintf(err, err_size, "out of memory storing results");
         rc = -1;
         goto cleanup;
@@ -531,7 +530,7 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
      * article's calls and, in sequential mode, over the whole run. Threads inherit it. */
     (void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
     if (mode == NP_MODE_THREAD)
-        size_futex_hash(np_source_total(source) ? np_source_total(source) : LIVE_THREADS_MAX);
+        size_futex_hash(total > 0 ? total : LIVE_THREADS_MAX);
     else if (mode == NP_MODE_POOL)
         size_futex_hash(workers);
 
@@ -569,7 +568,7 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
      * next line may be minutes away, and a partial batch must not wait for it. */
     task pending[POOL_BATCH];
     size_t pending_count = 0;
-    size_t dispatch_batch = np_source_total(source) > 0 ? run.pool_batch : 1;
+    size_t dispatch_batch = total > 0 ? run.pool_batch : 1;
     np_work work;
     int got;
     while ((got = np_source_next(source, &work, err, err_size)) == 1) {

@@ -122,6 +122,15 @@ void np_queue_destroy(np_queue *q)
     free(q);
 }
 
+/* A thread leaves a wait (woken, timed out or spuriously): one waiter fewer, and one pending
+ * signal fewer if any, which keeps pending <= waiting. */
+static void leave_wait(size_t *waiting, size_t *pending)
+{
+    (*waiting)--;
+    if (*pending)
+        (*pending)--;
+}
+
 /*
  * Wakes up to n of the `waiting` threads blocked on cond, skipping those already signalled
  * (*pending), and counts the new signals in *pending. One signal each, not a broadcast: woken
@@ -148,9 +157,7 @@ size_t np_queue_push_many(np_queue *q, const void *items, size_t n, long long *w
             while (q->count == q->capacity && !q->closed) {
                 q->waiting_producers++;
                 pthread_cond_wait(&q->not_full, &q->mutex);
-                q->waiting_producers--;
-                if (q->producer_wakes_pending)
-                    q->producer_wakes_pending--;
+                leave_wait(&q->waiting_producers, &q->producer_wakes_pending);
             }
             if (waited_ns)
                 waited += np_clock_now_ns() - wait_start;
@@ -200,9 +207,7 @@ size_t np_queue_pop_many_until(np_queue *q, void *items, size_t max,
             expired = pthread_cond_timedwait(&q->not_empty, &q->mutex, deadline) == ETIMEDOUT;
         else
             pthread_cond_wait(&q->not_empty, &q->mutex);
-        q->waiting_consumers--;
-        if (q->consumer_wakes_pending)
-            q->consumer_wakes_pending--;
+        leave_wait(&q->waiting_consumers, &q->consumer_wakes_pending);
     }
     if (timed_out)
         *timed_out = q->count == 0 && !q->closed;
