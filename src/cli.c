@@ -61,7 +61,8 @@ static const np_option option_table[] = {
      "0:0 means no sleep)"},
     {"seed", OPT_SEED, 0, "N", "seed for latencies and faults (default 1); same seed, same run"},
     {"queue-capacity", OPT_QUEUE_CAPACITY, 0, "N",
-     "capacity of the results queue, at least 1 (default 16)"},
+     "capacity of the results queue, at least 1 (default 16; with --latency 0 and no --fail-rate "
+     "or --rate, 1024)"},
     {"fail-rate", OPT_FAIL_RATE, 0, "P",
      "each stage call fails transiently with probability P, 0..1 (default 0)"},
     {"timeout-ms", OPT_TIMEOUT_MS, 0, "T",
@@ -356,7 +357,6 @@ int np_cli_parse(int argc, char **argv, np_cli_options *opts, char *err, size_t 
         .seed = NP_DEFAULT_SEED,
         .latency_min_ms = NP_DEFAULT_LATENCY_MIN_MS,
         .latency_max_ms = NP_DEFAULT_LATENCY_MAX_MS,
-        .queue_capacity = NP_DEFAULT_QUEUE_CAPACITY,
         .retries = NP_DEFAULT_RETRIES,
         .log_level = NP_LOG_NORMAL,
         .bench_runs = 10,

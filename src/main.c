@@ -132,7 +132,8 @@ static long peak_rss_kb(void)
 }
 
 /* The options a run was made with, as the report lists them. */
-static np_run_options run_options(const np_cli_options *opts, np_mode mode, size_t workers)
+static np_run_options run_options(const np_cli_options *opts, np_mode mode, size_t workers,
+                                  size_t queue_capacity)
 {
     return (np_run_options){.input = opts->input_path,
                             .mode = np_mode_name(mode),
@@ -140,7 +141,7 @@ static np_run_options run_options(const np_cli_options *opts, np_mode mode, size
                             .seed = opts->seed,
                             .latency_min_ms = opts->latency_min_ms,
                             .latency_max_ms = opts->latency_max_ms,
-                            .queue_capacity = opts->queue_capacity,
+                            .queue_capacity = queue_capacity,
                             .fail_rate = opts->fail_rate,
                             .retries = opts->retries,
                             .timeout_ms = opts->timeout_ms,
@@ -209,6 +210,7 @@ typedef struct session {
     int limiter_ready;
     np_mode mode;
     size_t workers;
+    size_t queue_capacity;
 } session;
 
 /* Sets up a session; returns 0, or an exit status after reporting the error. */
@@ -264,6 +266,8 @@ static int session_open(session *s, const np_cli_options *opts)
                                 .fail_rate = opts->fail_rate,
                                 .limiter = s->limiter_ready ? &s->limiter : NULL};
     s->workers = opts->workers ? opts->workers : np_pipeline_default_workers(&stages);
+    s->queue_capacity =
+        opts->queue_capacity ? opts->queue_capacity : np_pipeline_default_queue_capacity(&stages);
     return NP_EXIT_OK;
 }
 
@@ -311,7 +315,7 @@ static int session_run(session *s, FILE *stream_out, np_pipeline_results *kept, 
                     .log = &s->log},
         .mode = s->mode,
         .workers = s->workers,
-        .queue_capacity = opts->queue_capacity,
+        .queue_capacity = s->queue_capacity,
         .shard_index = opts->shard_index,
         .shard_count = opts->shard_count,
         .stream_out = stream_out,
@@ -372,7 +376,7 @@ static int run_once(const np_cli_options *opts)
                             .seed = opts->seed,
                             .latency_min_ms = opts->latency_min_ms,
                             .latency_max_ms = opts->latency_max_ms,
-                            .queue_capacity = opts->queue_capacity,
+                            .queue_capacity = s.queue_capacity,
                             .wall_ns = stats.wall_ns,
                             .critical_path_ms = stats.critical_path_ms,
                             .cancelled_by = cancel_outcomes[reason].name};
@@ -385,10 +389,9 @@ static int run_once(const np_cli_options *opts)
     }
     long long output_ns = np_clock_now_ns() - output_start;
 
-    np_run_options options = run_options(opts, s.mode, s.workers);
+    np_run_options options = run_options(opts, s.mode, s.workers, s.queue_capacity);
     np_article_list view;
-    np_run_record record =
-        run_record(&stats, &kept, &view, opts->queue_capacity, s.load_ns, output_ns);
+    np_run_record record = run_record(&stats, &kept, &view, s.queue_capacity, s.load_ns, output_ns);
     if (status != NP_EXIT_FAILURE && write_extras(&s.files, &options, &record, 1) != 0)
         status = NP_EXIT_FAILURE;
     if (status != NP_EXIT_FAILURE && commit_files(&s.files) != 0)
@@ -456,7 +459,7 @@ static int run_bench(const np_cli_options *opts)
             break;
         }
         records[done] =
-            run_record(&stats, &kept[done], &views[done], opts->queue_capacity, s.load_ns, 0);
+            run_record(&stats, &kept[done], &views[done], s.queue_capacity, s.load_ns, 0);
         records[done].warmup = done < opts->bench_warmup;
         if (np_cancel_reason_of(&s.cancel) != NP_CANCEL_NONE) {
             done++;
@@ -502,7 +505,7 @@ static int run_bench(const np_cli_options *opts)
                    100 * w.stddev / w.mean);
     }
     if (done > 0) {
-        np_run_options options = run_options(opts, s.mode, s.workers);
+        np_run_options options = run_options(opts, s.mode, s.workers, s.queue_capacity);
         if (write_extras(&s.files, &options, records, done) != 0 || commit_files(&s.files) != 0)
             status = NP_EXIT_FAILURE;
     }

@@ -111,6 +111,11 @@ size_t np_pipeline_default_workers(const np_process_config *process)
     return cpus > 0 ? (size_t)cpus : 1;
 }
 
+size_t np_pipeline_default_queue_capacity(const np_process_config *process)
+{
+    return np_process_can_wait(process) ? NP_DEFAULT_QUEUE_CAPACITY : NP_BULK_QUEUE_CAPACITY;
+}
+
 void np_pipeline_results_free(np_pipeline_results *out)
 {
     for (size_t i = 0; i < out->count; i++) {
@@ -474,11 +479,20 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
     pthread_t collector;
     pthread_t *worker_threads = NULL;
     size_t workers_started = 0;
+    size_t total = np_source_total(source); /* 0: not known in advance (a stream) */
+    /* Articles of pure computation (no stage call can wait), all in memory: work and results
+     * then come in floods, and each hand-over between threads is worth batching (see POOL_BATCH
+     * and below). A stream's next line may be minutes away, so its articles are never held back. */
+    int bulk = run.pool_batch > 1 && total > 0;
 
     if (mode == NP_MODE_POOL) {
         ideal.heap = calloc(workers, sizeof(*ideal.heap));
         worker_threads = calloc(workers, sizeof(*worker_threads));
         size_t work_capacity = workers * 2 < 64 ? 64 : workers * 2;
+        /* The dispatcher sleeps until workers have taken half the queue: a long queue makes that
+         * rare. */
+        if (bulk && work_capacity < NP_BULK_QUEUE_CAPACITY)
+            work_capacity = NP_BULK_QUEUE_CAPACITY;
         run.work_queue = np_queue_create(work_capacity, sizeof(task));
         if (!ideal.heap || !worker_threads || !run.work_queue) {
             snprintf(err, err_size, "out of memory setting up %zu workers", workers);
@@ -493,6 +507,11 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
             rc = -1;
             goto cleanup;
         }
+        /* The collector handles a result in well under a microsecond: woken for every hand-over,
+         * it would spend its time (and the workers' cores) switching. In a flood it waits for
+         * half a queue instead; the last results arrive when the queue closes. */
+        if (bulk)
+            np_queue_set_consumer_batch(run.results_queue, config->queue_capacity / 2);
     }
     e = pthread_mutex_init(&run.registry_mutex, NULL);
     if (!e) {
@@ -517,7 +536,6 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
 
     /* With the article count known, the collector's arrays are sized once, before any thread
      * starts, rather than grown (and copied) as results arrive. */
-    size_t total = np_source_total(source); /* 0: not known in advance (a stream) */
     size_t slots = total > 0 && config->shard_count > 1 ? total / config->shard_count + 1 : total;
     if (slots > 0 && !config->stream_out && reserve_capacity(&run.collector, slots) != 0) {
         snprintf(err, err_size, "out of memory storing results");
@@ -568,7 +586,7 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
      * next line may be minutes away, and a partial batch must not wait for it. */
     task pending[POOL_BATCH];
     size_t pending_count = 0;
-    size_t dispatch_batch = total > 0 ? run.pool_batch : 1;
+    size_t dispatch_batch = bulk ? run.pool_batch : 1;
     np_work work;
     int got;
     while ((got = np_source_next(source, &work, err, err_size)) == 1) {

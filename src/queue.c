@@ -5,7 +5,9 @@
  * Design: a ring buffer of capacity fixed-size slots guarded by one mutex, with two condition
  * variables for the two predicates a thread can wait on:
  *   not_full   producers wait while count == capacity && !closed
- *   not_empty  consumers wait while count == 0 && !closed
+ *   not_empty  consumers wait while count < consumer_batch && !closed, having found count == 0
+ *              (consumer_batch is 1 unless set: then a consumer that has drained the queue sleeps
+ *              until a batch is there, while one that finds items takes them at once)
  * Every wait is a loop on its predicate, so spurious wake-ups and stolen wake-ups are harmless.
  * `closed` is part of both predicates; close sets it under the mutex and broadcasts both
  * condition variables, so nobody sleeps through it.
@@ -14,7 +16,9 @@
  * they are rationed without ever being lost:
  *   - new items wake at most one waiting consumer each, and none that was already signalled and
  *     has not yet run (consumer_wakes_pending): a burst of pushes to a sleeping collector costs
- *     one wake-up, not one per push;
+ *     one wake-up, not one per push; and none at all while fewer than consumer_batch are queued
+ *     (the push that completes the batch wakes them; capacity >= consumer_batch, so a producer
+ *     blocked on a full queue always has a consumer coming);
  *   - freed slots wake waiting producers only once the queue has drained to half its capacity,
  *     then one producer per slot freed since the last wake-up (minus those already signalled):
  *     a producer that sleeps on a full queue then finds room for a run of pushes instead of one,
@@ -53,7 +57,8 @@ struct np_queue {
      * signal, and each futex wake costs a system call with the mutex held. */
     size_t producer_wakes_pending;
     size_t consumer_wakes_pending;
-    size_t unannounced; /* slots freed since producers were last woken */
+    size_t unannounced;    /* slots freed since producers were last woken */
+    size_t consumer_batch; /* consumers wait for this many items (1..capacity) */
     int closed;
 };
 
@@ -73,6 +78,7 @@ np_queue *np_queue_create(size_t capacity, size_t item_size)
     }
     q->capacity = capacity;
     q->item_size = item_size;
+    q->consumer_batch = 1;
     pthread_mutexattr_t mutex_attr;
     int err = pthread_mutexattr_init(&mutex_attr);
     if (err)
@@ -182,7 +188,9 @@ size_t np_queue_push_many(np_queue *q, const void *items, size_t n, long long *w
         }
         if (q->count > q->max_depth)
             q->max_depth = q->count;
-        wake_waiters(&q->not_empty, q->waiting_consumers, &q->consumer_wakes_pending, copied);
+        /* Below the consumers' batch nobody is woken: the push that completes it wakes them. */
+        if (q->count >= q->consumer_batch)
+            wake_waiters(&q->not_empty, q->waiting_consumers, &q->consumer_wakes_pending, copied);
     }
     pthread_mutex_unlock(&q->mutex);
     if (waited_ns)
@@ -201,13 +209,17 @@ size_t np_queue_pop_many_until(np_queue *q, void *items, size_t max,
     unsigned char *out = items;
     pthread_mutex_lock(&q->mutex);
     int expired = 0;
-    while (q->count == 0 && !q->closed && !expired) {
-        q->waiting_consumers++;
-        if (deadline)
-            expired = pthread_cond_timedwait(&q->not_empty, &q->mutex, deadline) == ETIMEDOUT;
-        else
-            pthread_cond_wait(&q->not_empty, &q->mutex);
-        leave_wait(&q->waiting_consumers, &q->consumer_wakes_pending);
+    /* Items there are taken at once; only a consumer that finds the queue empty waits, and then
+     * for a whole batch. */
+    if (q->count == 0) {
+        while (q->count < q->consumer_batch && !q->closed && !expired) {
+            q->waiting_consumers++;
+            if (deadline)
+                expired = pthread_cond_timedwait(&q->not_empty, &q->mutex, deadline) == ETIMEDOUT;
+            else
+                pthread_cond_wait(&q->not_empty, &q->mutex);
+            leave_wait(&q->waiting_consumers, &q->consumer_wakes_pending);
+        }
     }
     if (timed_out)
         *timed_out = q->count == 0 && !q->closed;
@@ -234,6 +246,16 @@ size_t np_queue_pop_many_until(np_queue *q, void *items, size_t max,
     }
     pthread_mutex_unlock(&q->mutex);
     return taken;
+}
+
+void np_queue_set_consumer_batch(np_queue *q, size_t items)
+{
+    pthread_mutex_lock(&q->mutex);
+    q->consumer_batch = items < 1 ? 1 : items > q->capacity ? q->capacity : items;
+    /* A smaller batch may already be there for consumers asleep waiting for a larger one. */
+    if (q->count >= q->consumer_batch)
+        pthread_cond_broadcast(&q->not_empty);
+    pthread_mutex_unlock(&q->mutex);
 }
 
 size_t np_queue_pop_many(np_queue *q, void *items, size_t max)

@@ -32,7 +32,7 @@ static void test_defaults(void **state)
     assert_null(o.output_path);
     assert_int_equal(o.latency_min_ms, 500);
     assert_int_equal(o.latency_max_ms, 1500);
-    assert_int_equal(o.queue_capacity, 16);
+    assert_int_equal(o.queue_capacity, 0); /* the pipeline's default */
     assert_int_equal(o.seed, NP_DEFAULT_SEED);
     assert_int_equal(o.log_level, NP_LOG_NORMAL);
 }

@@ -222,6 +222,17 @@ static void test_default_workers_follow_whether_stages_wait(void **state)
     assert_int_equal(np_pipeline_default_workers(&computes), cpus > 0 ? (size_t)cpus : 1);
 }
 
+static void test_default_queue_capacity_follows_whether_stages_wait(void **state)
+{
+    (void)state;
+    np_process_config waits = {.latency_min_ms = 0, .latency_max_ms = 1};
+    assert_int_equal(np_pipeline_default_queue_capacity(&waits), NP_DEFAULT_QUEUE_CAPACITY);
+    np_process_config fails = {.fail_rate = 0.1};
+    assert_int_equal(np_pipeline_default_queue_capacity(&fails), NP_DEFAULT_QUEUE_CAPACITY);
+    np_process_config computes = {.latency_max_ms = 0};
+    assert_int_equal(np_pipeline_default_queue_capacity(&computes), NP_BULK_QUEUE_CAPACITY);
+}
+
 static void check_modes_give_identical_results(uint32_t max_latency_ms)
 {
     fixture f = make_articles(40);
@@ -564,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_modes_give_identical_results),
         cmocka_unit_test(test_pool_without_waits_batches_and_loses_nothing),
         cmocka_unit_test(test_default_workers_follow_whether_stages_wait),
+        cmocka_unit_test(test_default_queue_capacity_follows_whether_stages_wait),
         cmocka_unit_test(test_thread_mode_sizes_the_futex_hash_for_its_threads),
         cmocka_unit_test(test_a_run_sleeps_with_the_finest_timer_slack),
         cmocka_unit_test(test_zero_articles_is_an_empty_run),

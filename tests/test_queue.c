@@ -1,9 +1,9 @@
 /*
  * Unit tests of the bounded queue: order, blocking, batched pushes, close semantics, when a
- * blocked producer is woken, and exactly-once delivery under many producers. Blocking is checked by
- * a thread that must still be blocked after a pause and must finish once the condition is lifted: a
- * queue that does not block fails the first check, one that loses a wake-up hangs and hits the
- * ctest timeout.
+ * blocked producer is woken, consumers that wait for a batch, and exactly-once delivery under many
+ * producers. Blocking is checked by a thread that must still be blocked after a pause and must
+ * finish once the condition is lifted: a queue that does not block fails the first check, one that
+ * loses a wake-up hangs and hits the ctest timeout.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "np/clock.h"
 #include "np/queue.h"
 
 static void pause_ms(long ms)
@@ -269,6 +270,120 @@ static void test_blocked_push_wakes_once_half_the_queue_is_free(void **state)
     np_queue_destroy(q);
 }
 
+typedef struct batch_pop {
+    np_queue *q;
+    int items[8];
+    size_t taken;
+    int timed_out;
+    long long deadline_ms; /* 0: no deadline */
+    atomic_int done;
+} batch_pop;
+
+static void *batch_pop_thread(void *arg)
+{
+    batch_pop *b = arg;
+    if (b->deadline_ms) {
+        struct timespec deadline = np_clock_deadline_after_ns(b->deadline_ms * 1000000LL);
+        b->taken = np_queue_pop_many_until(b->q, b->items, 8, &deadline, &b->timed_out);
+    } else {
+        b->taken = np_queue_pop_many(b->q, b->items, 8);
+    }
+    atomic_store(&b->done, 1);
+    return NULL;
+}
+
+/* Starts b's pop on thread *t and checks that it is still waiting after a pause. */
+static void start_batch_pop(batch_pop *b, pthread_t *t)
+{
+    atomic_init(&b->done, 0);
+    assert_int_equal(pthread_create(t, NULL, batch_pop_thread, b), 0);
+    pause_ms(100);
+    assert_int_equal(atomic_load(&b->done), 0);
+}
+
+static void push_values(np_queue *q, int from, int to)
+{
+    for (int i = from; i < to; i++)
+        assert_int_equal(np_queue_push(q, &i, NULL), 0);
+}
+
+static void test_a_consumer_that_drained_the_queue_waits_for_a_batch(void **state)
+{
+    (void)state;
+    np_queue *q = np_queue_create(8, sizeof(int));
+    np_queue_set_consumer_batch(q, 4);
+    batch_pop bp = {.q = q};
+    pthread_t t;
+    start_batch_pop(&bp, &t);
+    push_values(q, 0, 3); /* three of four: nobody is woken */
+    pause_ms(100);
+    assert_int_equal(atomic_load(&bp.done), 0);
+    push_values(q, 3, 4); /* the fourth completes the batch */
+    pthread_join(t, NULL);
+    assert_int_equal(bp.taken, 4);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(bp.items[i], i);
+    /* Items already there are taken at once, however few. */
+    push_values(q, 4, 5);
+    int v[8];
+    assert_int_equal(np_queue_pop_many(q, v, 8), 1);
+    assert_int_equal(v[0], 4);
+    /* Closing hands over what is left of an unfinished batch, then says drained. */
+    start_batch_pop(&bp, &t);
+    push_values(q, 5, 7);
+    np_queue_close(q);
+    pthread_join(t, NULL);
+    assert_int_equal(bp.taken, 2);
+    assert_int_equal(bp.items[0], 5);
+    assert_int_equal(bp.items[1], 6);
+    assert_int_equal(np_queue_pop_many(q, v, 8), 0);
+    np_queue_destroy(q);
+}
+
+static void test_a_batch_wait_ends_at_its_deadline_with_what_arrived(void **state)
+{
+    (void)state;
+    np_queue *q = np_queue_create(8, sizeof(int));
+    np_queue_set_consumer_batch(q, 4);
+    batch_pop bp = {.q = q, .deadline_ms = 300};
+    pthread_t t;
+    start_batch_pop(&bp, &t);
+    push_values(q, 0, 2);
+    pthread_join(t, NULL);
+    assert_int_equal(bp.taken, 2); /* fewer than a batch, but not lost to the timeout */
+    assert_int_equal(bp.timed_out, 0);
+    assert_int_equal(bp.items[1], 1);
+    bp.deadline_ms = 50;
+    batch_pop_thread(&bp); /* nothing at all arrives: a plain timeout */
+    assert_int_equal(bp.taken, 0);
+    assert_int_equal(bp.timed_out, 1);
+    np_queue_destroy(q);
+}
+
+static void test_a_full_queue_and_a_smaller_batch_wake_a_batch_waiter(void **state)
+{
+    (void)state;
+    /* The batch is clamped to the capacity: a full queue always wakes the consumer. */
+    np_queue *q = np_queue_create(3, sizeof(int));
+    np_queue_set_consumer_batch(q, 100);
+    batch_pop bp = {.q = q};
+    pthread_t t;
+    start_batch_pop(&bp, &t);
+    push_values(q, 0, 3);
+    pthread_join(t, NULL);
+    assert_int_equal(bp.taken, 3);
+    /* Lowering the batch to what is queued wakes a consumer waiting for the larger one. */
+    start_batch_pop(&bp, &t);
+    push_values(q, 3, 5);
+    pause_ms(100);
+    assert_int_equal(atomic_load(&bp.done), 0);
+    np_queue_set_consumer_batch(q, 2);
+    pthread_join(t, NULL);
+    assert_int_equal(bp.taken, 2);
+    assert_int_equal(bp.items[0], 3);
+    np_queue_destroy(q);
+}
+
 enum { PRODUCERS = 64, ITEMS_PER_PRODUCER = 1000 };
 
 typedef struct producer {
@@ -372,6 +487,9 @@ int main(void)
         cmocka_unit_test(test_push_many_waits_part_way_for_room),
         cmocka_unit_test(test_push_many_stops_at_close_and_says_how_many_went_in),
         cmocka_unit_test(test_blocked_push_wakes_once_half_the_queue_is_free),
+        cmocka_unit_test(test_a_consumer_that_drained_the_queue_waits_for_a_batch),
+        cmocka_unit_test(test_a_batch_wait_ends_at_its_deadline_with_what_arrived),
+        cmocka_unit_test(test_a_full_queue_and_a_smaller_batch_wake_a_batch_waiter),
         cmocka_unit_test(test_64_producers_each_item_arrives_exactly_once),
         cmocka_unit_test(test_capacity_one_under_contention_loses_nothing),
     };

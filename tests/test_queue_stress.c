@@ -7,7 +7,8 @@
  * (np_queue_push_many, which must then wait part-way through), one consumer or sometimes up to
  * four (as pool workers share the work queue), each using np_queue_pop, np_queue_pop_many with a
  * fixed or per-call random max, or np_queue_pop_many_until with short random deadlines (timing
- * out now and then, which must change nothing). Two kinds of rounds, one test each:
+ * out now and then, which must change nothing), and now and then a consumer batch
+ * (np_queue_set_consumer_batch, before or while threads run). Two kinds of rounds, one test each:
  *   - close after join: every producer finishes, then the queue is closed; every item must
  *     arrive exactly once.
  *   - close while pushing: the main thread closes the queue once a random number of pushes have
@@ -378,6 +379,13 @@ static const char *run_round(uint64_t seed, close_mode mode)
     }
     /* When to close, for CLOSE_WHILE_PUSHING: after this many successful pushes. */
     size_t close_after = random_between(&rng, 0, 3) == 0 ? 0 : random_between(&rng, 0, total);
+    /* Now and then consumers that drained the queue wait for a batch (as the collector does in a
+     * flood of results); set before any thread starts, or, in a third of those rounds, while they
+     * run. */
+    size_t consumer_batch = random_between(&rng, 0, 2) == 0 ? random_between(&rng, 1, capacity) : 1;
+    int batch_set_late = random_between(&rng, 0, 2) == 0;
+    if (!batch_set_late)
+        np_queue_set_consumer_batch(q, consumer_batch);
 
     pthread_attr_t attr;
     size_t cons_started = 0, prod_started = 0;
@@ -394,6 +402,8 @@ static const char *run_round(uint64_t seed, close_mode mode)
         prod_started += !failure;
     }
     pthread_attr_destroy(&attr);
+    if (batch_set_late)
+        np_queue_set_consumer_batch(q, consumer_batch);
 
     if (mode == CLOSE_WHILE_PUSHING && !failure) {
         /* Producers are running and consumers draining, so the count does get there. */

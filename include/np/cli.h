@@ -15,7 +15,6 @@
 #define NP_DEFAULT_SEED           1
 #define NP_DEFAULT_LATENCY_MIN_MS 500
 #define NP_DEFAULT_LATENCY_MAX_MS 1500
-#define NP_DEFAULT_QUEUE_CAPACITY 16
 #define NP_QUEUE_CAPACITY_MAX     1000000
 #define NP_DEFAULT_RETRIES        2
 #define NP_WORKERS_MAX            100000
@@ -34,7 +33,7 @@ typedef struct np_cli_options {
     uint64_t seed;
     uint32_t latency_min_ms;
     uint32_t latency_max_ms;
-    size_t queue_capacity;
+    size_t queue_capacity; /* 0 = default */
     double fail_rate;
     uint32_t timeout_ms;
     unsigned retries;

@@ -37,6 +37,11 @@
  * compute, so a worker is idle nearly all the time). */
 #define NP_DEFAULT_WORKERS 64
 
+/* The results queue's default capacity when stages wait, and when they cannot (see
+ * np_pipeline_default_queue_capacity). */
+#define NP_DEFAULT_QUEUE_CAPACITY 16
+#define NP_BULK_QUEUE_CAPACITY    1024
+
 typedef enum np_mode { NP_MODE_THREAD, NP_MODE_POOL, NP_MODE_SEQUENTIAL, NP_MODE_COUNT } np_mode;
 
 /* "thread", "pool" or "sequential". */
@@ -48,6 +53,15 @@ const char *np_mode_name(np_mode mode);
  * article is pure computation, and more workers than cores only add switching.
  */
 size_t np_pipeline_default_workers(const np_process_config *process);
+
+/*
+ * The default capacity of the results queue for stages configured as process:
+ * NP_DEFAULT_QUEUE_CAPACITY when a stage call can wait, where the queue's bound is what a slow
+ * collector pushes back with; else NP_BULK_QUEUE_CAPACITY: results then come in a flood, and the
+ * room lets the collector wake once per few hundred of them (np_pipeline_run) rather than once
+ * per worker's hand-over.
+ */
+size_t np_pipeline_default_queue_capacity(const np_process_config *process);
 
 typedef struct np_pipeline_config {
     np_process_config process;

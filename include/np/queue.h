@@ -37,7 +37,8 @@ int np_queue_push(np_queue *q, const void *item, long long *waited_ns);
 size_t np_queue_push_many(np_queue *q, const void *items, size_t n, long long *waited_ns);
 
 /*
- * Copies the oldest item into *item, blocking while the queue is empty and open.
+ * Copies the oldest item into *item, blocking while the queue is empty and open (and, having found
+ * it empty, until a consumer batch has arrived: np_queue_set_consumer_batch).
  * Returns 1 when an item was taken, 0 when the queue is closed and drained (nothing more will
  * ever arrive).
  */
@@ -50,12 +51,21 @@ int np_queue_pop(np_queue *q, void *item);
 size_t np_queue_pop_many(np_queue *q, void *items, size_t max);
 
 /*
- * Like np_queue_pop_many, but gives up at deadline (CLOCK_MONOTONIC; NULL waits forever) if
- * nothing arrived: then it returns 0 with *timed_out set to 1. Otherwise *timed_out is 0, and 0
+ * Like np_queue_pop_many, but gives up at deadline (CLOCK_MONOTONIC; NULL waits forever): it then
+ * takes what has arrived, fewer than a consumer batch (np_queue_set_consumer_batch), or, if
+ * nothing has, returns 0 with *timed_out set to 1. Otherwise *timed_out is 0, and 0
  * means closed and drained as usual. timed_out may be NULL only when deadline is NULL.
  */
 size_t np_queue_pop_many_until(np_queue *q, void *items, size_t max,
                                const struct timespec *deadline, int *timed_out);
+
+/*
+ * Makes consumers that find the queue empty wait until items (clamped to 1..capacity) are queued,
+ * the queue is closed, or their deadline passes, instead of waking for the first item; items
+ * already queued are always taken at once. For a consumer that only has to keep up with a flood
+ * of small items, it turns one wake-up per push into one per batch. The default is 1.
+ */
+void np_queue_set_consumer_batch(np_queue *q, size_t items);
 
 /* Closes the queue: pushes fail from now on, and every blocked push and pop wakes up. Idempotent.
  */
