@@ -123,7 +123,10 @@ static int run_stage(const np_article *article, const np_process_config *config,
         result->latency_ms[stage] = plan.latency_ms;
         log_call(config, article, stage, attempt, &plan, "started", -1);
         int cancelled = np_cancel_sleep_ns(config->cancel, (long long)plan.spent_ms * 1000000LL);
-        long long end = np_clock_now_ns();
+        /* A call of no latency (--latency 0) is only the cancel check: it ends where it started,
+         * which spares a clock read (~40 ns in a VM, a tenth of an article's work at that
+         * latency). */
+        long long end = plan.spent_ms > 0 ? np_clock_now_ns() : start;
         result->stage_end_ns[stage] = end;
         if (cancelled) {
             result->status = NP_STATUS_CANCELLED;
