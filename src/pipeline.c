@@ -165,12 +165,13 @@ static int reserve_slot(collector_state *c, size_t slot)
 }
 
 /* The collector's one job, whichever thread runs it (the collector thread, or the dispatcher
- * in sequential mode): stamp, then keep or stream the result. */
-static void collect(run_context *run, finished *item)
+ * in sequential mode): stamp (received_ns: when the collector took it), then keep or stream the
+ * result. */
+static void collect(run_context *run, finished *item, long long received_ns)
 {
     collector_state *c = &run->collector;
     item->result.completed = ++c->collected;
-    item->result.received_ns = np_clock_now_ns();
+    item->result.received_ns = received_ns;
     /* From the end of its stages to the collector: blocked on a full queue, then queued. */
     if (item->result.finished_ns)
         item->result.queue_wait_ns = item->result.received_ns - item->result.finished_ns;
@@ -210,11 +211,15 @@ static void *collector_thread(void *arg)
     int ticking = run->config->progress != NULL;
     for (;;) {
         long long wait_start = np_clock_now_ns();
-        struct timespec tick = np_clock_deadline_after_ns(100000000LL);
+        struct timespec tick = {0};
+        if (ticking)
+            tick = np_clock_deadline_after_ns(100000000LL);
         int timed_out = 0;
         size_t n = np_queue_pop_many_until(run->results_queue, batch, COLLECT_BATCH,
                                            ticking ? &tick : NULL, &timed_out);
-        run->collector.wait_ns += np_clock_now_ns() - wait_start;
+        /* Taken together by one pop: one time for all of them. */
+        long long received_ns = np_clock_now_ns();
+        run->collector.wait_ns += received_ns - wait_start;
         if (ticking && timed_out) {
             run->config->progress(run->config->progress_context, run->collector.collected,
                                   atomic_load(&run->dispatched), atomic_load(&run->input_finished));
@@ -223,7 +228,7 @@ static void *collector_thread(void *arg)
         if (n == 0)
             break;
         for (size_t i = 0; i < n; i++)
-            collect(run, &batch[i]);
+            collect(run, &batch[i], received_ns);
     }
     return NULL;
 }
@@ -232,8 +237,9 @@ static void *collector_thread(void *arg)
 static void deliver(run_context *run, finished *items, size_t n)
 {
     if (run->config->mode == NP_MODE_SEQUENTIAL) {
+        long long received_ns = np_clock_now_ns();
         for (size_t i = 0; i < n; i++)
-            collect(run, &items[i]);
+            collect(run, &items[i], received_ns);
         return;
     }
     long long waited = 0;
