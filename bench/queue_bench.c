@@ -1,7 +1,8 @@
 /*
  * Microbenchmark of the bounded queue (src/queue.c): messages per second from P producers to one
- * consumer, for P in {1, 8, 64} and capacities 16 and 1024. Built and run by bench/queue_bench.sh;
- * not part of the CMake build or the test suite.
+ * consumer, for P in {1, 8, 64} and capacities 16 and 1024, the latter also with a consumer that,
+ * having drained the queue, waits for half of it (as the collector does in bulk runs). Built and
+ * run by bench/queue_bench.sh; not part of the CMake build or the test suite.
  *
  * Design: each message is a 64-byte item (about the size of a small result record: ids, a few
  * numbers, a pointer or two), pushed with np_queue_push; the one consumer takes them with
@@ -133,11 +134,14 @@ static double cpu_seconds(const struct rusage *u)
 }
 
 /* One run of one configuration. */
-static run_result run_once(size_t producers, size_t capacity, double duration)
+static run_result run_once(size_t producers, size_t capacity, size_t consumer_batch,
+                           double duration)
 {
     bench b = {.producers = producers};
     atomic_init(&b.stop, 0);
     b.q = np_queue_create(capacity, sizeof(message));
+    if (b.q)
+        np_queue_set_consumer_batch(b.q, consumer_batch);
     producer_arg *args = calloc(producers, sizeof(*args));
     pthread_t *threads = calloc(producers, sizeof(*threads));
     consumer_arg c = {.b = &b, .next_seq = calloc(producers, sizeof(uint64_t))};
@@ -229,27 +233,33 @@ int main(int argc, char **argv)
         return 2;
     }
     static const size_t producer_counts[] = {1, 8, 64};
-    static const size_t capacities[] = {16, 1024};
+    /* Capacities, and how many messages the consumer waits for once it has drained the queue:
+     * 1 as a rule, half the queue as the collector does in a flood (np_queue_set_consumer_batch,
+     * src/pipeline.c). */
+    static const struct {
+        size_t capacity, consumer_batch;
+    } shapes[] = {{16, 1}, {1024, 1}, {1024, 512}};
     printf("np_queue: %zu-byte messages, 1 consumer (np_queue_pop_many, batch %d), "
            "%.2f s per run, median of %ld runs\n",
            sizeof(message), BATCH, duration, runs);
-    printf("%9s %9s %9s %9s %9s %13s %13s\n", "producers", "capacity", "M msg/s", "min", "max",
-           "CPU ns/msg", "ctxsw/1k msg");
+    printf("%9s %9s %9s %9s %9s %9s %13s %13s\n", "producers", "capacity", "waits for", "M msg/s",
+           "min", "max", "CPU ns/msg", "ctxsw/1k msg");
     int failed = 0;
     for (size_t pi = 0; pi < sizeof(producer_counts) / sizeof(*producer_counts); pi++) {
-        for (size_t ci = 0; ci < sizeof(capacities) / sizeof(*capacities); ci++) {
+        for (size_t si = 0; si < sizeof(shapes) / sizeof(*shapes); si++) {
             double rates[MAX_RUNS], cpu[MAX_RUNS], switches[MAX_RUNS];
             for (long r = 0; r < runs; r++) {
-                run_result result = run_once(producer_counts[pi], capacities[ci], duration);
+                run_result result = run_once(producer_counts[pi], shapes[si].capacity,
+                                             shapes[si].consumer_batch, duration);
                 failed |= result.rate < 0;
                 rates[r] = result.rate;
                 cpu[r] = result.cpu_ns;
                 switches[r] = result.switches_per_k;
             }
             double rate = median(rates, runs); /* sorts rates: min and max are at the ends */
-            printf("%9zu %9zu %9.2f %9.2f %9.2f %13.0f %13.1f\n", producer_counts[pi],
-                   capacities[ci], rate / 1e6, rates[0] / 1e6, rates[runs - 1] / 1e6,
-                   median(cpu, runs), median(switches, runs));
+            printf("%9zu %9zu %9zu %9.2f %9.2f %9.2f %13.0f %13.1f\n", producer_counts[pi],
+                   shapes[si].capacity, shapes[si].consumer_batch, rate / 1e6, rates[0] / 1e6,
+                   rates[runs - 1] / 1e6, median(cpu, runs), median(switches, runs));
             fflush(stdout);
         }
     }

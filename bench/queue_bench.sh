@@ -1,6 +1,7 @@
 #!/bin/sh
 # Microbenchmark (not a test) of the bounded queue: messages per second through np_queue from
-# 1, 8 and 64 producers to one consumer, at capacities 16 and 1024 (see bench/queue_bench.c).
+# 1, 8 and 64 producers to one consumer, at capacities 16 and 1024, and 1024 with a consumer that
+# waits for half the queue (see bench/queue_bench.c).
 # Project target: >= 5 M messages/s with 8 producers at capacity 1024 on the 2-core machine.
 # Compiles into a temporary directory; the repository is not written to.
 # Usage: sh bench/queue_bench.sh [SECONDS [RUNS]]   (defaults: 0.4 s per run, median of 5 runs)
