@@ -111,6 +111,9 @@ static void test_utf8_bom_is_skipped(void **state)
     assert_string_equal(parse_text(text, strlen(text), &list, err), "OK");
     np_article_list_free(&list);
     expect_error("\xef\xbb\xbf[1,]", "in.json:1:3: trailing comma before ']'");
+    /* Only one, at the very start: cJSON alone would skip a second. */
+    expect_error("\xef\xbb\xbf\xef\xbb\xbf[]", "in.json:1:1: syntax error at byte 0xEF");
+    expect_error(" \xef\xbb\xbf[]", "in.json:1:2: syntax error at byte 0xEF");
 }
 
 static void test_empty_or_blank_input_is_an_error(void **state)
