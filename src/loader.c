@@ -750,16 +750,20 @@ static cJSON *parse_strict(const char *buf, size_t start, size_t len, scan_error
     return root;
 }
 
+/* RFC 8259 lets parsers ignore a UTF-8 byte order mark at the start of a JSON text; editors on
+ * Windows write one. Its length at buf: 3 or 0. */
+static size_t byte_order_mark_length(const char *buf, size_t len)
+{
+    return len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+}
+
 int np_loader_parse(const char *buf, size_t len, const char *name, np_article_list *out, char *err,
                     size_t err_size)
 {
     const unsigned char *s = (const unsigned char *)buf;
     memset(out, 0, sizeof(*out));
 
-    /* RFC 8259 lets parsers ignore a UTF-8 byte order mark; editors on Windows write one. */
-    size_t start = 0;
-    if (len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF)
-        start = 3;
+    size_t start = byte_order_mark_length(buf, len);
     size_t first = start;
     while (first < len && is_json_whitespace(s[first]))
         first++;
@@ -875,15 +879,18 @@ int np_loader_parse_object(const char *buf, size_t len, const char *name, size_t
                            size_t article_number, np_article **out, char *err, size_t err_size)
 {
     *out = NULL;
+    /* Each line is a JSON text, which may begin with a byte order mark (as the first line of a
+     * file written on Windows does). */
+    size_t start = byte_order_mark_length(buf, len);
     scan_error se;
-    cJSON *root = parse_strict(buf, 0, len, &se);
+    cJSON *root = parse_strict(buf, start, len, &se);
     if (!root && se.offset < 0) {
         format_message(err, err_size, "%s:%zu: %s", name, line, se.message);
         return -1;
     }
     if (!root) {
         size_t ignored_line, col;
-        line_and_column(buf, 0, (size_t)se.offset, &ignored_line, &col);
+        line_and_column(buf, start, (size_t)se.offset, &ignored_line, &col);
         format_message(err, err_size, "%s:%zu:%zu: %s", name, line, col, se.message);
         return -1;
     }

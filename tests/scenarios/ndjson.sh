@@ -30,4 +30,16 @@ set -e
 check "schema error exits 2" test "$status" = 2
 check "schema error names line and article" grep -qx "news-processor: $work/schema.ndjson:3: article #3 (id 7): missing \"content\"" "$work/schema.err"
 check "document still holds the 2 good articles" test "$(jq '.articles | length' "$work/schema.out")" = 2
+# Each line is a JSON text: one byte order mark at its start is skipped (files written on Windows,
+# or concatenated), a second is a syntax error at its column (marks are not counted).
+bom=$(printf '\357\273\277')
+{ printf '%s' "$bom"; head -1 "$work/in.ndjson"; printf '%s' "$bom"; sed -n 2p "$work/in.ndjson"; } >"$work/bom.ndjson"
+check "byte order marks starting lines are skipped" test "$("$np" -q --latency 0 "$work/bom.ndjson" | jq '.articles | length')" = 2
+{ head -1 "$work/in.ndjson"; printf '%s%s' "$bom" "$bom"; sed -n 2p "$work/in.ndjson"; } >"$work/bom2.ndjson"
+set +e
+"$np" -q --latency 0 "$work/bom2.ndjson" >/dev/null 2>"$work/bom2.err"
+status=$?
+set -e
+check "a second byte order mark exits 2" test "$status" = 2
+check "and names line 2, column 1" grep -qx "news-processor: $work/bom2.ndjson:2:1: syntax error at byte 0xEF" "$work/bom2.err"
 done_ok
