@@ -1,5 +1,6 @@
 /*
- * libFuzzer target for the loader (np_loader_parse), built and run by tests/fuzz/run.sh.
+ * libFuzzer target for the loader (np_loader_parse, and np_loader_parse_object on the same input
+ * as one NDJSON line), built and run by tests/fuzz/run.sh.
  *
  * Design: every input is copied into a fresh malloc'd buffer with a '\0' after it (the loader's
  * contract), so AddressSanitizer catches any read past the document. The sanitizers catch memory
@@ -318,7 +319,8 @@ static void check_against_cjson(const char *buf, size_t len, const np_article_li
     cJSON_Delete(root);
 }
 
-static void check_accepted(const char *buf, size_t len, const np_article_list *list)
+/* What every accepted article must be, and ids unique within the list. */
+static void check_articles(const np_article_list *list)
 {
     check(list->count == 0 || list->items != NULL, "articles but no items");
     for (size_t i = 0; i < list->count; i++) {
@@ -345,19 +347,56 @@ static void check_accepted(const char *buf, size_t len, const np_article_list *l
             check(compare_ids(&ids[i - 1], &ids[i]) != 0, "two articles share an id");
         free(ids);
     }
+}
+
+static void check_accepted(const char *buf, size_t len, const np_article_list *list)
+{
+    check_articles(list);
     check_against_cjson(buf, len, list);
+}
+
+/* A refusal's message: one NUL-terminated line that starts with "NAME:". */
+static void check_message(const char *err, size_t err_size, const char *name)
+{
+    size_t err_len = strnlen(err, err_size);
+    check(err_len < err_size, "error message not NUL-terminated");
+    size_t name_len = strlen(name);
+    check(err_len > name_len + 2 && memcmp(err, name, name_len) == 0 && err[name_len] == ':',
+          "error message does not start with \"NAME:\"");
+    check(strchr(err, '\n') == NULL && strchr(err, '\r') == NULL, "error message is not one line");
 }
 
 static void check_refused(const np_article_list *list, const char *err, size_t err_size)
 {
     check(list->items == NULL && list->count == 0 && list->storage == NULL,
           "refused input left articles in the list");
-    size_t err_len = strnlen(err, err_size);
-    check(err_len < err_size, "error message not NUL-terminated");
-    size_t name_len = strlen(input_name);
-    check(err_len > name_len + 2 && memcmp(err, input_name, name_len) == 0 && err[name_len] == ':',
-          "error message does not start with \"NAME:\"");
-    check(strchr(err, '\n') == NULL && strchr(err, '\r') == NULL, "error message is not one line");
+    check_message(err, err_size, input_name);
+}
+
+static const char line_name[] = "fuzz.ndjson";
+
+/*
+ * The same input as one NDJSON line (np_loader_parse_object): accepted, it is strict JSON after
+ * at most one byte order mark, and its article passes the checks above; refused, nothing is
+ * returned and the message is one "fuzz.ndjson:..." line.
+ */
+static void check_as_line(const char *buf, size_t len)
+{
+    np_article *article = NULL;
+    char err[NP_LOADER_ERROR_SIZE];
+    memset(err, 'x', sizeof(err));
+    if (np_loader_parse_object(buf, len, line_name, 1, 1, &article, err, sizeof(err)) == 0) {
+        check(article != NULL, "accepted line gave no article");
+        size_t start = len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+        check(is_strict_json((const unsigned char *)buf + start, len - start),
+              "accepted line is not strict JSON");
+        np_article_list one = {.items = article, .count = 1};
+        check_articles(&one);
+        free(article);
+    } else {
+        check(article == NULL, "refused line left an article");
+        check_message(err, sizeof(err), line_name);
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -377,6 +416,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     else
         check_refused(&list, err, sizeof(err));
     np_article_list_free(&list);
+    check_as_line(buf, size);
     free(buf);
     return 0;
 }
