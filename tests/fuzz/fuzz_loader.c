@@ -283,7 +283,8 @@ static int compare_ids(const void *pa, const void *pb)
 }
 
 /* The accepted document, read again by cJSON alone: the loader must agree with it. */
-static void check_against_cjson(const char *buf, size_t len, const np_article_list *list)
+/* An accepted text, after at most one byte order mark: strict JSON, and as cJSON reads it. */
+static cJSON *read_accepted(const char *buf, size_t len)
 {
     size_t start = 0;
     if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
@@ -292,6 +293,30 @@ static void check_against_cjson(const char *buf, size_t len, const np_article_li
           "accepted input is not strict JSON");
     cJSON *root = cJSON_ParseWithLengthOpts(buf + start, len - start + 1, NULL, 1);
     check(root != NULL, "accepted input is refused by cJSON");
+    return root;
+}
+
+/* The article the loader read is the one cJSON reads from the same object. */
+static void check_article_matches(const cJSON *element, const np_article *a)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(element, "id");
+    const cJSON *title = cJSON_GetObjectItemCaseSensitive(element, "title");
+    const cJSON *content = cJSON_GetObjectItemCaseSensitive(element, "content");
+    check(cJSON_IsString(title) && strcmp(title->valuestring, a->title) == 0,
+          "title differs from the document");
+    check(cJSON_IsString(content) && strcmp(content->valuestring, a->content) == 0,
+          "content differs from the document");
+    if (a->id.kind == NP_ID_NUMBER)
+        check(cJSON_IsNumber(id) && id->valuedouble == (double)a->id.number,
+              "numeric id differs from the document");
+    else
+        check(cJSON_IsString(id) && strcmp(id->valuestring, a->id.text) == 0,
+              "string id differs from the document");
+}
+
+static void check_against_cjson(const char *buf, size_t len, const np_article_list *list)
+{
+    cJSON *root = read_accepted(buf, len);
     const cJSON *array =
         cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "articles") : root;
     check(cJSON_IsArray(array), "accepted input has no article array");
@@ -300,20 +325,7 @@ static void check_against_cjson(const char *buf, size_t len, const np_article_li
     cJSON_ArrayForEach(element, array)
     {
         check(k < list->count, "more articles in the document than in the list");
-        const np_article *a = &list->items[k++];
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(element, "id");
-        const cJSON *title = cJSON_GetObjectItemCaseSensitive(element, "title");
-        const cJSON *content = cJSON_GetObjectItemCaseSensitive(element, "content");
-        check(cJSON_IsString(title) && strcmp(title->valuestring, a->title) == 0,
-              "title differs from the document");
-        check(cJSON_IsString(content) && strcmp(content->valuestring, a->content) == 0,
-              "content differs from the document");
-        if (a->id.kind == NP_ID_NUMBER)
-            check(cJSON_IsNumber(id) && id->valuedouble == (double)a->id.number,
-                  "numeric id differs from the document");
-        else
-            check(cJSON_IsString(id) && strcmp(id->valuestring, a->id.text) == 0,
-                  "string id differs from the document");
+        check_article_matches(element, &list->items[k++]);
     }
     check(k == list->count, "fewer articles in the document than in the list");
     cJSON_Delete(root);
@@ -377,8 +389,8 @@ static const char line_name[] = "fuzz.ndjson";
 
 /*
  * The same input as one NDJSON line (np_loader_parse_object): accepted, it is strict JSON after
- * at most one byte order mark, and its article passes the checks above; refused, nothing is
- * returned and the message is one "fuzz.ndjson:..." line.
+ * at most one byte order mark, an object whose article is what cJSON reads and passes the checks
+ * above; refused, nothing is returned and the message is one "fuzz.ndjson:..." line.
  */
 static void check_as_line(const char *buf, size_t len)
 {
@@ -387,11 +399,12 @@ static void check_as_line(const char *buf, size_t len)
     memset(err, 'x', sizeof(err));
     if (np_loader_parse_object(buf, len, line_name, 1, 1, &article, err, sizeof(err)) == 0) {
         check(article != NULL, "accepted line gave no article");
-        size_t start = len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-        check(is_strict_json((const unsigned char *)buf + start, len - start),
-              "accepted line is not strict JSON");
         np_article_list one = {.items = article, .count = 1};
         check_articles(&one);
+        cJSON *root = read_accepted(buf, len);
+        check(cJSON_IsObject(root), "accepted line is not an object");
+        check_article_matches(root, article);
+        cJSON_Delete(root);
         free(article);
     } else {
         check(article == NULL, "refused line left an article");
