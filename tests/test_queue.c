@@ -71,13 +71,19 @@ static void *push_thread(void *arg)
     return NULL;
 }
 
+/* Starts run(arg) on thread *t and checks that it is still blocked (*done unset) after a pause. */
+static void start_still_blocked(pthread_t *t, void *(*run)(void *), void *arg, atomic_int *done)
+{
+    atomic_init(done, 0);
+    assert_int_equal(pthread_create(t, NULL, run, arg), 0);
+    pause_ms(100);
+    assert_int_equal(atomic_load(done), 0);
+}
+
 /* Starts b's push on thread *t and checks that it is still blocked after a pause. */
 static void start_blocked_push(blocked_push *b, pthread_t *t)
 {
-    atomic_init(&b->done, 0);
-    assert_int_equal(pthread_create(t, NULL, push_thread, b), 0);
-    pause_ms(100);
-    assert_int_equal(atomic_load(&b->done), 0);
+    start_still_blocked(t, push_thread, b, &b->done);
 }
 
 static void test_push_blocks_when_full_until_a_pop(void **state)
@@ -295,10 +301,7 @@ static void *batch_pop_thread(void *arg)
 /* Starts b's pop on thread *t and checks that it is still waiting after a pause. */
 static void start_batch_pop(batch_pop *b, pthread_t *t)
 {
-    atomic_init(&b->done, 0);
-    assert_int_equal(pthread_create(t, NULL, batch_pop_thread, b), 0);
-    pause_ms(100);
-    assert_int_equal(atomic_load(&b->done), 0);
+    start_still_blocked(t, batch_pop_thread, b, &b->done);
 }
 
 static void push_values(np_queue *q, int from, int to)
