@@ -6,26 +6,50 @@
 #include "np/cancel.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "np/clock.h"
+
+/* A pipe whose read end becomes readable on cancellation: both ends close-on-exec, the write end
+ * non-blocking (one byte is ever written, but a raise must never block). */
+static int open_wake_pipe(int fds[2])
+{
+    if (pipe(fds) != 0)
+        return errno;
+    for (int i = 0; i < 2; i++)
+        (void)fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+    (void)fcntl(fds[1], F_SETFL, O_NONBLOCK);
+    return 0;
+}
 
 int np_cancel_init(np_cancel *cancel)
 {
     atomic_init(&cancel->reason, NP_CANCEL_NONE);
-    pthread_condattr_t attr;
-    int err = pthread_condattr_init(&attr);
+    int err = open_wake_pipe(cancel->wake_pipe);
     if (err)
         return err;
+    pthread_condattr_t attr;
+    err = pthread_condattr_init(&attr);
+    if (err) {
+        close(cancel->wake_pipe[0]);
+        close(cancel->wake_pipe[1]);
+        return err;
+    }
     err = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     if (!err)
         err = pthread_cond_init(&cancel->changed, &attr);
     pthread_condattr_destroy(&attr);
-    if (err)
-        return err;
-    err = pthread_mutex_init(&cancel->mutex, NULL);
-    if (err)
-        pthread_cond_destroy(&cancel->changed);
+    if (!err) {
+        err = pthread_mutex_init(&cancel->mutex, NULL);
+        if (err)
+            pthread_cond_destroy(&cancel->changed);
+    }
+    if (err) {
+        close(cancel->wake_pipe[0]);
+        close(cancel->wake_pipe[1]);
+    }
     return err;
 }
 
@@ -33,13 +57,24 @@ void np_cancel_destroy(np_cancel *cancel)
 {
     pthread_cond_destroy(&cancel->changed);
     pthread_mutex_destroy(&cancel->mutex);
+    close(cancel->wake_pipe[0]);
+    close(cancel->wake_pipe[1]);
+}
+
+int np_cancel_fd(np_cancel *cancel)
+{
+    return cancel ? cancel->wake_pipe[0] : -1;
 }
 
 void np_cancel_raise(np_cancel *cancel, np_cancel_reason reason)
 {
     pthread_mutex_lock(&cancel->mutex);
-    if (atomic_load(&cancel->reason) == NP_CANCEL_NONE)
+    if (atomic_load(&cancel->reason) == NP_CANCEL_NONE) {
         atomic_store(&cancel->reason, reason);
+        /* Once only, so the pipe cannot fill; the byte is never read, so the fd stays readable. */
+        ssize_t written = write(cancel->wake_pipe[1], "x", 1);
+        (void)written;
+    }
     pthread_cond_broadcast(&cancel->changed);
     pthread_mutex_unlock(&cancel->mutex);
 }

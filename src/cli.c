@@ -14,6 +14,9 @@
 #include "np/help.h"
 #include "np/llm.h"
 
+/* The longest --deadline-ms: a year. */
+#define DEADLINE_MS_MAX (365ULL * 24 * 3600 * 1000)
+
 enum option_key {
     OPT_OUTPUT = 'o',
     OPT_QUIET = 'q',
@@ -109,14 +112,19 @@ void np_cli_print_help(FILE *out)
     fprintf(out,
             "\nExit status:\n"
             "  %3d  success: every article processed and the output written\n"
-            "  %3d  an article failed after its retries, or a runtime failure (out of memory,\n"
-            "       output not writable); compare: NEW regressed beyond the threshold\n"
-            "  %3d  usage error or invalid input (for JSON input nothing is written to stdout)\n"
+            "  %3d  the environment failed: an article failed after its retries, out of memory,\n"
+            "       a permission, reading the input or writing an output (then no output file\n"
+            "       is replaced); compare: NEW regressed beyond the threshold\n"
+            "  %3d  what was given is wrong: a usage error, a path that names no usable file,\n"
+            "       invalid input (for JSON input nothing is written)\n"
             "  %3d  --deadline-ms passed: cancelled, the complete output still written\n"
-            "  %3d  interrupted (SIGINT): cancelled, the complete output still written\n"
+            "  %3d  hung up (SIGHUP): cancelled, the complete output still written\n"
+            "  %3d  interrupted (SIGINT): cancelled, the complete output still written;\n"
+            "       a second SIGINT, SIGTERM or SIGHUP exits at once, writing nothing\n"
+            "  %3d  standard output is a closed pipe: the run ended quietly\n"
             "  %3d  terminated (SIGTERM): cancelled, the complete output still written\n",
-            NP_EXIT_OK, NP_EXIT_FAILURE, NP_EXIT_USAGE, NP_EXIT_DEADLINE, NP_EXIT_SIGINT,
-            NP_EXIT_SIGTERM);
+            NP_EXIT_OK, NP_EXIT_FAILURE, NP_EXIT_USAGE, NP_EXIT_DEADLINE, NP_EXIT_SIGHUP,
+            NP_EXIT_SIGINT, NP_EXIT_SIGPIPE, NP_EXIT_SIGTERM);
     fprintf(out, "\nbench runs the pipeline W+N times in one process and prints statistics:\n");
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         const np_option *o = &option_table[i];
@@ -219,6 +227,8 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
     double fraction;
     switch (key) {
     case OPT_OUTPUT:
+        if (*arg == '\0')
+            break;
         opts->output_path = arg;
         return 0;
     case OPT_LATENCY:
@@ -277,18 +287,18 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
         opts->rate = fraction;
         return 0;
     case OPT_DEADLINE_MS:
-        if (parse_number(arg, 365LL * 24 * 3600 * 1000, &value) != 0 || value == 0)
+        if (parse_number(arg, DEADLINE_MS_MAX, &value) != 0 || value == 0)
             break;
         opts->deadline_ms = (long long)value;
         return 0;
     case OPT_REPORT:
-        opts->report_path = arg;
-        return 0;
     case OPT_TRACE:
-        opts->trace_path = arg;
-        return 0;
     case OPT_TIMELINE:
-        opts->timeline_path = arg;
+        if (*arg == '\0')
+            break;
+        *(key == OPT_REPORT  ? &opts->report_path
+          : key == OPT_TRACE ? &opts->trace_path
+                             : &opts->timeline_path) = arg;
         return 0;
     case OPT_NO_PROGRESS:
         opts->no_progress = 1;
@@ -333,7 +343,11 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
         {OPT_TIMEOUT_MS, "a whole number of ms from 1 to 3600000"},
         {OPT_RETRIES, "a whole number from 0 to 100"},
         {OPT_RATE, "calls per second, from 0.001 to 1000000"},
-        {OPT_DEADLINE_MS, "a whole number of ms, at least 1"},
+        {OPT_DEADLINE_MS, "a whole number of ms from 1 to 31536000000 (a year)"},
+        {OPT_OUTPUT, "a file name (- is not special: omit -o for standard output)"},
+        {OPT_REPORT, "a file name"},
+        {OPT_TRACE, "a file name"},
+        {OPT_TIMELINE, "a file name"},
         {OPT_RUNS, "a whole number from 1 to 100000"},
         {OPT_WARMUP, "a whole number from 0 to 100000"},
     };
@@ -410,6 +424,12 @@ int np_cli_parse(int argc, char **argv, np_cli_options *opts, char *err, size_t 
     opts->input_path = sub_argv[optind];
     if (opts->workers && strcmp(opts->mode, "pool") != 0) {
         snprintf(err, err_size, "--workers applies to --mode pool only");
+        return -1;
+    }
+    if (opts->bench && opts->output_path) {
+        snprintf(err, err_size,
+                 "bench keeps no results: -o is not allowed (use --report for the "
+                 "timings of every run)");
         return -1;
     }
     if (opts->bench && opts->output_format == NP_FORMAT_NDJSON) {

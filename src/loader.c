@@ -27,6 +27,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "np/input.h"
+
 /* An error found at a byte offset of the input; offset < 0 means "no position". */
 typedef struct scan_error {
     long long offset;
@@ -794,80 +796,37 @@ int np_loader_parse(const char *buf, size_t len, const char *name, np_article_li
     return 0;
 }
 
-/* Reads all of fd into a malloc'd, NUL-terminated buffer. Returns 0, or an errno value. */
-static int read_all(int fd, size_t size_hint, char **data, size_t *len)
+int np_loader_error_is_out_of_memory(const char *err)
 {
-    size_t capacity = size_hint + 1 > 65536 ? size_hint + 1 : 65536;
-    size_t used = 0;
-    char *buf = malloc(capacity);
-    if (!buf)
-        return ENOMEM;
-    for (;;) {
-        if (used + 1 == capacity) {
-            if (capacity > SIZE_MAX / 2) {
-                free(buf);
-                return EFBIG;
-            }
-            char *bigger = realloc(buf, capacity * 2);
-            if (!bigger) {
-                free(buf);
-                return ENOMEM;
-            }
-            buf = bigger;
-            capacity *= 2;
-        }
-        ssize_t n = read(fd, buf + used, capacity - 1 - used);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            int saved = errno;
-            free(buf);
-            return saved;
-        }
-        if (n == 0)
-            break;
-        used += (size_t)n;
-    }
-    buf[used] = '\0';
-    *data = buf;
-    *len = used;
-    return 0;
+    static const char suffix[] = "out of memory";
+    size_t len = strlen(err);
+    return len >= sizeof(suffix) - 1 && strcmp(err + len - (sizeof(suffix) - 1), suffix) == 0;
 }
 
 int np_loader_load_file(const char *path, np_article_list *out, char *err, size_t err_size)
 {
-    int from_stdin = strcmp(path, "-") == 0;
-    const char *name = from_stdin ? "<stdin>" : path;
     memset(out, 0, sizeof(*out));
-
-    int fd = from_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        format_message(err, err_size, "%s: cannot open: %s", name, strerror(errno));
+    np_input input;
+    int e = np_input_open(&input, path, -1);
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    if (e == EISDIR) {
+        format_message(err, err_size, "%s: is a directory, not a JSON file", name);
         return -1;
     }
-    struct stat st;
-    size_t size_hint = 0;
-    if (fstat(fd, &st) == 0) {
-        if (S_ISDIR(st.st_mode)) {
-            format_message(err, err_size, "%s: is a directory, not a JSON file", name);
-            if (!from_stdin)
-                close(fd);
-            return -1;
-        }
-        if (S_ISREG(st.st_mode) && st.st_size > 0)
-            size_hint = (size_t)st.st_size;
+    if (e) {
+        format_message(err, err_size, "%s: cannot open: %s", name, strerror(e));
+        return -1;
     }
     char *data = NULL;
     size_t len = 0;
-    int read_err = read_all(fd, size_hint, &data, &len);
-    if (!from_stdin)
-        close(fd);
-    if (read_err == ENOMEM) {
+    e = np_input_read_all(&input, &data, &len);
+    np_input_close(&input);
+    if (e == ENOMEM) {
         format_message(err, err_size, "%s: out of memory", name); /* not a read error */
         return -1;
     }
-    if (read_err) {
-        format_message(err, err_size, "%s: cannot read: %s", name, strerror(read_err));
+    if (e) {
+        format_message(err, err_size, "%s: cannot read: %s", name, strerror(e));
         return -1;
     }
     int rc = np_loader_parse(data, len, name, out, err, err_size);

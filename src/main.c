@@ -4,24 +4,28 @@
  *
  * main is the one level that knows the exit status: modules return errors with a message, and
  * this file prints each once, prefixed with the program name, and chooses the status (np/exit.h).
- * Files are written through np_atomic_file, so a target path holds a complete file or its old
- * content, never a partial one. Signals are blocked before the first thread starts and handled by
- * the watcher thread of np/signals.h.
+ * Files are written through np_outputs: every target holds its complete new content, or all of
+ * them their old content, never a partial one. Signals are blocked before the first thread starts
+ * and handled by the watcher thread of np/signals.h from then until main returns.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include "np/atomic_file.h"
 #include "np/cli.h"
 #include "np/clock.h"
 #include "np/compare.h"
 #include "np/exit.h"
+#include "np/input.h"
 #include "np/loader.h"
 #include "np/output.h"
+#include "np/outputs.h"
 #include "np/pipeline.h"
 #include "np/progress.h"
 #include "np/report.h"
@@ -35,14 +39,10 @@
 #define NP_VERSION "0.0.0-dev"
 #endif
 
-/* The files a run writes besides stdout, opened before the run so a bad path fails at once. */
+/* The files a run writes besides stdout. */
 enum output_file { FILE_RESULTS, FILE_REPORT, FILE_TRACE, FILE_TIMELINE, FILE_COUNT };
 
-typedef struct run_files {
-    const char *path[FILE_COUNT];
-    np_atomic_file file[FILE_COUNT];
-    const char *temporary[FILE_COUNT]; /* for the signal watcher's emergency cleanup */
-} run_files;
+static const char *const output_option[FILE_COUNT] = {"-o", "--report", "--trace", "--timeline"};
 
 static void report_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -56,44 +56,121 @@ static void report_error(const char *fmt, ...)
     fprintf(stderr, "%s: %s\n", NP_PROGRAM_NAME, line);
 }
 
-static int open_files(run_files *files)
+/*
+ * Makes sure descriptors 0, 1 and 2 are open, as git and coreutils do: otherwise the next open()
+ * (a temporary output file, say) would take the free number and become "stdout" or "stderr". Each
+ * one found closed is opened on /dev/null in the direction it is not used in, so that using it
+ * still fails as a closed descriptor would (EBADF): a closed stdout that results are meant for is
+ * a write error, not a silent success. Returns 0, or -1 if /dev/null cannot be opened.
+ */
+static int sanitize_standard_descriptors(void)
 {
-    for (int i = 0; i < FILE_COUNT; i++) {
-        if (!files->path[i])
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
             continue;
-        if (np_atomic_file_open(&files->file[i], files->path[i]) != 0) {
-            report_error("cannot create %s: %s", files->path[i], strerror(errno));
-            for (int k = 0; k < i; k++)
-                if (files->file[k].stream)
-                    np_atomic_file_abort(&files->file[k]);
+        int opened = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+        if (opened != fd) {
+            if (opened >= 0)
+                close(opened);
             return -1;
         }
-        files->temporary[i] = files->file[i].temporary_path;
     }
     return 0;
 }
 
-static void abort_files(run_files *files)
+/*
+ * The exit status for a path that could not be opened or written: 2 when the path itself is
+ * wrong (it names nothing, or not a file), 1 when the system refused (permissions, descriptors,
+ * memory, disk).
+ */
+static int status_for_path_errno(int err)
 {
-    for (int i = 0; i < FILE_COUNT; i++)
-        if (files->file[i].stream)
-            np_atomic_file_abort(&files->file[i]);
+    switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+    case EISDIR:
+    case ENAMETOOLONG:
+    case ELOOP:
+        return NP_EXIT_USAGE;
+    default:
+        return NP_EXIT_FAILURE;
+    }
 }
 
-/* Commits every open file; returns 0, or -1 after reporting the first failure. */
-static int commit_files(run_files *files)
+/* An output path as the user gave it: its identity, if it exists, or its resolved location. */
+typedef struct path_identity {
+    int exists;
+    dev_t dev;
+    ino_t ino;
+    int is_device;  /* a character device (/dev/null): many outputs may share it */
+    char *resolved; /* when it does not exist: its directory resolved, plus its name (malloc'd) */
+} path_identity;
+
+static void identify_path(const char *path, path_identity *id)
 {
+    struct stat st;
+    *id = (path_identity){0};
+    if (stat(path, &st) == 0) {
+        *id = (path_identity){
+            .exists = 1, .dev = st.st_dev, .ino = st.st_ino, .is_device = S_ISCHR(st.st_mode)};
+        return;
+    }
+    /* Not there yet: compare where it would be created (the directory resolved, links and ".."
+     * included, plus the last component). */
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, (size_t)(slash - path) + 1) : strdup(".");
+    char *real_dir = dir ? realpath(dir, NULL) : NULL;
+    const char *base = slash ? slash + 1 : path;
+    if (real_dir) {
+        size_t size = strlen(real_dir) + strlen(base) + 2;
+        id->resolved = malloc(size);
+        if (id->resolved)
+            snprintf(id->resolved, size, "%s/%s", real_dir, base);
+    }
+    free(dir);
+    free(real_dir);
+}
+
+static int same_path(const path_identity *a, const path_identity *b)
+{
+    if (a->exists || b->exists)
+        return a->exists && b->exists && a->dev == b->dev && a->ino == b->ino && !a->is_device;
+    return a->resolved && b->resolved && strcmp(a->resolved, b->resolved) == 0;
+}
+
+/*
+ * Refuses, before anything is opened, two outputs that name one file (through links too) and an
+ * output that is the input: the second write would destroy the first. Returns 0, or -1 after
+ * reporting.
+ */
+static int check_output_paths(const np_cli_options *opts, const char *const path[FILE_COUNT])
+{
+    path_identity id[FILE_COUNT] = {{0}};
     int rc = 0;
-    for (int i = 0; i < FILE_COUNT; i++) {
-        if (!files->file[i].stream)
+    for (int i = 0; i < FILE_COUNT && rc == 0; i++) {
+        if (!path[i])
             continue;
-        if (rc != 0) {
-            np_atomic_file_abort(&files->file[i]);
-        } else if (np_atomic_file_commit(&files->file[i]) != 0) {
-            report_error("cannot write %s: %s", files->path[i], strerror(errno));
+        identify_path(path[i], &id[i]);
+        for (int k = 0; k < i && rc == 0; k++) {
+            if (path[k] && same_path(&id[k], &id[i])) {
+                report_error("%s %s and %s %s name the same file: give each output its own",
+                             output_option[k], path[k], output_option[i], path[i]);
+                rc = -1;
+            }
+        }
+    }
+    struct stat in;
+    int input_known = strcmp(opts->input_path, "-") == 0 ? fstat(STDIN_FILENO, &in) == 0
+                                                         : stat(opts->input_path, &in) == 0;
+    for (int i = 0; i < FILE_COUNT && rc == 0 && input_known && S_ISREG(in.st_mode); i++) {
+        if (path[i] && id[i].exists && id[i].dev == in.st_dev && id[i].ino == in.st_ino) {
+            report_error("%s %s is the input file: it would be overwritten", output_option[i],
+                         path[i]);
             rc = -1;
         }
     }
+    for (int i = 0; i < FILE_COUNT; i++)
+        free(id[i].resolved);
     return rc;
 }
 
@@ -123,6 +200,8 @@ static const struct {
     [NP_CANCEL_SIGINT] = {"SIGINT", NP_EXIT_SIGINT},
     [NP_CANCEL_SIGTERM] = {"SIGTERM", NP_EXIT_SIGTERM},
     [NP_CANCEL_DEADLINE] = {"deadline", NP_EXIT_DEADLINE},
+    [NP_CANCEL_SIGHUP] = {"SIGHUP", NP_EXIT_SIGHUP},
+    [NP_CANCEL_OUTPUT_FAILED] = {"output failure", NP_EXIT_FAILURE},
 };
 
 static long peak_rss_kb(void)
@@ -171,38 +250,17 @@ static np_run_record run_record(const np_run_stats *stats, const np_pipeline_res
                            .articles_detail = kept->count};
 }
 
-/* Writes the report, trace and timeline that were asked for. Returns 0 or -1 (reported). */
-static int write_extras(run_files *files, const np_run_options *options, const np_run_record *runs,
-                        size_t run_count)
-{
-    const np_run_record *last = &runs[run_count - 1];
-    if (files->file[FILE_REPORT].stream &&
-        np_report_write(files->file[FILE_REPORT].stream, options, runs, run_count) != 0) {
-        report_error("cannot write the report %s: %s", files->path[FILE_REPORT], strerror(errno));
-        return -1;
-    }
-    if (files->file[FILE_TRACE].stream &&
-        np_trace_write(files->file[FILE_TRACE].stream, options, last) != 0) {
-        report_error("cannot write the trace %s: %s", files->path[FILE_TRACE], strerror(errno));
-        return -1;
-    }
-    if (files->file[FILE_TIMELINE].stream &&
-        np_timeline_write_svg(files->file[FILE_TIMELINE].stream, options, last) != 0) {
-        report_error("cannot write the timeline %s: %s", files->path[FILE_TIMELINE],
-                     strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
 /* Everything a command needs around the pipeline: signals, cancellation, files, the input. */
 typedef struct session {
     const np_cli_options *opts;
     np_log log;
-    run_files files;
+    const char *path[FILE_COUNT];
+    FILE *file[FILE_COUNT]; /* the outputs' temporary files; NULL when not asked for */
+    np_outputs *outputs;
     np_cancel cancel;
     int cancel_ready;
     np_signals *watcher;
+    np_input input;       /* NDJSON input, opened ahead of the first run; fd -1 when not open */
     np_article_list list; /* JSON input, loaded once */
     int ndjson_in;
     long long load_ns;
@@ -213,47 +271,110 @@ typedef struct session {
     size_t queue_capacity;
 } session;
 
-/* Sets up a session; returns 0, or an exit status after reporting the error. */
-static int session_open(session *s, const np_cli_options *opts)
+/* The status for a run cancelled before it could start (opening an output). */
+static int cancelled_status(session *s, const char *while_doing)
 {
-    *s = (session){.opts = opts,
-                   .log = {.stream = stderr, .level = opts->log_level},
-                   .files = {.path = {opts->output_path, opts->report_path, opts->trace_path,
-                                      opts->timeline_path}},
-                   .ndjson_in = input_is_ndjson(opts),
-                   .mode = mode_from_name(opts->mode)};
+    np_cancel_reason reason = np_cancel_reason_of(&s->cancel);
+    np_log_line(&s->log, NP_LOG_NORMAL, "%s: cancelled by %s while %s: nothing written",
+                NP_PROGRAM_NAME, cancel_outcomes[reason].name, while_doing);
+    return cancel_outcomes[reason].status;
+}
+
+/*
+ * Opens the input (and, for JSON, reads and parses it). Cancellation while the input blocks is
+ * not an error: the run then has the articles read so far (none for a JSON document). Returns 0,
+ * or an exit status after reporting the error.
+ */
+static int session_load(session *s)
+{
+    const char *path = s->opts->input_path;
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    int e = np_input_open(&s->input, path, np_cancel_fd(&s->cancel));
+    if (e == ECANCELED)
+        return NP_EXIT_OK;
+    if (e == EISDIR) {
+        report_error("%s: is a directory, not a JSON file", name);
+        return NP_EXIT_USAGE;
+    }
+    if (e) {
+        report_error("%s: cannot open: %s", name, strerror(e));
+        return status_for_path_errno(e);
+    }
+    if (s->ndjson_in)
+        return NP_EXIT_OK; /* read line by line as the run goes */
+    long long start = np_clock_now_ns();
+    char *data;
+    size_t len;
+    e = np_input_read_all(&s->input, &data, &len);
+    np_input_close(&s->input);
+    if (e == ECANCELED)
+        return NP_EXIT_OK;
+    if (e) {
+        report_error("%s: %s%s", name, e == ENOMEM ? "" : "cannot read: ", strerror(e));
+        return NP_EXIT_FAILURE;
+    }
+    char err[NP_LOADER_ERROR_SIZE];
+    int rc = np_loader_parse(data, len, name, &s->list, err, sizeof(err));
+    free(data);
+    if (rc != 0) {
+        report_error("%s", err);
+        return np_loader_error_is_out_of_memory(err) ? NP_EXIT_FAILURE : NP_EXIT_USAGE;
+    }
+    s->load_ns = np_clock_now_ns() - start;
+    return NP_EXIT_OK;
+}
+
+/* Sets up a session; returns 0, or an exit status after reporting the error. */
+static int session_open(session *s, const np_cli_options *opts, mode_t umask_value)
+{
+    *s = (session){
+        .opts = opts,
+        .log = {.stream = stderr, .level = opts->log_level},
+        .path = {opts->output_path, opts->report_path, opts->trace_path, opts->timeline_path},
+        .input = {.fd = -1},
+        .ndjson_in = input_is_ndjson(opts),
+        .mode = mode_from_name(opts->mode)};
     if (opts->bench && s->ndjson_in && strcmp(opts->input_path, "-") == 0) {
         report_error("bench reads NDJSON input once per run: give a file, not standard input");
         return NP_EXIT_USAGE;
     }
-    int e = np_signals_block();
-    if (e) {
-        report_error("cannot block signals: %s", strerror(e));
-        return NP_EXIT_FAILURE;
-    }
-    if (open_files(&s->files) != 0)
+    if (check_output_paths(opts, s->path) != 0)
         return NP_EXIT_USAGE;
-    e = np_cancel_init(&s->cancel);
+    /* From here on every signal is the watcher's: none can end the process past the cleanup. */
+    int e = np_signals_block();
+    if (!e)
+        e = np_cancel_init(&s->cancel);
     if (e) {
         report_error("cannot set up cancellation: %s", strerror(e));
         return NP_EXIT_FAILURE;
     }
     s->cancel_ready = 1;
+    s->outputs = np_outputs_create(umask_value, np_cancel_fd(&s->cancel));
+    if (!s->outputs) {
+        report_error("out of memory");
+        return NP_EXIT_FAILURE;
+    }
     s->watcher =
-        np_signals_start(&s->cancel, opts->deadline_ms, s->files.temporary, (size_t)FILE_COUNT);
+        np_signals_start(&s->cancel, opts->deadline_ms, np_outputs_emergency_cleanup, s->outputs);
     if (!s->watcher) {
         report_error("cannot start the signal watcher: %s", strerror(errno));
         return NP_EXIT_FAILURE;
     }
-    if (!s->ndjson_in) {
-        char err[NP_LOADER_ERROR_SIZE];
-        long long start = np_clock_now_ns();
-        if (np_loader_load_file(opts->input_path, &s->list, err, sizeof(err)) != 0) {
-            report_error("%s", err);
-            return NP_EXIT_USAGE;
-        }
-        s->load_ns = np_clock_now_ns() - start;
+    for (int i = 0; i < FILE_COUNT; i++) {
+        if (!s->path[i])
+            continue;
+        s->file[i] = np_outputs_open(s->outputs, s->path[i]);
+        if (s->file[i])
+            continue;
+        e = errno;
+        if (e == ECANCELED)
+            return cancelled_status(s, "opening the outputs");
+        report_error("cannot create %s: %s", s->path[i], strerror(e));
+        return status_for_path_errno(e);
     }
+    int status = session_load(s);
+    if (status != NP_EXIT_OK)
+        return status;
     if (opts->rate > 0) {
         e = np_rate_limiter_init(&s->limiter, opts->rate, 1);
         if (e) {
@@ -271,11 +392,16 @@ static int session_open(session *s, const np_cli_options *opts)
     return NP_EXIT_OK;
 }
 
+/* Removes whatever was not committed and releases everything; the watcher goes last, so signals
+ * are honoured until the very end. */
 static void session_close(session *s)
 {
+    np_outputs_destroy(s->outputs);
+    s->outputs = NULL;
     np_signals_stop(s->watcher);
     s->watcher = NULL;
-    abort_files(&s->files); /* whatever was not committed */
+    if (s->input.fd >= 0)
+        np_input_close(&s->input);
     if (s->cancel_ready)
         np_cancel_destroy(&s->cancel);
     if (s->limiter_ready)
@@ -283,23 +409,45 @@ static void session_close(session *s)
     np_article_list_free(&s->list);
 }
 
+/* The run's source: the loaded list, or the NDJSON input (opened again for each bench run after
+ * the first). NULL after reporting an error, with *status set. */
+static np_source *session_source(session *s, int *status)
+{
+    if (!s->ndjson_in || np_cancel_reason_of(&s->cancel) != NP_CANCEL_NONE)
+        return np_source_from_list(&s->list); /* when cancelled: the empty list */
+    if (s->input.fd < 0) {
+        int e = np_input_open(&s->input, s->opts->input_path, np_cancel_fd(&s->cancel));
+        if (e == ECANCELED)
+            return np_source_from_list(&s->list);
+        if (e) {
+            report_error("%s: cannot open: %s", s->opts->input_path, strerror(e));
+            *status = status_for_path_errno(e);
+            return NULL;
+        }
+    }
+    np_source *source = np_source_from_input(&s->input);
+    if (!source)
+        np_input_close(&s->input);
+    return source;
+}
+
 /*
- * One pipeline run over the session's input. Returns the pipeline's code (0, 1 = input error,
- * -1 = fatal) with the message already reported.
+ * One pipeline run over the session's input. Returns the status so far (0; 2 when the input broke
+ * off, 1 when reading it failed: what was read before is still in *kept or streamed), or -1 for a
+ * fatal error (nothing kept), the message already reported.
  */
 static int session_run(session *s, FILE *stream_out, np_pipeline_results *kept, np_run_stats *stats)
 {
     const np_cli_options *opts = s->opts;
     char err[NP_SOURCE_ERROR_SIZE + 64];
-    np_source *source = s->ndjson_in ? np_source_open_ndjson(opts->input_path, err, sizeof(err))
-                                     : np_source_from_list(&s->list);
+    int status = NP_EXIT_FAILURE;
+    memset(kept, 0, sizeof(*kept));
+    memset(stats, 0, sizeof(*stats));
+    np_source *source = session_source(s, &status);
     if (!source) {
-        if (!s->ndjson_in)
-            snprintf(err, sizeof(err), "out of memory");
-        report_error("%s", err);
-        memset(kept, 0, sizeof(*kept));
-        memset(stats, 0, sizeof(*stats));
-        return s->ndjson_in ? 1 : -1;
+        if (status == NP_EXIT_FAILURE)
+            report_error("out of memory");
+        return -1;
     }
     np_progress progress;
     np_progress_init(&progress, stderr, opts->log_level != NP_LOG_QUIET && !opts->no_progress);
@@ -325,95 +473,171 @@ static int session_run(session *s, FILE *stream_out, np_pipeline_results *kept, 
     };
     int rc = np_pipeline_run(source, &config, kept, stats, err, sizeof(err));
     np_progress_finish(&progress);
+    int read_errno = np_source_read_errno(source);
     np_source_close(source);
     if (rc != 0)
         report_error("%s", err);
     if (stats->refused_threads)
         np_log_line(&s->log, NP_LOG_NORMAL,
                     "%s: warning: the system refused %zu thread starts; waited for running "
-                    "articles to finish and retried (peak %zu live threads%s)",
-                    NP_PROGRAM_NAME, stats->refused_threads, stats->peak_threads,
-                    stats->inline_articles ? "; some articles ran on the main thread" : "");
-    return rc;
+                    "articles to finish and retried (%s)",
+                    NP_PROGRAM_NAME, stats->refused_threads,
+                    stats->threads_started == 0 ? "no article thread could start: every article "
+                                                  "ran on the main thread"
+                    : stats->inline_articles    ? "some articles ran on the main thread"
+                                                : "no article was lost");
+    if (rc < 0)
+        return -1;
+    if (rc > 0) /* the input broke off: a malformed line (2), or a failed read (1) */
+        return read_errno ? NP_EXIT_FAILURE : NP_EXIT_USAGE;
+    return NP_EXIT_OK;
 }
 
-/* The default command: one run, its results, and the files asked for. */
-static int run_once(const np_cli_options *opts)
+/* Writes the report, trace and timeline that were asked for into their temporary files. Returns 0
+ * or -1 (reported). */
+static int write_extras(session *s, const np_run_options *options, const np_run_record *runs,
+                        size_t run_count)
+{
+    const np_run_record *last = &runs[run_count - 1];
+    FILE *report = s->file[FILE_REPORT], *trace = s->file[FILE_TRACE],
+         *timeline = s->file[FILE_TIMELINE];
+    if (report && np_report_write(report, options, runs, run_count) != 0) {
+        report_error("cannot write the report %s: %s", s->path[FILE_REPORT], strerror(errno));
+        return -1;
+    }
+    if (trace && np_trace_write(trace, options, last) != 0) {
+        report_error("cannot write the trace %s: %s", s->path[FILE_TRACE], strerror(errno));
+        return -1;
+    }
+    if (timeline && np_timeline_write_svg(timeline, options, last) != 0) {
+        report_error("cannot write the timeline %s: %s", s->path[FILE_TIMELINE], strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Syncs every output file; on failure reports it and removes them all. Returns 0 or -1. */
+static int sync_outputs(session *s)
+{
+    const char *failed;
+    if (np_outputs_sync(s->outputs, &failed) == 0)
+        return 0;
+    report_error("cannot write %s: %s", failed, strerror(errno));
+    np_outputs_abort(s->outputs);
+    return -1;
+}
+
+/* Renames every output file into place. Returns 0 or -1 (reported). */
+static int commit_outputs(session *s)
+{
+    const char *failed;
+    if (np_outputs_commit(s->outputs, &failed) == 0)
+        return 0;
+    report_error("cannot write %s: %s", failed, strerror(errno));
+    return -1;
+}
+
+/* The status for a write to standard output that failed with err: a closed pipe ends the run
+ * quietly, as SIGPIPE would have; anything else is reported. */
+static int stdout_failure(int err)
+{
+    if (err == EPIPE)
+        return NP_EXIT_SIGPIPE;
+    report_error("cannot write the results to standard output: %s", strerror(err));
+    return NP_EXIT_FAILURE;
+}
+
+/*
+ * The default command: one run, its results, and the files asked for -- all of them or none.
+ * Files are written and synced first; the results document goes to standard output only once
+ * they all succeeded, and the files are renamed into place only once it has.
+ */
+static int run_once(const np_cli_options *opts, mode_t umask_value)
 {
     session s;
-    int status = session_open(&s, opts);
+    int status = session_open(&s, opts, umask_value);
     if (status != NP_EXIT_OK) {
         session_close(&s);
         return status;
     }
-    FILE *results_stream =
-        s.files.file[FILE_RESULTS].stream ? s.files.file[FILE_RESULTS].stream : stdout;
-    const char *destination = opts->output_path ? opts->output_path : "standard output";
+    FILE *results_file = s.file[FILE_RESULTS];
     int ndjson_out = opts->output_format == NP_FORMAT_NDJSON;
     np_pipeline_results kept;
     np_run_stats stats;
-    int run_rc = session_run(&s, ndjson_out ? results_stream : NULL, &kept, &stats);
-    np_signals_stop(s.watcher);
-    s.watcher = NULL;
-    if (run_rc < 0) {
+    status =
+        session_run(&s, ndjson_out ? (results_file ? results_file : stdout) : NULL, &kept, &stats);
+    if (status < 0) {
         session_close(&s);
         return NP_EXIT_FAILURE;
     }
-    if (run_rc > 0)
-        status = NP_EXIT_USAGE; /* the input broke off: what was read is still written */
-
+    /* Signals that come from now on do not change the document: it is complete. */
     np_cancel_reason reason = np_cancel_reason_of(&s.cancel);
-    long long output_start = np_clock_now_ns();
-    if (ndjson_out) {
-        if (stats.output_errno) {
-            report_error("cannot write the results to %s: %s", destination,
-                         strerror(stats.output_errno));
-            status = NP_EXIT_FAILURE;
-        }
-    } else {
-        np_run_info info = {.mode = np_mode_name(s.mode),
-                            .workers = s.mode == NP_MODE_POOL ? s.workers : 0,
-                            .seed = opts->seed,
-                            .latency_min_ms = opts->latency_min_ms,
-                            .latency_max_ms = opts->latency_max_ms,
-                            .queue_capacity = s.queue_capacity,
-                            .wall_ns = stats.wall_ns,
-                            .critical_path_ms = stats.critical_path_ms,
-                            .cancelled_by = cancel_outcomes[reason].name};
-        memcpy(info.status_count, stats.status_count, sizeof(info.status_count));
-        if (np_output_write_json(results_stream, kept.articles, kept.results, kept.count, &info) !=
-            0) {
-            report_error("cannot write the results to %s: %s", destination, strerror(errno));
-            status = NP_EXIT_FAILURE;
-        }
+    if (ndjson_out && stats.output_errno && !results_file) {
+        status = stdout_failure(stats.output_errno);
+    } else if (ndjson_out && stats.output_errno) {
+        report_error("cannot write the results to %s: %s", opts->output_path,
+                     strerror(stats.output_errno));
+        status = NP_EXIT_FAILURE;
     }
-    long long output_ns = np_clock_now_ns() - output_start;
-
+    np_run_info info = {.mode = np_mode_name(s.mode),
+                        .workers = s.mode == NP_MODE_POOL ? stats.threads_started : 0,
+                        .seed = opts->seed,
+                        .latency_min_ms = opts->latency_min_ms,
+                        .latency_max_ms = opts->latency_max_ms,
+                        .queue_capacity = s.queue_capacity,
+                        .wall_ns = stats.wall_ns,
+                        .critical_path_ms = stats.critical_path_ms,
+                        .cancelled_by = cancel_outcomes[reason].name};
+    memcpy(info.status_count, stats.status_count, sizeof(info.status_count));
+    long long output_ns = -1; /* unknown when the document goes to stdout, after the report */
+    if (!ndjson_out && results_file) {
+        long long output_start = np_clock_now_ns();
+        if (np_output_write_json(results_file, kept.articles, kept.results, kept.count, &info) !=
+            0) {
+            report_error("cannot write the results to %s: %s", opts->output_path, strerror(errno));
+            status = NP_EXIT_FAILURE;
+        }
+        output_ns = np_clock_now_ns() - output_start;
+    }
     np_run_options options = run_options(opts, s.mode, s.workers, s.queue_capacity);
+    options.workers = s.mode == NP_MODE_POOL ? stats.threads_started : 0;
     np_article_list view;
     np_run_record record = run_record(&stats, &kept, &view, s.queue_capacity, s.load_ns, output_ns);
-    if (status != NP_EXIT_FAILURE && write_extras(&s.files, &options, &record, 1) != 0)
-        status = NP_EXIT_FAILURE;
-    if (status != NP_EXIT_FAILURE && commit_files(&s.files) != 0)
-        status = NP_EXIT_FAILURE;
-    if (status != NP_EXIT_FAILURE && !s.files.file[FILE_RESULTS].stream && !opts->output_path &&
-        fclose(stdout) != 0) {
-        /* A full disk or a closed pipe shows up here, not at the fprintf calls: check it. */
-        report_error("cannot write the results to standard output: %s", strerror(errno));
-        status = NP_EXIT_FAILURE;
+    int written = status != NP_EXIT_FAILURE && status != NP_EXIT_SIGPIPE &&
+                  write_extras(&s, &options, &record, 1) == 0 && sync_outputs(&s) == 0;
+    if (written && !ndjson_out && !results_file) {
+        np_outputs_guard_stdout(s.outputs, STDOUT_FILENO);
+        if (np_output_write_json(stdout, kept.articles, kept.results, kept.count, &info) != 0) {
+            status = stdout_failure(errno);
+            written = 0;
+            np_outputs_abort(s.outputs);
+        }
     }
+    if (written && !results_file && fflush(stdout) != 0) {
+        status = stdout_failure(errno);
+        written = 0;
+        np_outputs_abort(s.outputs);
+    }
+    if (written && commit_outputs(&s) != 0)
+        written = 0;
+    if (!written && status != NP_EXIT_SIGPIPE)
+        status = NP_EXIT_FAILURE;
 
-    np_log_line(&s.log, NP_LOG_NORMAL,
-                "Processed %zu article%s in %.3f s (critical path %.3f s)%s%s", stats.collected,
-                stats.collected == 1 ? "" : "s", (double)stats.wall_ns / 1e9,
-                (double)stats.critical_path_ms / 1e3, reason ? ", cancelled by " : "",
-                reason ? cancel_outcomes[reason].name : "");
-    if (stats.status_count[NP_STATUS_FAILED] || stats.status_count[NP_STATUS_CANCELLED])
+    if (status != NP_EXIT_SIGPIPE)
+        np_log_line(&s.log, NP_LOG_NORMAL,
+                    "Processed %zu article%s in %.3f s (critical path %.3f s)%s%s", stats.collected,
+                    stats.collected == 1 ? "" : "s", (double)stats.wall_ns / 1e9,
+                    (double)stats.critical_path_ms / 1e3, reason ? ", cancelled by " : "",
+                    reason ? cancel_outcomes[reason].name : "");
+    if (status != NP_EXIT_SIGPIPE &&
+        (stats.status_count[NP_STATUS_FAILED] || stats.status_count[NP_STATUS_CANCELLED]))
         np_log_line(&s.log, NP_LOG_NORMAL, "%zu ok, %zu failed, %zu cancelled",
                     stats.status_count[NP_STATUS_OK], stats.status_count[NP_STATUS_FAILED],
                     stats.status_count[NP_STATUS_CANCELLED]);
-    if (status == NP_EXIT_OK && reason != NP_CANCEL_NONE)
-        status = cancel_outcomes[reason].status;
+    /* A signal during the output let the complete output finish; it still decides the status. */
+    np_cancel_reason late = np_cancel_reason_of(&s.cancel);
+    if (status == NP_EXIT_OK && late != NP_CANCEL_NONE)
+        status = cancel_outcomes[late].status;
     if (status == NP_EXIT_OK && stats.status_count[NP_STATUS_FAILED])
         status = NP_EXIT_FAILURE;
     np_pipeline_results_free(&kept);
@@ -430,52 +654,21 @@ static void format_duration(char *buf, size_t size, double ms)
         snprintf(buf, size, "%.1f ms", ms);
 }
 
-/* `bench`: W warm-up runs and N measured runs in one process, hyperfine-style figures. */
-static int run_bench(const np_cli_options *opts)
+/* The measured runs of a bench, and what the summary needs of them. */
+typedef struct bench_runs {
+    np_run_record *records;
+    np_pipeline_results *kept;
+    np_article_list *views;
+    double *wall, *overhead, *scratch;
+    size_t done, measured, with_overhead;
+} bench_runs;
+
+static void bench_print_summary(const np_cli_options *opts, const session *s, const bench_runs *b,
+                                np_cancel_reason reason)
 {
-    session s;
-    int status = session_open(&s, opts);
-    if (status != NP_EXIT_OK) {
-        session_close(&s);
-        return status;
-    }
-    size_t total = (size_t)opts->bench_warmup + opts->bench_runs;
-    np_run_record *records = calloc(total, sizeof(*records));
-    np_pipeline_results *kept = calloc(total, sizeof(*kept));
-    np_article_list *views = calloc(total, sizeof(*views));
-    double *wall = calloc(total, sizeof(*wall));
-    double *overhead = calloc(total, sizeof(*overhead));
-    double *scratch = calloc(total, sizeof(*scratch));
-    size_t done = 0, measured = 0, with_overhead = 0;
-    if (!records || !kept || !views || !wall || !overhead || !scratch) {
-        report_error("out of memory");
-        status = NP_EXIT_FAILURE;
-        goto out;
-    }
-    for (; done < total; done++) {
-        np_run_stats stats;
-        if (session_run(&s, NULL, &kept[done], &stats) != 0) {
-            status = NP_EXIT_FAILURE;
-            break;
-        }
-        records[done] =
-            run_record(&stats, &kept[done], &views[done], s.queue_capacity, s.load_ns, 0);
-        records[done].warmup = done < opts->bench_warmup;
-        if (np_cancel_reason_of(&s.cancel) != NP_CANCEL_NONE) {
-            done++;
-            break;
-        }
-        if (records[done].warmup)
-            continue;
-        wall[measured++] = (double)stats.wall_ns / 1e6;
-        if (stats.critical_path_ms > 0)
-            overhead[with_overhead++] =
-                (double)stats.wall_ns / 1e6 / (double)stats.critical_path_ms;
-        np_log_line(&s.log, NP_LOG_NORMAL, "run %zu/%u: %.3f ms", measured, opts->bench_runs,
-                    (double)stats.wall_ns / 1e6);
-    }
-    if (measured > 0) {
-        np_stats_summary w = np_stats_summarize(wall, measured, scratch);
+    const np_run_record *last = b->done ? &b->records[b->done - 1] : NULL;
+    if (b->measured > 0) {
+        np_stats_summary w = np_stats_summarize(b->wall, b->measured, b->scratch);
         char mean[32], sd[32], lo[32], mid[32], hi[32];
         format_duration(mean, sizeof(mean), w.mean);
         format_duration(sd, sizeof(sd), w.stddev);
@@ -483,54 +676,127 @@ static int run_bench(const np_cli_options *opts)
         format_duration(mid, sizeof(mid), w.median);
         format_duration(hi, sizeof(hi), w.max);
         printf("Benchmark: %s (%zu articles, mode %s, latency %u:%u ms, seed %llu)\n",
-               opts->input_path, records[done - 1].articles, np_mode_name(s.mode),
+               opts->input_path, last->articles, np_mode_name(s->mode),
                (unsigned)opts->latency_min_ms, (unsigned)opts->latency_max_ms,
                (unsigned long long)opts->seed);
         printf("  Wall time (mean ± σ):      %s ± %s    [%zu runs, %u warm-up]\n", mean, sd,
-               measured, opts->bench_warmup);
+               b->measured, opts->bench_warmup);
         printf("  Range (min … median … max): %s … %s … %s\n", lo, mid, hi);
-        if (with_overhead > 0) {
-            np_stats_summary o = np_stats_summarize(overhead, with_overhead, scratch);
+        if (b->with_overhead > 0) {
+            np_stats_summary o = np_stats_summarize(b->overhead, b->with_overhead, b->scratch);
             printf("  Overhead (mean ± σ):       %.4f ± %.4f    (wall / critical path %.3f s)\n",
-                   o.mean, o.stddev, (double)records[done - 1].critical_path_ms / 1e3);
+                   o.mean, o.stddev, (double)last->critical_path_ms / 1e3);
             printf("  Overhead range:            %.4f … %.4f … %.4f\n", o.min, o.median, o.max);
         } else {
             printf("  Overhead:                  n/a (critical path is 0)\n");
         }
         printf("  Throughput (median run):   %.1f articles/s\n",
-               w.median > 0 ? (double)records[done - 1].articles / (w.median / 1e3) : 0.0);
-        if (measured > 1 && w.mean > 0 && w.stddev / w.mean > 0.05)
+               w.median > 0 ? (double)last->articles / (w.median / 1e3) : 0.0);
+        if (b->measured > 1 && w.mean > 0 && w.stddev / w.mean > 0.05)
             printf("  Warning: wide spread (σ is %.1f%% of the mean); other work on the machine "
                    "may be interfering. Use more --runs or a quieter machine.\n",
                    100 * w.stddev / w.mean);
     }
-    if (done > 0) {
-        np_run_options options = run_options(opts, s.mode, s.workers, s.queue_capacity);
-        if (write_extras(&s.files, &options, records, done) != 0 || commit_files(&s.files) != 0)
-            status = NP_EXIT_FAILURE;
+    if (reason != NP_CANCEL_NONE)
+        printf("Interrupted by %s after %zu of %u measured runs; the interrupted run is not "
+               "counted.\n",
+               cancel_outcomes[reason].name, b->measured, opts->bench_runs);
+}
+
+static void bench_runs_free(bench_runs *b, size_t total)
+{
+    for (size_t i = 0; b->kept && i < total; i++)
+        np_pipeline_results_free(&b->kept[i]);
+    free(b->records);
+    free(b->kept);
+    free(b->views);
+    free(b->wall);
+    free(b->overhead);
+    free(b->scratch);
+}
+
+/* `bench`: W warm-up runs and N measured runs in one process, hyperfine-style figures. A run the
+ * bench is cancelled in is kept in the report, marked interrupted, and counted nowhere. */
+static int run_bench(const np_cli_options *opts, mode_t umask_value)
+{
+    session s;
+    int status = session_open(&s, opts, umask_value);
+    if (status != NP_EXIT_OK) {
+        session_close(&s);
+        return status;
+    }
+    size_t total = (size_t)opts->bench_warmup + opts->bench_runs;
+    bench_runs b = {.records = calloc(total, sizeof(*b.records)),
+                    .kept = calloc(total, sizeof(*b.kept)),
+                    .views = calloc(total, sizeof(*b.views)),
+                    .wall = calloc(total, sizeof(*b.wall)),
+                    .overhead = calloc(total, sizeof(*b.overhead)),
+                    .scratch = calloc(total, sizeof(*b.scratch))};
+    if (!b.records || !b.kept || !b.views || !b.wall || !b.overhead || !b.scratch) {
+        report_error("out of memory");
+        bench_runs_free(&b, total);
+        session_close(&s);
+        return NP_EXIT_FAILURE;
+    }
+    for (; b.done < total; b.done++) {
+        np_run_stats stats;
+        int rc = session_run(&s, NULL, &b.kept[b.done], &stats);
+        if (rc != 0) {
+            status = rc < 0 ? NP_EXIT_FAILURE : rc;
+            break;
+        }
+        np_run_record *record = &b.records[b.done];
+        *record =
+            run_record(&stats, &b.kept[b.done], &b.views[b.done], s.queue_capacity, s.load_ns, 0);
+        record->warmup = b.done < opts->bench_warmup;
+        if (np_cancel_reason_of(&s.cancel) != NP_CANCEL_NONE) {
+            record->interrupted = 1;
+            b.done++;
+            break;
+        }
+        if (record->warmup)
+            continue;
+        b.wall[b.measured++] = (double)stats.wall_ns / 1e6;
+        if (stats.critical_path_ms > 0)
+            b.overhead[b.with_overhead++] =
+                (double)stats.wall_ns / 1e6 / (double)stats.critical_path_ms;
+        np_log_line(&s.log, NP_LOG_NORMAL, "run %zu/%u: %.3f ms", b.measured, opts->bench_runs,
+                    (double)stats.wall_ns / 1e6);
     }
     np_cancel_reason reason = np_cancel_reason_of(&s.cancel);
-    if (status == NP_EXIT_OK && reason != NP_CANCEL_NONE)
-        status = cancel_outcomes[reason].status;
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        report_error("cannot write to standard output: %s", strerror(errno));
-        status = NP_EXIT_FAILURE;
+    np_run_options options = run_options(opts, s.mode, s.workers, s.queue_capacity);
+    /* Files first (written and synced), then the summary, then the files into place. */
+    int written = b.done == 0 ||
+                  (write_extras(&s, &options, b.records, b.done) == 0 && sync_outputs(&s) == 0);
+    if (written) {
+        np_outputs_guard_stdout(s.outputs, STDOUT_FILENO);
+        bench_print_summary(opts, &s, &b, reason);
+        if (fflush(stdout) != 0) {
+            int e = errno;
+            np_outputs_abort(s.outputs);
+            status = stdout_failure(e);
+            written = 0;
+        }
     }
-out:
-    for (size_t i = 0; kept && i < total; i++)
-        np_pipeline_results_free(&kept[i]);
-    free(records);
-    free(kept);
-    free(views);
-    free(wall);
-    free(overhead);
-    free(scratch);
+    if (written && commit_outputs(&s) != 0)
+        written = 0;
+    if (!written && status != NP_EXIT_SIGPIPE)
+        status = NP_EXIT_FAILURE;
+    np_cancel_reason late = np_cancel_reason_of(&s.cancel);
+    if (status == NP_EXIT_OK && late != NP_CANCEL_NONE)
+        status = cancel_outcomes[late].status;
+    bench_runs_free(&b, total);
     session_close(&s);
     return status;
 }
 
 int main(int argc, char **argv)
 {
+    if (sanitize_standard_descriptors() != 0)
+        return NP_EXIT_FAILURE; /* not even /dev/null: nowhere to say so */
+    /* umask can only be read by setting it: once, here, before any thread exists. */
+    mode_t umask_value = umask(0);
+    umask(umask_value);
     if (argc > 1 && strcmp(argv[1], "compare") == 0) {
         int status = np_compare_main(argc - 1, argv + 1, stdout, stderr);
         if (fclose(stdout) != 0 && status == 0)
@@ -552,5 +818,5 @@ int main(int argc, char **argv)
         printf("%s %s\n", NP_PROGRAM_NAME, NP_VERSION);
         return fclose(stdout) == 0 ? NP_EXIT_OK : NP_EXIT_FAILURE;
     }
-    return opts.bench ? run_bench(&opts) : run_once(&opts);
+    return opts.bench ? run_bench(&opts, umask_value) : run_once(&opts, umask_value);
 }

@@ -170,9 +170,14 @@ int np_output_write_json(FILE *out, const np_article *articles, const np_result 
     if (run->cancelled_by)
         fprintf(out, ", \"cancelled_by\": \"%s\"", run->cancelled_by);
     fputs("}}\n", out);
-    if (fflush(out) != 0 || ferror(out)) {
+    /* fflush's errno is the write's; an error flag whose errno is gone is reported as EIO. */
+    if (fflush(out) != 0) {
         if (errno == 0)
             errno = EIO;
+        return -1;
+    }
+    if (ferror(out)) {
+        errno = EIO;
         return -1;
     }
     return 0;

@@ -182,8 +182,14 @@ static void collect(run_context *run, finished *item, long long received_ns)
         if (!c->output_errno) {
             np_output_write_article(stream, item->work.article, &item->result);
             fputc('\n', stream);
-            if (fflush(stream) != 0 || ferror(stream))
+            /* fflush's errno is the write's; an error flag whose errno is gone becomes EIO. */
+            if (fflush(stream) != 0)
                 c->output_errno = errno ? errno : EIO;
+            else if (ferror(stream))
+                c->output_errno = EIO;
+            /* Nothing more can be delivered: stop the run rather than compute for nobody. */
+            if (c->output_errno && run->config->process.cancel)
+                np_cancel_raise(run->config->process.cancel, NP_CANCEL_OUTPUT_FAILED);
         }
         np_result_clear(&item->result);
         free(item->work.owned);

@@ -231,13 +231,18 @@ static int write_run(FILE *out, const np_run_record *run)
         return -1;
     }
     double wall_ms = (double)run->process_ns / 1e6;
-    fprintf(out, "  {\"warmup\": %s, \"articles\": %zu,\n   \"phases_ms\": {\"load\": ",
-            run->warmup ? "true" : "false", run->articles);
+    fprintf(out,
+            "  {\"warmup\": %s, \"interrupted\": %s, \"articles\": %zu,\n   \"phases_ms\": "
+            "{\"load\": ",
+            run->warmup ? "true" : "false", run->interrupted ? "true" : "false", run->articles);
     np_json_write_ms(out, run->load_ns);
     fputs(", \"process\": ", out);
     np_json_write_ms(out, run->process_ns);
     fputs(", \"output\": ", out);
-    np_json_write_ms(out, run->output_ns);
+    if (run->output_ns < 0)
+        fputs("null", out);
+    else
+        np_json_write_ms(out, run->output_ns);
     fputs("},\n   \"wall_ms\": ", out);
     np_json_write_ms(out, run->process_ns);
     fprintf(out, ", \"critical_path_ms\": %" PRIu64 ", \"overhead\": ", run->critical_path_ms);

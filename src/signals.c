@@ -1,8 +1,18 @@
 /*
- * The signal watcher thread. Signals are blocked everywhere and taken synchronously here with
- * sigtimedwait, so the reaction (raising the cancel token, which takes a mutex) is ordinary code,
- * not an async-signal handler. SIGUSR1 is the watcher's own stop signal, sent with pthread_kill
- * by np_signals_stop; one arriving from outside is ignored.
+ * The signal watcher thread. Every catchable signal whose default action ends the process is
+ * blocked in every thread and taken synchronously here with sigtimedwait, so the reaction is
+ * ordinary code, not an async-signal handler:
+ *   - SIGINT, SIGTERM, SIGHUP: the first cancels the run (np_cancel_raise); the program finishes
+ *     its output and exits 130, 143 or 129. A second one means "now": the cleanup removes the
+ *     temporary files and the process exits at once with 128 + the signal.
+ *   - the deadline, when one is set, cancels the run like a first signal.
+ *   - any other such signal (SIGQUIT, SIGPIPE sent by kill, SIGUSR1/2, SIGALRM, real-time
+ *     signals, ...): the cleanup runs, then the signal is delivered with its default action, so
+ *     the process ends as it would have, leaving no temporary file.
+ * A SIGPIPE raised by a write to a closed pipe is directed at the writing thread, where it stays
+ * blocked: the write fails with EPIPE and the writer handles it.
+ * np_signals_stop wakes the watcher with a SIGUSR1 sent to it by this process (si_pid is ours);
+ * a SIGUSR1 from another process is treated like any other terminating signal.
  */
 #include "np/signals.h"
 
@@ -20,17 +30,32 @@ struct np_signals {
     pthread_t thread;
     np_cancel *cancel;
     long long deadline_ns; /* monotonic; 0 = none */
-    const char *const *cleanup_paths;
-    size_t cleanup_count;
+    void (*cleanup)(void *);
+    void *cleanup_context;
     atomic_int stopping;
+};
+
+/* Catchable signals whose default action terminates the process. SIGSEGV, SIGBUS, SIGFPE,
+ * SIGILL, SIGTRAP and SIGSYS are left alone: they report faults in the thread that caused them. */
+static const int terminating_signals[] = {
+    SIGHUP,    SIGINT,  SIGQUIT, SIGABRT,   SIGPIPE, SIGALRM, SIGTERM,
+    SIGUSR1,   SIGUSR2, SIGPOLL, SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ,
+#ifdef SIGPWR
+    SIGPWR,
+#endif
+#ifdef SIGSTKFLT
+    SIGSTKFLT,
+#endif
 };
 
 static void watched_set(sigset_t *set)
 {
     sigemptyset(set);
-    sigaddset(set, SIGINT);
-    sigaddset(set, SIGTERM);
-    sigaddset(set, SIGUSR1);
+    for (size_t i = 0; i < sizeof(terminating_signals) / sizeof(terminating_signals[0]); i++)
+        sigaddset(set, terminating_signals[i]);
+    /* glibc keeps the first real-time signals for itself; sigaddset refuses those. */
+    for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+        sigaddset(set, sig);
 }
 
 int np_signals_block(void)
@@ -40,13 +65,44 @@ int np_signals_block(void)
     return pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
+static np_cancel_reason cancel_reason_for(int sig)
+{
+    switch (sig) {
+    case SIGINT:
+        return NP_CANCEL_SIGINT;
+    case SIGTERM:
+        return NP_CANCEL_SIGTERM;
+    case SIGHUP:
+        return NP_CANCEL_SIGHUP;
+    default:
+        return NP_CANCEL_NONE;
+    }
+}
+
+/* Cleans up, then ends the process by sig's default action (or, failing that, with 128 + sig). */
+static void die_by(np_signals *s, int sig)
+{
+    if (s->cleanup)
+        s->cleanup(s->cleanup_context);
+    struct sigaction dfl = {.sa_handler = SIG_DFL};
+    sigemptyset(&dfl.sa_mask);
+    sigaction(sig, &dfl, NULL);
+    sigset_t one;
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    pthread_kill(pthread_self(), sig);
+    pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+    _exit(128 + sig);
+}
+
 static void *watch(void *arg)
 {
     np_signals *s = arg;
     sigset_t set;
     watched_set(&set);
-    int interrupts = 0;
-    while (!atomic_load(&s->stopping)) {
+    int cancelling_signals = 0;
+    for (;;) {
+        siginfo_t info;
         int sig;
         if (s->deadline_ns && np_cancel_reason_of(s->cancel) == NP_CANCEL_NONE) {
             long long left = s->deadline_ns - np_clock_now_ns();
@@ -56,41 +112,47 @@ static void *watch(void *arg)
             }
             struct timespec timeout = {.tv_sec = (time_t)(left / 1000000000LL),
                                        .tv_nsec = (long)(left % 1000000000LL)};
-            sig = sigtimedwait(&set, NULL, &timeout);
+            sig = sigtimedwait(&set, &info, &timeout);
         } else {
-            sig = sigwaitinfo(&set, NULL);
+            sig = sigwaitinfo(&set, &info);
         }
-        if (sig == SIGINT && ++interrupts >= 2) {
-            for (size_t i = 0; i < s->cleanup_count; i++)
-                if (s->cleanup_paths[i])
-                    unlink(s->cleanup_paths[i]);
-            _exit(130);
+        if (sig < 0)
+            continue; /* EINTR, or EAGAIN: the deadline came */
+        if (sig == SIGUSR1 && info.si_pid == getpid()) {
+            if (atomic_load(&s->stopping))
+                return NULL;
+            continue;
         }
-        if (sig == SIGINT)
-            np_cancel_raise(s->cancel, NP_CANCEL_SIGINT);
-        else if (sig == SIGTERM)
-            np_cancel_raise(s->cancel, NP_CANCEL_SIGTERM);
-        /* SIGUSR1, EINTR, EAGAIN (deadline reached): loop and re-check. */
+        np_cancel_reason reason = cancel_reason_for(sig);
+        if (reason == NP_CANCEL_NONE || ++cancelling_signals >= 2) {
+            if (reason != NP_CANCEL_NONE) {
+                if (s->cleanup)
+                    s->cleanup(s->cleanup_context);
+                _exit(128 + sig);
+            }
+            die_by(s, sig);
+        }
+        np_cancel_raise(s->cancel, reason);
     }
-    return NULL;
 }
 
-np_signals *np_signals_start(np_cancel *cancel, long long deadline_ms,
-                             const char *const *cleanup_paths, size_t count)
+np_signals *np_signals_start(np_cancel *cancel, long long deadline_ms, void (*cleanup)(void *),
+                             void *cleanup_context)
 {
     np_signals *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
     s->cancel = cancel;
     s->deadline_ns = deadline_ms > 0 ? np_clock_now_ns() + deadline_ms * 1000000LL : 0;
-    s->cleanup_paths = cleanup_paths;
-    s->cleanup_count = count;
+    s->cleanup = cleanup;
+    s->cleanup_context = cleanup_context;
     atomic_init(&s->stopping, 0);
     pthread_attr_t attr;
     int err = pthread_attr_init(&attr);
     if (!err) {
-        pthread_attr_setstacksize(&attr, (size_t)64 * 1024);
-        err = pthread_create(&s->thread, &attr, watch, s);
+        err = pthread_attr_setstacksize(&attr, (size_t)64 * 1024);
+        if (!err)
+            err = pthread_create(&s->thread, &attr, watch, s);
         pthread_attr_destroy(&attr);
     }
     if (err) {

@@ -1,27 +1,24 @@
 /*
  * Article sources. The list source walks an array already loaded; the NDJSON source reads one
- * line at a time with getline and parses it with the loader's strict single-object parser, so
- * only the current line and the articles still in flight are in memory.
+ * line at a time (np_input: cancellable, and a failed read is an error, never the end) and parses
+ * it with the loader's strict single-object parser, so only the current line and the articles
+ * still in flight are in memory.
  */
 #include "np/source.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "np/loader.h"
 
 struct np_source {
     const np_article_list *list; /* list source */
-    FILE *stream;                /* NDJSON source */
-    int close_stream;
-    const char *name;
-    char *line;
-    size_t line_capacity;
+    np_input input;              /* NDJSON source (owned) */
     size_t line_number;
     size_t produced;
     int failed;
+    int read_errno; /* the read error that ended the input, or 0 */
 };
 
 np_source *np_source_from_list(const np_article_list *list)
@@ -32,32 +29,34 @@ np_source *np_source_from_list(const np_article_list *list)
     return source;
 }
 
+np_source *np_source_from_input(np_input *input)
+{
+    np_source *source = calloc(1, sizeof(*source));
+    if (!source)
+        return NULL;
+    source->input = *input;
+    memset(input, 0, sizeof(*input));
+    input->fd = -1;
+    return source;
+}
+
 np_source *np_source_open_ndjson(const char *path, char *err, size_t err_size)
 {
-    int from_stdin = strcmp(path, "-") == 0;
-    const char *name = from_stdin ? "<stdin>" : path;
-    FILE *stream = from_stdin ? stdin : fopen(path, "r");
-    if (!stream) {
-        snprintf(err, err_size, "%s: cannot open: %s", name, strerror(errno));
+    np_input input;
+    int e = np_input_open(&input, path, -1);
+    if (e) {
+        const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+        if (e == EISDIR)
+            snprintf(err, err_size, "%s: is a directory, not a JSON file", name);
+        else
+            snprintf(err, err_size, "%s: cannot open: %s", name, strerror(e));
         return NULL;
     }
-    struct stat st;
-    if (fstat(fileno(stream), &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(err, err_size, "%s: is a directory, not a JSON file", name);
-        if (!from_stdin)
-            fclose(stream);
-        return NULL;
-    }
-    np_source *source = calloc(1, sizeof(*source));
+    np_source *source = np_source_from_input(&input);
     if (!source) {
-        snprintf(err, err_size, "%s: out of memory", name);
-        if (!from_stdin)
-            fclose(stream);
-        return NULL;
+        snprintf(err, err_size, "%s: out of memory", input.name);
+        np_input_close(&input);
     }
-    source->stream = stream;
-    source->close_stream = !from_stdin;
-    source->name = name;
     return source;
 }
 
@@ -82,29 +81,28 @@ int np_source_next(np_source *source, np_work *work, char *err, size_t err_size)
     if (source->failed)
         return -1;
     for (;;) {
-        errno = 0;
-        ssize_t n = getline(&source->line, &source->line_capacity, source->stream);
-        if (n < 0) {
-            if (ferror(source->stream)) {
-                snprintf(err, err_size, "%s: cannot read: %s", source->name,
-                         strerror(errno ? errno : EIO));
-                source->failed = 1;
-                return -1;
-            }
+        char *line;
+        size_t len;
+        int got = np_input_read_line(&source->input, &line, &len);
+        if (got == 0)
             return 0;
-        }
+        if (got < 0 && errno == ECANCELED)
+            return 0; /* the run is cancelled: what was read is all there is */
         source->line_number++;
-        size_t len = (size_t)n;
-        if (len > 0 && source->line[len - 1] == '\n')
-            len--;
-        if (len > 0 && source->line[len - 1] == '\r')
-            len--;
+        if (got < 0) {
+            source->read_errno = errno;
+            snprintf(err, err_size, "%s:%zu: cannot read: %s", source->input.name,
+                     source->line_number, errno == ENOMEM ? "out of memory" : strerror(errno));
+            source->failed = 1;
+            return -1;
+        }
+        if (len > 0 && line[len - 1] == '\r')
+            line[--len] = '\0';
         /* A NUL inside the line would hide the rest from the parser: report it as such. */
-        if (memchr(source->line, '\0', len) == NULL && is_blank(source->line, len))
+        if (memchr(line, '\0', len) == NULL && is_blank(line, len))
             continue;
-        source->line[len] = '\0';
         np_article *article = NULL;
-        if (np_loader_parse_object(source->line, len, source->name, source->line_number,
+        if (np_loader_parse_object(line, len, source->input.name, source->line_number,
                                    source->produced + 1, &article, err, err_size) != 0) {
             source->failed = 1;
             return -1;
@@ -125,12 +123,16 @@ size_t np_source_count(const np_source *source)
     return source->produced;
 }
 
+int np_source_read_errno(const np_source *source)
+{
+    return source->read_errno;
+}
+
 void np_source_close(np_source *source)
 {
     if (!source)
         return;
-    if (source->close_stream)
-        fclose(source->stream);
-    free(source->line);
+    if (!source->list)
+        np_input_close(&source->input);
     free(source);
 }

@@ -120,7 +120,7 @@ static void test_help_lists_every_option_and_exit_status(void **state)
     static const char *const expected[] = {
         "--output FILE", "--latency MIN:MAX", "--seed N", "--queue-capacity N",
         "--quiet",       "--verbose",         "--help",   "--version",
-        "Exit status:",  "  2  usage"};
+        "Exit status:",  "  2  what was given is wrong"};
     for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
         assert_non_null(strstr(buf, expected[i]));
 }

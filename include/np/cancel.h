@@ -4,6 +4,9 @@
  *
  * Stage calls sleep here instead of in nanosleep, so a cancelled run wakes every sleeping stage
  * at once (a broadcast on one condition variable), not when its latency runs out.
+ * Code that waits in the kernel rather than on the condition variable (poll on an input, a
+ * retried open of a FIFO) watches np_cancel_fd instead: it becomes readable, and stays readable,
+ * once the run is cancelled.
  * All functions are thread-safe. Create before starting any thread that uses it; destroy after
  * joining them all.
  */
@@ -18,6 +21,8 @@ typedef enum np_cancel_reason {
     NP_CANCEL_SIGINT,
     NP_CANCEL_SIGTERM,
     NP_CANCEL_DEADLINE,
+    NP_CANCEL_SIGHUP,
+    NP_CANCEL_OUTPUT_FAILED, /* the results can no longer be written (a closed pipe, a full disk) */
     NP_CANCEL_REASON_COUNT
 } np_cancel_reason;
 
@@ -27,9 +32,10 @@ typedef struct np_cancel {
     /* Written under mutex (with the broadcast); read without it, because every article and every
      * stage checks it and a shared lock taken that often is contended across cores. */
     atomic_int reason;
+    int wake_pipe[2]; /* a byte is written to [1] when cancelled; [0] is np_cancel_fd */
 } np_cancel;
 
-/* Initializes an un-cancelled token. Returns 0 or an error number. */
+/* Initializes an un-cancelled token. Returns 0 or an error number (it opens two descriptors). */
 int np_cancel_init(np_cancel *cancel);
 
 /* Destroys the token; no thread may be using it. */
@@ -40,6 +46,12 @@ void np_cancel_raise(np_cancel *cancel, np_cancel_reason reason);
 
 /* The reason the run was cancelled, or NP_CANCEL_NONE. A NULL token is never cancelled. */
 np_cancel_reason np_cancel_reason_of(np_cancel *cancel);
+
+/*
+ * A descriptor that becomes readable (POLLIN) when the run is cancelled, and stays so. Nothing may
+ * read from it. Poll it beside any descriptor a wait blocks on, so the wait ends on cancellation.
+ */
+int np_cancel_fd(np_cancel *cancel);
 
 /*
  * Sleeps ns nanoseconds on CLOCK_MONOTONIC, or until the run is cancelled. Returns 0 when the

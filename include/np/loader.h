@@ -37,6 +37,10 @@ int np_loader_parse(const char *buf, size_t len, const char *name, np_article_li
  */
 int np_loader_load_file(const char *path, np_article_list *out, char *err, size_t err_size);
 
+/* Whether a message from this module reports that memory ran out (an environment failure, not
+ * bad input). */
+int np_loader_error_is_out_of_memory(const char *err);
+
 /*
  * Parses one article object held in buf[0..len) (buf[len] == '\0'): one line of NDJSON input,
  * line `line` of the file, the article_number-th article (from 1). The same strict rules and

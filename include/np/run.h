@@ -27,11 +27,12 @@ typedef struct np_run_options {
 } np_run_options;
 
 typedef struct np_run_record {
-    int warmup; /* bench: a warm-up run, not counted in the statistics */
+    int warmup;      /* bench: a warm-up run, not counted in the statistics */
+    int interrupted; /* bench: the run was cancelled part-way, not counted in the statistics */
     size_t articles;
     long long load_ns;    /* reading and parsing the input */
     long long process_ns; /* the pipeline: the run's wall time */
-    long long output_ns;  /* writing the results */
+    long long output_ns;  /* writing the results; < 0: not measured (written after the report) */
     long long start_ns;   /* monotonic time the process phase began: origin of per-article times */
     uint64_t critical_path_ms; /* the ideal process time for this schedule */
     size_t queue_capacity;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "np/article.h"
+#include "np/input.h"
 
 /* Large enough for any message a source produces. */
 #define NP_SOURCE_ERROR_SIZE 640
@@ -28,14 +29,20 @@ typedef struct np_source np_source;
 np_source *np_source_from_list(const np_article_list *list);
 
 /*
- * A source reading NDJSON from path ("-" = stdin): one article object per line; blank lines are
- * skipped. Returns NULL with a message in err when the file cannot be opened.
+ * A source reading NDJSON from an opened input: one article object per line; blank lines are
+ * skipped. Takes over the input (*input is left closed) on success; NULL: no memory, and the
+ * input is still the caller's. When the input's cancellation fires, the source ends there.
  */
+np_source *np_source_from_input(np_input *input);
+
+/* np_source_from_input over path ("-" = stdin), not cancellable. Returns NULL with a message in
+ * err when the file cannot be opened. */
 np_source *np_source_open_ndjson(const char *path, char *err, size_t err_size);
 
 /*
- * The next article: returns 1 and fills *work, 0 at the end of the input, or -1 when a line is
- * malformed or unreadable (err gets "NAME:LINE:...: message"; nothing more is read after that).
+ * The next article: returns 1 and fills *work, 0 at the end of the input (or when cancelled), or
+ * -1 when a line is malformed or cannot be read (err gets "NAME:LINE:...: message"; nothing more
+ * is read after that). A failed read is never taken for the end of the input.
  */
 int np_source_next(np_source *source, np_work *work, char *err, size_t err_size);
 
@@ -44,6 +51,10 @@ size_t np_source_total(const np_source *source);
 
 /* How many articles the source has produced so far. */
 size_t np_source_count(const np_source *source);
+
+/* After np_source_next returned -1: the errno of the read that failed, or 0 for a malformed line
+ * (the input is wrong, not the system). */
+int np_source_read_errno(const np_source *source);
 
 /* Closes the source and frees it. NULL is allowed. */
 void np_source_close(np_source *source);
