@@ -175,6 +175,7 @@ typedef struct report {
     const cJSON *options; /* the "options" member, or NULL */
     const cJSON **runs;   /* the runs that are not warm-ups, in file order (malloc'd) */
     size_t run_count;
+    size_t interrupted_count; /* runs marked "interrupted" (a cancelled bench run): not compared */
 } report;
 
 static void report_free(report *r)
@@ -310,6 +311,10 @@ static int check_report(report *r, FILE *err)
         }
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(run, "warmup")))
             continue;
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(run, "interrupted"))) {
+            r->interrupted_count++;
+            continue;
+        }
         const cJSON *wall = cJSON_GetObjectItemCaseSensitive(run, "wall_ms");
         if (!cJSON_IsNumber(wall) || !isfinite(wall->valuedouble) || wall->valuedouble < 0) {
             file_error(err, r->path, "malformed report: run #%zu has no \"wall_ms\" number",
@@ -321,7 +326,8 @@ static int check_report(report *r, FILE *err)
     if (r->run_count == 0) {
         file_error(err, r->path,
                    "no runs to compare (a report needs a run that is not a "
-                   "warm-up)");
+                   "warm-up%s)",
+                   r->interrupted_count ? " and was not interrupted" : "");
         return -1;
     }
     return 0;
@@ -633,11 +639,27 @@ static int fewer_than_tested(const comparison *c)
     return c->base->run_count < MIN_TESTED_RUNS || c->new_report->run_count < MIN_TESTED_RUNS;
 }
 
+/* "base PATH: N runs (1 interrupted run ignored)", as the table and markdown headers say it. */
+static void print_side(FILE *out, const char *label, const report *r, int markdown)
+{
+    fprintf(out, markdown ? "%s `%s`: %zu run%s" : "%s %s: %zu run%s", label, r->path, r->run_count,
+            r->run_count == 1 ? "" : "s");
+    if (r->interrupted_count)
+        fprintf(out, " (%zu interrupted run%s ignored)", r->interrupted_count,
+                r->interrupted_count == 1 ? "" : "s");
+}
+
+static void print_header(FILE *out, const comparison *c, int markdown)
+{
+    print_side(out, "base", c->base, markdown);
+    fputs("; ", out);
+    print_side(out, "new", c->new_report, markdown);
+    fputs(markdown ? "\n\n" : "\n", out);
+}
+
 static void print_table(FILE *out, const comparison *c)
 {
-    fprintf(out, "base %s: %zu run%s; new %s: %zu run%s\n", c->base->path, c->base->run_count,
-            c->base->run_count == 1 ? "" : "s", c->new_report->path, c->new_report->run_count,
-            c->new_report->run_count == 1 ? "" : "s");
+    print_header(out, c, 0);
     for (size_t i = 0; i < c->diff_count; i++) {
         fprintf(out, "options differ: %s ", c->diffs[i].name);
         print_option_side(out, c->diffs[i].base, 0);
@@ -667,9 +689,7 @@ static void print_table(FILE *out, const comparison *c)
 
 static void print_markdown(FILE *out, const comparison *c)
 {
-    fprintf(out, "base `%s`: %zu run%s; new `%s`: %zu run%s\n\n", c->base->path, c->base->run_count,
-            c->base->run_count == 1 ? "" : "s", c->new_report->path, c->new_report->run_count,
-            c->new_report->run_count == 1 ? "" : "s");
+    print_header(out, c, 1);
     for (size_t i = 0; i < c->diff_count; i++) {
         fprintf(out, "- options differ: %s ", c->diffs[i].name);
         print_option_side(out, c->diffs[i].base, 1);
@@ -701,8 +721,11 @@ static void print_json(FILE *out, const comparison *c)
     np_json_write_string(out, c->base->path, strlen(c->base->path));
     fputs(", \"new\": ", out);
     np_json_write_string(out, c->new_report->path, strlen(c->new_report->path));
-    fprintf(out, ", \"base_runs\": %zu, \"new_runs\": %zu, \"threshold_pct\": ", c->base->run_count,
-            c->new_report->run_count);
+    fprintf(out,
+            ", \"base_runs\": %zu, \"new_runs\": %zu, \"base_interrupted_runs\": %zu, "
+            "\"new_interrupted_runs\": %zu, \"threshold_pct\": ",
+            c->base->run_count, c->new_report->run_count, c->base->interrupted_count,
+            c->new_report->interrupted_count);
     print_number(out, c->threshold_pct);
     fputs(",\n \"options_differ\": [", out);
     for (size_t i = 0; i < c->diff_count; i++) {
