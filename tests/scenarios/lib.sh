@@ -22,3 +22,36 @@ check() { # check DESCRIPTION COMMAND...
 stable() { jq -c '.articles[] | del(.completed)' "$@"; }
 stable_lines() { jq -c 'del(.completed)' "$@" | sort; }
 done_ok() { echo "$checks passed, 0 failed"; }
+# Runs a command with errexit off and leaves its exit status in $status.
+status_of() {
+    set +e
+    "$@"
+    status=$?
+    set -e
+}
+# Waits (up to 20 s) until process $1 blocks SIGINT, i.e. has started its signal watcher: a
+# signal sent from then on is the program's to handle. A handshake, not a guess at timing.
+wait_watching() {
+    local pid=$1 i mask
+    for ((i = 0; i < 2000; i++)); do
+        mask=$(awk '/^SigBlk:/ {print $2}' "/proc/$pid/status" 2>/dev/null) || return 1
+        [ -n "$mask" ] && (((16#$mask & 2) != 0)) && return 0
+        sleep 0.01
+    done
+    return 1
+}
+# Waits (up to 20 s) until file $1 has at least $2 lines.
+wait_lines() {
+    local i
+    for ((i = 0; i < 2000; i++)); do
+        [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ] && return 0
+        sleep 0.01
+    done
+    return 1
+}
+# Milliseconds since the epoch.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# Whether the program is a sanitizer build (they reserve terabytes of address space: no ulimit -v).
+sanitized() { ldd "$np" | grep -q 'libasan\|libtsan'; }
+# The temporary files a run could have left in directory $1.
+leftovers() { find "$1" -name '.*.??????'; }
