@@ -29,13 +29,16 @@ status_of() {
     status=$?
     set -e
 }
-# Waits (up to 20 s) until process $1 blocks SIGINT, i.e. has started its signal watcher: a
-# signal sent from then on is the program's to handle. A handshake, not a guess at timing.
+# Waits (up to 20 s) until process $1 runs the program (not the shell that forks it, which may
+# block signals for a moment too) and blocks SIGINT, i.e. has set up its signal watcher: a signal
+# sent from then on is the program's to handle. A handshake, not a guess at timing.
 wait_watching() {
-    local pid=$1 i mask
+    local pid=$1 i mask name
+    name=$(basename "$np" | cut -c1-15)
     for ((i = 0; i < 2000; i++)); do
         mask=$(awk '/^SigBlk:/ {print $2}' "/proc/$pid/status" 2>/dev/null) || return 1
-        [ -n "$mask" ] && (((16#$mask & 2) != 0)) && return 0
+        [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ] && [ -n "$mask" ] &&
+            (((16#$mask & 2) != 0)) && return 0
         sleep 0.01
     done
     return 1

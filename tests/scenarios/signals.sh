@@ -1,0 +1,95 @@
+# Signals in every phase (issue 10, items 8, 9, 12, 13):
+#  - opening an output FIFO that has no reader can be interrupted (exit 130, nothing written);
+#  - a first SIGINT/SIGTERM while the results are written lets the complete output finish and
+#    gives 130/143; a second one exits at once, temporaries removed, targets untouched;
+#  - a bench interrupted part-way marks the run it was in, counts it nowhere, and compare
+#    ignores it and says so;
+#  - no catchable signal leaves a temporary file; SIGHUP cancels (129); a closed stdout pipe
+#    ends the run quietly with 141.
+source "$(dirname "$0")/lib.sh"
+cd "$work"
+input=$repo/data/articles.json
+"$gen" --seed 2 3000 >big.json
+
+# Item 8: -o to a FIFO nobody reads.
+mkfifo noreader
+"$np" -q --latency 0 -o noreader "$input" &
+pid=$!
+wait_watching $pid || fail "no watcher"
+kill -INT $pid
+status_of wait $pid
+check "-o FIFO without a reader, SIGINT: exit 130 (was: only SIGKILL ended it)" test "$status" = 130
+check "the FIFO is still a FIFO" test -p noreader
+
+# Item 9: signals while the document is written. Standard output is a FIFO we read one byte of:
+# the document is written only after the run, so the program is then in its output phase, and
+# blocked there until we read on.
+output_phase() { # SIGNAL... : start, read one byte, send the signals, read the rest
+    mkfifo doc.fifo
+    "$np" -q --latency 0 --report rep.json big.json >doc.fifo 2>output.err &
+    pid=$!
+    exec 3<doc.fifo
+    head -c 1 <&3 >doc.json
+    for signal in "$@"; do
+        kill -s "$signal" $pid
+        [ $# = 1 ] || sleep 0.2 # two signals: give the first time to arrive first
+    done
+    cat <&3 >>doc.json
+    exec 3<&-
+    status_of wait $pid
+    rm doc.fifo
+}
+echo '{"precious": true}' >rep.json
+output_phase INT
+check "SIGINT during output: exit 130 (was: 0)" test "$status" = 130
+check "SIGINT during output: the complete document, not cancelled" \
+    jq -e '(.articles | length == 3000) and (.run | has("cancelled_by") | not)' doc.json
+check "SIGINT during output: the report committed" jq -e '.runs | length == 1' rep.json
+output_phase TERM
+check "SIGTERM during output: exit 143" test "$status" = 143
+echo '{"precious": true}' >rep.json
+output_phase INT INT
+check "two SIGINTs during output: exit 130" test "$status" = 130
+check "two SIGINTs during output: the report not replaced" grep -q precious rep.json
+check "two SIGINTs during output: no temporary file" test -z "$(leftovers .)"
+
+# Item 12: an interrupted bench.
+"$np" bench --runs 5 --warmup 0 --latency 300 --report bench.json "$input" >bench.out 2>bench.err &
+pid=$!
+wait_lines bench.err 1 || fail "the first run never finished"
+kill -INT $pid
+status_of wait $pid
+check "bench interrupted: exit 130" test "$status" = 130
+check "bench interrupted: the run it was in is marked" \
+    jq -e '(.runs | length == 2) and .runs[1].interrupted and (.runs[0].interrupted | not)' bench.json
+check "bench interrupted: the summary counts one run and says it was interrupted" \
+    grep -q 'Interrupted by SIGINT after 1 of 5 measured runs' bench.out
+check "bench interrupted: statistics over 1 run" grep -q '\[1 runs, 0 warm-up\]' bench.out
+"$np" bench --runs 2 --warmup 0 --latency 300 --report base.json "$input" >/dev/null 2>&1
+status_of "$np" compare base.json bench.json >compare.out
+check "compare ignores the interrupted run and says so" \
+    grep -q 'new bench.json: 1 run (1 interrupted run ignored)' compare.out
+
+# Item 13: other signals, and a closed stdout pipe.
+for signal in QUIT USR1 USR2 ALRM PIPE HUP; do
+    "$np" -q --latency 5000 -o out.json --report r.json --trace t.json "$input" 2>/dev/null &
+    pid=$!
+    wait_watching $pid || fail "no watcher"
+    kill -s $signal $pid
+    status_of wait $pid
+    check "SIG$signal mid-run: no temporary file left" test -z "$(leftovers .)"
+    if [ $signal = HUP ]; then
+        check "SIGHUP: cancelled, exit 129" test "$status" = 129
+        check "SIGHUP: complete output" jq -e '.run.cancelled_by == "SIGHUP"' out.json
+    else
+        check "SIG$signal mid-run: ends as the signal would (status $status)" test "$status" -gt 128
+    fi
+done
+set +o pipefail
+"$np" --latency 0 --report rp.json --trace tr.json big.json 2>pipe.err | head -c 100 >/dev/null
+status=${PIPESTATUS[0]}
+set -o pipefail
+check "stdout a pipe closed early: exit 141" test "$status" = 141
+check "closed pipe: no temporary file, no report" test -z "$(leftovers .)" -a ! -e rp.json
+check "closed pipe: quiet" test ! -s pipe.err
+done_ok
