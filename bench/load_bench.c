@@ -6,13 +6,14 @@
  * times, N times each (default 7) and interleaved, two ways of turning FILE into a tree:
  *   - ours:  np_loader_load_file (read, cJSON parse, strict lexical pass, schema checks);
  *   - cJSON: the same read, then a bare cJSON_ParseWithLength.
- * Each run does both, in alternating order, so that a VM that speeds up or slows down in the
- * meantime touches both alike; one untimed run of each goes first (page cache). Every load runs
- * in a child process of its own, as the program loads once with a fresh heap: in one process,
- * each load would also pay for consolidating the freed tree of the one before (malloc_consolidate
- * was the largest single cost in a profile of such a loop). Prints the median, minimum and maximum
- * of each, and the ratio of the medians. Project target: ratio <= 1.3 on 100,000 articles
- * (bench/load_bench.sh makes that file with gen_articles).
+ * Wall time is the figure that counts; CPU time (user + system) is printed too, as it moves less
+ * on a shared machine. Each run does both, in alternating order, so that a VM that speeds up or
+ * slows down in the meantime touches both alike; one untimed run of each goes first (page cache).
+ * Every load runs in a child process of its own, as the program loads once with a fresh heap: in
+ * one process, each load would also pay for consolidating the freed tree of the one before
+ * (malloc_consolidate was the largest single cost in a profile of such a loop). Prints the median,
+ * minimum and maximum of each, and the ratio of the medians. Project target: ratio <= 1.3 on
+ * 100,000 articles (bench/load_bench.sh makes that file with gen_articles).
  *
  * Exit status: 0 on success, 1 when the file does not load, 2 on bad arguments.
  */
@@ -30,12 +31,31 @@
 
 #define MAX_RUNS 1000
 
-static double now_seconds(void)
+/* One load: its wall time and the CPU time the process spent in it, in seconds; < 0 on failure. */
+struct sample {
+    double wall;
+    double cpu;
+};
+
+static double seconds(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+static struct sample sample_start(void)
+{
+    return (struct sample){seconds(CLOCK_MONOTONIC), seconds(CLOCK_PROCESS_CPUTIME_ID)};
+}
+
+static struct sample sample_since(struct sample start)
+{
+    struct sample now = sample_start();
+    return (struct sample){now.wall - start.wall, now.cpu - start.cpu};
+}
+
+static const struct sample failed = {-1.0, -1.0};
 
 /* The whole file in a malloc'd, NUL-terminated buffer, read as the loader reads it; NULL on error.
  */
@@ -65,69 +85,69 @@ static char *read_file(const char *path, size_t *len)
     return buf;
 }
 
-/* One timed load by our loader; < 0 when it fails. */
-static double time_ours(const char *path)
+/* One timed load by our loader. */
+static struct sample time_ours(const char *path)
 {
     np_article_list list;
     char err[NP_LOADER_ERROR_SIZE];
-    double start = now_seconds();
+    struct sample start = sample_start();
     int rc = np_loader_load_file(path, &list, err, sizeof err);
-    double elapsed = now_seconds() - start;
+    struct sample elapsed = sample_since(start);
     if (rc != 0) {
         fprintf(stderr, "load_bench: %s\n", err);
-        return -1.0;
+        return failed;
     }
     return elapsed; /* the list is left to the child's exit */
 }
 
-/* One timed read and bare cJSON parse; < 0 when it fails. */
-static double time_cjson(const char *path)
+/* One timed read and bare cJSON parse. */
+static struct sample time_cjson(const char *path)
 {
     size_t len = 0;
-    double start = now_seconds();
+    struct sample start = sample_start();
     char *buf = read_file(path, &len);
     cJSON *root = buf != NULL ? cJSON_ParseWithLength(buf, len) : NULL;
-    double elapsed = now_seconds() - start;
+    struct sample elapsed = sample_since(start);
     if (root == NULL) {
         fprintf(stderr, "load_bench: %s: cJSON cannot read it\n", path);
-        return -1.0;
+        return failed;
     }
     return elapsed; /* buf and the tree are left to the child's exit */
 }
 
 /*
- * Runs time_one(path) in a child process and returns what it measured, or < 0 when the child
- * fails. The child exits at once: the tree is left to the exit, outside the timed part.
+ * Runs time_one(path) in a child process and returns what it measured (failed when the child
+ * fails). The child exits at once: the tree is left to the exit, outside the timed part.
  */
-static double time_in_child(double (*time_one)(const char *), const char *path)
+static struct sample time_in_child(struct sample (*time_one)(const char *), const char *path)
 {
     int fds[2];
     if (pipe(fds) != 0) {
         perror("load_bench: pipe");
-        return -1.0;
+        return failed;
     }
     pid_t pid = fork();
     if (pid < 0) {
         perror("load_bench: fork");
         close(fds[0]);
         close(fds[1]);
-        return -1.0;
+        return failed;
     }
     if (pid == 0) {
         close(fds[0]);
-        double elapsed = time_one(path);
+        struct sample elapsed = time_one(path);
         ssize_t written = write(fds[1], &elapsed, sizeof elapsed);
         _exit(written == (ssize_t)sizeof elapsed ? 0 : 1);
     }
     close(fds[1]);
-    double elapsed = -1.0;
+    struct sample elapsed = failed;
     if (read(fds[0], &elapsed, sizeof elapsed) != (ssize_t)sizeof elapsed) {
-        elapsed = -1.0;
+        elapsed = failed;
     }
     close(fds[0]);
     int status = 0;
     if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        elapsed = -1.0;
+        elapsed = failed;
     }
     return elapsed;
 }
@@ -144,6 +164,14 @@ static double median(double *t, size_t n)
 {
     qsort(t, n, sizeof t[0], compare_doubles);
     return n % 2 == 1 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2.0;
+}
+
+/* Prints the median, minimum and maximum of t[0..n), in ms, sorting t. Returns the median. */
+static double print_stats(const char *what, double *t, size_t n)
+{
+    double m = median(t, n);
+    printf(" %s median %7.1f ms (%.1f-%.1f)", what, m * 1e3, t[0] * 1e3, t[n - 1] * 1e3);
+    return m;
 }
 
 int main(int argc, char **argv)
@@ -171,30 +199,35 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    static double ours[MAX_RUNS];
-    static double bare[MAX_RUNS];
-    if (time_in_child(time_ours, path) < 0 || time_in_child(time_cjson, path) < 0) {
+    /* [0] ours, [1] cJSON; wall and CPU times of every run */
+    static double wall[2][MAX_RUNS];
+    static double cpu[2][MAX_RUNS];
+    if (time_in_child(time_ours, path).wall < 0 || time_in_child(time_cjson, path).wall < 0) {
         return 1; /* the warm-up, untimed, failed */
     }
     for (size_t r = 0; r < runs; r++) {
-        if (r % 2 == 0) {
-            ours[r] = time_in_child(time_ours, path);
-            bare[r] = time_in_child(time_cjson, path);
-        } else {
-            bare[r] = time_in_child(time_cjson, path);
-            ours[r] = time_in_child(time_ours, path);
-        }
-        if (ours[r] < 0 || bare[r] < 0) {
-            return 1;
+        for (size_t k = 0; k < 2; k++) {
+            size_t which = (r + k) % 2; /* ours first in even runs, cJSON first in odd ones */
+            struct sample t = time_in_child(which == 0 ? time_ours : time_cjson, path);
+            if (t.wall < 0) {
+                return 1;
+            }
+            wall[which][r] = t.wall;
+            cpu[which][r] = t.cpu;
         }
     }
-    double ours_median = median(ours, runs);
-    double bare_median = median(bare, runs);
-    printf("%s, %zu runs each, interleaved\n", path, runs);
-    printf("  ours  (np_loader_load_file):           median %7.1f ms  (%.1f-%.1f)\n",
-           ours_median * 1e3, ours[0] * 1e3, ours[runs - 1] * 1e3);
-    printf("  cJSON (read + cJSON_ParseWithLength): median %7.1f ms  (%.1f-%.1f)\n",
-           bare_median * 1e3, bare[0] * 1e3, bare[runs - 1] * 1e3);
-    printf("  ratio ours / cJSON: %.2f  (target <= 1.3)\n", ours_median / bare_median);
+    static const char *const names[2] = {"ours  (np_loader_load_file)          ",
+                                         "cJSON (read + cJSON_ParseWithLength)"};
+    double wall_median[2];
+    double cpu_median[2];
+    printf("%s, %zu runs each, interleaved, each in a fresh process\n", path, runs);
+    for (size_t which = 0; which < 2; which++) {
+        printf("  %s", names[which]);
+        wall_median[which] = print_stats("wall", wall[which], runs);
+        cpu_median[which] = print_stats(", CPU", cpu[which], runs);
+        printf("\n");
+    }
+    printf("  ratio ours / cJSON: wall %.2f (target <= 1.3), CPU %.2f\n",
+           wall_median[0] / wall_median[1], cpu_median[0] / cpu_median[1]);
     return 0;
 }
