@@ -681,30 +681,55 @@ static int read_articles(cJSON *root, np_article_list *out, char *err, size_t er
         return -1;
     }
 
-    size_t count = member_count(array);
-    np_article *items = calloc(count ? count : 1, sizeof(*items));
+    /*
+     * One walk over the articles, in order, until the first that is wrong; items grows as it
+     * goes. (Counting them first cost a walk of its own: cJSON's list is pointer chasing, one
+     * cache miss per article, some 15 ms for 100,000.) Then the ids of the articles read, in the
+     * same order, from the items array: a duplicate among them comes before the wrong article.
+     */
+    size_t count = 0, capacity = 64;
+    np_article *items = malloc(capacity * sizeof(*items));
     id_set ids = {0};
-    if (!items || id_set_init(&ids, count) != 0) {
+    int wrong = 0; /* article #count + 1 is wrong, as err says */
+    if (!items) {
         format_message(err, err_size, "out of memory");
-        goto fail;
+        return -1;
     }
-
-    size_t k = 0;
     const cJSON *element;
     cJSON_ArrayForEach(element, array)
     {
-        k++;
-        if (read_article(element, k, &items[k - 1], err, err_size) != 0)
-            goto fail;
-        long long first = id_set_insert(&ids, items, k - 1);
+        if (count == capacity) {
+            np_article *bigger = realloc(items, 2 * capacity * sizeof(*items));
+            if (!bigger) {
+                format_message(err, err_size, "out of memory");
+                goto fail;
+            }
+            items = bigger;
+            capacity *= 2;
+        }
+        items[count] = (np_article){0};
+        if (read_article(element, count + 1, &items[count], err, err_size) != 0) {
+            wrong = 1;
+            break;
+        }
+        count++;
+    }
+    if (id_set_init(&ids, count) != 0) {
+        format_message(err, err_size, "out of memory");
+        goto fail;
+    }
+    for (size_t k = 0; k < count; k++) {
+        long long first = id_set_insert(&ids, items, k);
         if (first >= 0) {
             char id_text[96];
-            np_id_format(&items[k - 1].id, id_text, sizeof(id_text));
+            np_id_format(&items[k].id, id_text, sizeof(id_text));
             format_message(err, err_size, "article #%zu (id %s): duplicate id (also article #%lld)",
-                           k, id_text, first + 1);
+                           k + 1, id_text, first + 1);
             goto fail;
         }
     }
+    if (wrong)
+        goto fail;
     free(ids.slots);
     out->items = items;
     out->count = count;
