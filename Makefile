@@ -65,6 +65,7 @@ bench: setup-run
 	cmake --build build-release -j $(JOBS)
 	sh bench/overhead.sh build-release
 	bash bench/scale.sh build-release
+	sh bench/load_bench.sh build-release
 
 clean:
 	rm -rf build build-tsan build-asan build-release build-fuzz

@@ -25,48 +25,57 @@
  *
  * Cost: this runs over every byte of every article (it was the program's largest cost), so it
  * does little per byte and about one load and one well-predicted branch per word:
- *   - Lookup goes through sentiment_index, a generated hash table over both word tables, whose
- *     slots carry a tag of their word's hash (see sentiment_lexicon.inc). Most words are in
- *     neither table: they cost their hash (of their length and first 8 bytes: one load, one
- *     multiply), one load and a tag comparison, with no branch on their length, which no
- *     predictor gets right for text. The tables store words as two zero-padded 8-byte chunks, so
- *     a word that may be in one is compared as two numbers, not byte by byte.
- *   - With SSE2 (x86-64 always has it) the text is classified 64 bytes at a time into bit masks
- *     of letters and of the bytes that matter between words (non-ASCII, . ! ? ; :); the loop
- *     goes from one word start or such byte to the next by the masks, so separators are never
- *     looked at one by one, and a word's length is read off 16 bytes loaded at its start. The
- *     last bytes are copied into a zero-padded buffer, so nothing past text[len] is read. Without
- *     SSE2, the portable scan goes from byte to byte between words and finds a word's end eight
- *     bytes at a time with word-wide operations.
+ *   - Lookup goes through sentiment_index, a hash table over both word tables, whose slots carry
+ *     a tag of their word's hash (see sentiment_lexicon.inc). Most words are in neither table:
+ *     they cost their hash (of their length and first 8 bytes: one load, one multiply), one load
+ *     and a tag comparison, with no branch on their length, which no predictor gets right for
+ *     text. The tables store words as two zero-padded 8-byte chunks, so a word that may be in one
+ *     is compared as two numbers, not byte by byte.
+ *   - The scan goes from byte to byte between words and finds a word's end eight bytes at a time
+ *     with word-wide operations (portable C, any byte order).
  *   - Only a word that goes on with an apostrophe or a non-ASCII byte takes the general path,
  *     which copies it byte by byte into a buffer as the tables spell words; no table word has
  *     an apostrophe or a non-ASCII byte, so such a word is only checked for the "n't" ending.
- * About 1.0 us for a 600-byte news article (1.1 us with both chunks hashed). Looking up all
- * words of a block first, without branches, and then taking only the few that matter in order
- * was measured slower: on a wide core the branches here are mostly predicted, and the extra
- * instructions per word cost more than the mispredictions they avoid.
- * All paths split and classify words exactly alike; tests/test_sentiment.c pins the behaviour,
- * with every table word at every offset, and compares the SSE2 scan with the portable one on
- * many generated texts.
+ * About 1.4 us for a 600-byte news article on the development VM. (An SSE2 scan, 64 bytes at a
+ * time, took 0.8 us: some 60 ms of CPU per 100,000 articles at zero latency, invisible next to
+ * any real latency, for twice the code to test; it was removed.) tests/test_sentiment.c pins the
+ * behaviour, with every table word at every offset and digests of many generated texts.
  *
- * Thread safety: the tables are constant and all state lives on the caller's stack.
+ * Thread safety: the word tables are constant, and the index is built from them once, on the
+ * first call, under pthread_once (see index_ready); all other state lives on the caller's stack.
  */
 #include "np/sentiment.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
-/* NP_NO_SIMD builds the portable code alone (the tests build it so, to compare the two). */
-#if defined(__SSE2__) && !defined(NP_NO_SIMD)
-#include <emmintrin.h>
-#define SENTIMENT_SSE2 1
-#else
-#define SENTIMENT_SSE2 0
-#endif
-
 #include "sentiment_lexicon.inc"
+
+/*
+ * The lookup index, built from the word tables by sentiment_index_build on the first call. It is
+ * the one piece of global state here, and it is acceptable as such: it is written exactly once,
+ * inside pthread_once, before any lookup, and only read after; pthread_once makes that write
+ * visible to every thread that returns from it, so readers need no lock, and no caller has to
+ * remember to initialise anything. Building it takes a few microseconds (some 500 inserts); a
+ * call then pays one pthread_once check, an atomic load and a branch. (It used to be pasted into
+ * the source as ~510 generated lines, because C cannot build it at compile time.)
+ */
+static uint32_t sentiment_index[SENTIMENT_INDEX_SIZE];
+static pthread_once_t sentiment_index_once = PTHREAD_ONCE_INIT;
+
+static void build_sentiment_index(void)
+{
+    sentiment_index_build(sentiment_index);
+}
+
+/* Makes sure sentiment_index is built; every entry point calls it before a lookup. */
+static void index_ready(void)
+{
+    (void)pthread_once(&sentiment_index_once, build_sentiment_index); /* fails only on misuse */
+}
 
 /* VADER's constants: a negated word keeps about three quarters of its weight, with sign flipped. */
 #define NEGATION_SCALE      (-0.74)
@@ -495,115 +504,6 @@ static size_t take_between_words(struct scorer *s, const unsigned char *p, size_
     return i + n;
 }
 
-#if SENTIMENT_SSE2
-/* The text is classified in blocks of BLOCK bytes; a word starting in one is read from the
- * BLOCK_READ bytes from the block's start (see scan_blocks). */
-enum { BLOCK = 64, BLOCK_READ = BLOCK + 16 };
-
-/* Bit k of the result is set where byte k of v is an ASCII letter. */
-static unsigned letter_bytes16(__m128i v)
-{
-    /* is_ascii_letter for 16 bytes. SSE2 compares signed bytes only, so after folding case (bit
-     * 5) 'a'..'z' are moved to -128..-103 by adding 0x80 - 'a'; a non-ASCII byte, bit 5 set too,
-     * lands on 0xBF..0xFF or wraps around to 0x00..0x1E, never in that range. */
-    __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
-    __m128i moved = _mm_add_epi8(folded, _mm_set1_epi8((char)(0x80 - 'a')));
-    return (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(moved, _mm_set1_epi8((char)(-128 + 26))));
-}
-
-/*
- * Bit k of the result is set where byte k of v is one that take_between_words must see: a
- * non-ASCII byte or one of . ! ? ; : (a possible sentence end). Every other non-letter is a
- * separator of one byte that changes nothing.
- */
-static unsigned stop_bytes16(__m128i v)
-{
-    __m128i ends = _mm_or_si128(
-        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')), _mm_cmpeq_epi8(v, _mm_set1_epi8('!'))),
-        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('?')),
-                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(';')),
-                                  _mm_cmpeq_epi8(v, _mm_set1_epi8(':')))));
-    /* Bit 7 is set in a non-ASCII byte, and in all of a byte that ends matched. */
-    return (unsigned)_mm_movemask_epi8(_mm_or_si128(v, ends));
-}
-
-/* Bit k of the result is set where byte k of v may join the letters before it into one word: an
- * apostrophe or a non-ASCII byte (continues_word decides). */
-static unsigned joining_bytes16(__m128i v)
-{
-    return (unsigned)_mm_movemask_epi8(_mm_or_si128(v, _mm_cmpeq_epi8(v, _mm_set1_epi8('\''))));
-}
-
-static __m128i load16(const unsigned char *p)
-{
-    return _mm_loadu_si128((const __m128i *)(const void *)p);
-}
-
-/*
- * The scan between words, BLOCK bytes at a time. Each block is classified whole into bit masks
- * (letters, and the bytes take_between_words must see), from loads whose addresses depend on
- * nothing but the block: what is between words is never looked at one byte at a time, and no
- * word's position waits on the scan of the one before it. The events of a block, word starts
- * (a letter after a non-letter) and stop bytes, are taken in order; those that a word taken
- * before has already covered (an apostrophe or non-ASCII byte inside it) are passed over.
- *
- * A word's length, and whether an apostrophe or non-ASCII byte follows its letters, is read off
- * the 16 bytes from its start, loaded at once (hence BLOCK_READ); a word of 16 letters or more
- * goes to take_word. The last bytes of the text, fewer than BLOCK_READ, are copied into a buffer
- * filled up with zero bytes, so that nothing past text[len] is read: a zero byte is a separator
- * and no stop, so after a word it means what the end of the text means. Everything that looks
- * past a word or a stop byte (continues_word, take_between_words) is given the text itself.
- */
-static void scan_blocks(struct scorer *s, const unsigned char *p, size_t len)
-{
-    unsigned char tail[BLOCK_READ];
-    size_t i = 0; /* everything before p[i] is scored */
-    for (size_t b = 0; b < len; b += BLOCK) {
-        const unsigned char *q = p + b;
-        if (len - b < BLOCK_READ) {
-            memset(tail, 0, sizeof tail);
-            memcpy(tail, q, len - b);
-            q = tail;
-        }
-        uint64_t letters = 0;
-        uint64_t stops = 0;
-        for (size_t k = 0; k < BLOCK / 16; k++) {
-            __m128i v = load16(q + 16 * k);
-            letters |= (uint64_t)letter_bytes16(v) << (16 * k);
-            stops |= (uint64_t)stop_bytes16(v) << (16 * k);
-        }
-        uint64_t letter_before = b > 0 && is_ascii_letter(p[b - 1]);
-        uint64_t events = (letters & ~(letters << 1 | letter_before)) | stops;
-        while (events != 0) {
-            size_t at = (size_t)__builtin_ctzll(events);
-            events &= events - 1;
-            size_t j = b + at;
-            if (j < i) {
-                continue;
-            }
-            if ((letters >> at & 1) == 0) {
-                i = take_between_words(s, p, len, j);
-                continue;
-            }
-            /* The 16 bytes from the word's start: how many letters, and what follows them. */
-            __m128i v = load16(q + at);
-            unsigned word_letters = letter_bytes16(v);
-            size_t n = (size_t)__builtin_ctz(~word_letters); /* bit 16 of ~word_letters is set */
-            if (n == 16) {
-                i = take_word(s, p, len, j);
-            } else if ((joining_bytes16(v) >> n & 1) != 0 && j + n < len &&
-                       continues_word(p + j + n, len - j - n)) {
-                i = take_buffered_word(s, p, len, j);
-            } else {
-                double value = 0.0;
-                enum word_kind kind = lookup_word(q + at, n, &value);
-                scorer_take(s, kind, value);
-                i = j + n;
-            }
-        }
-    }
-}
-#else
 /* The scan between words, one character at a time. */
 static void scan_bytes(struct scorer *s, const unsigned char *p, size_t len)
 {
@@ -611,7 +511,6 @@ static void scan_bytes(struct scorer *s, const unsigned char *p, size_t len)
         i = is_ascii_letter(p[i]) ? take_word(s, p, len, i) : take_between_words(s, p, len, i);
     }
 }
-#endif
 
 np_sentiment np_sentiment_analyze(const char *text, size_t len)
 {
@@ -619,11 +518,8 @@ np_sentiment np_sentiment_analyze(const char *text, size_t len)
 
     scorer_forget(&s);
     if (text != NULL) {
-#if SENTIMENT_SSE2
-        scan_blocks(&s, (const unsigned char *)text, len);
-#else
+        index_ready();
         scan_bytes(&s, (const unsigned char *)text, len);
-#endif
     }
     return sentiment_from_sum(s.sum);
 }

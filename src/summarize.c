@@ -23,13 +23,11 @@
  *
  * Cost: the window is filled for every article, so its common case is made cheap. While the text
  * is ASCII the window keeps only the bytes (a code point is its byte, its offset its index) and
- * code points and offsets are written out only once a non-ASCII character arrives; runs of 16
- * bytes (with SSE2) or 8 bytes that need no change (words and single spaces) are copied whole;
- * sentence ends are searched 16 bytes (SSE2: the first one found by its bit in a mask) or 8 bytes
- * at a time; and the abbreviation table is only searched for a word short enough to be in it.
- * No step looks at the text past the window, except to skip the whitespace right after it.
- * The SSE2 steps do what the portable ones do, on more bytes at once; tests/test_summarize.c
- * compares the two on many texts.
+ * code points and offsets are written out only once a non-ASCII character arrives; runs of 8
+ * bytes that need no change (words and single spaces) are copied whole; sentence ends are
+ * searched 8 bytes at a time; and the abbreviation table is only searched for a word short enough
+ * to be in it. No step looks at the text past the window, except to skip the whitespace right
+ * after it. All of it is portable C: word-wide operations on 8-byte chunks, in any byte order.
  *
  * Thread safety: no global mutable state (the abbreviation table is const), everything lives in
  * the caller's stack frame, so any number of threads may call np_summarize at once.
@@ -40,14 +38,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* NP_NO_SIMD builds the portable code alone (the tests build it so, to compare the two). */
-#if defined(__SSE2__) && !defined(NP_NO_SIMD)
-#include <emmintrin.h>
-#define SUMMARIZE_SSE2 1
-#else
-#define SUMMARIZE_SSE2 0
-#endif
 
 /* A sentence end at code point MAX needs the space at MAX and the sentence start at MAX + 1. */
 enum { WINDOW_CHARS = NP_SUMMARY_MAX_CHARS + 2, MAX_SEQ_BYTES = 4 };
@@ -133,22 +123,6 @@ static bool chunk_is_plain(uint64_t chunk)
     return ((chunk & BYTES_80) | zero_bytes(chunk & (0xE0 * BYTES_01)) |
             (spaces & (spaces << 8))) == 0;
 }
-
-#if SUMMARIZE_SSE2
-static __m128i load16(const void *p)
-{
-    return _mm_loadu_si128((const __m128i *)p);
-}
-
-/* chunk_is_plain for 16 bytes. */
-static bool chunk16_is_plain(__m128i v)
-{
-    /* Signed, a byte below ' ' is a control character and one below 0 is non-ASCII. */
-    unsigned odd = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(' ')));
-    unsigned spaces = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
-    return (odd | (spaces & spaces >> 1)) == 0;
-}
-#endif
 
 static bool is_continuation(unsigned char c)
 {
@@ -245,18 +219,6 @@ static void normalize(struct window *w, const unsigned char *text, size_t len)
         i++;
     }
     while (i < len && count < WINDOW_CHARS) {
-#if SUMMARIZE_SSE2
-        if (len - i >= 16 && WINDOW_CHARS - count >= 16 && !(after_space && text[i] == ' ')) {
-            __m128i v = load16(text + i);
-            if (chunk16_is_plain(v)) {
-                _mm_storeu_si128((__m128i *)(void *)(bytes + count), v);
-                count += 16;
-                i += 16;
-                after_space = text[i - 1] == ' ';
-                continue;
-            }
-        }
-#endif
         if (len - i >= 8 && WINDOW_CHARS - count >= 8 && !(after_space && text[i] == ' ') &&
             chunk_is_plain(load_chunk(text + i))) {
             memcpy(bytes + count, text + i, 8);
@@ -385,18 +347,6 @@ static size_t next_terminator(const struct window *w, size_t i, size_t end)
 {
     if (w->ascii) {
         const char *bytes = w->bytes;
-#if SUMMARIZE_SSE2
-        for (; i + 16 <= end; i += 16) {
-            __m128i v = load16(bytes + i);
-            __m128i found = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')),
-                                         _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('!')),
-                                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('?'))));
-            unsigned at = (unsigned)_mm_movemask_epi8(found);
-            if (at != 0) {
-                return i + (unsigned)__builtin_ctz(at);
-            }
-        }
-#endif
         for (; i + 8 <= end; i += 8) {
             uint64_t chunk = load_chunk(bytes + i);
             if ((zero_bytes(chunk ^ ('.' * BYTES_01)) | zero_bytes(chunk ^ ('!' * BYTES_01)) |

@@ -250,6 +250,21 @@ static void test_duplicate_ids_are_rejected(void **state)
                  "in.json: article #2 (id \"b\"): duplicate id (also article #1)");
 }
 
+static void test_the_first_wrong_article_is_reported_duplicate_or_not(void **state)
+{
+    (void)state;
+    /* Articles are checked in order, each for its schema and then for a duplicate id: whichever
+     * comes first in the input is the one reported. */
+    expect_error("[" ARTICLE("1") "," ARTICLE("1") ",{\"id\": 3, \"content\": \"c\"}]",
+                 "in.json: article #2 (id 1): duplicate id (also article #1)");
+    expect_error("[" ARTICLE("1") ",{\"id\": 2, \"content\": \"c\"}," ARTICLE("1") "]",
+                 "in.json: article #2 (id 2): missing \"title\"");
+    expect_error("[" ARTICLE("1") ",{\"id\": 1, \"content\": \"c\"}]",
+                 "in.json: article #2 (id 1): missing \"title\"");
+    expect_error("[" ARTICLE("1") "," ARTICLE("1") ", 7]",
+                 "in.json: article #2 (id 1): duplicate id (also article #1)");
+}
+
 static void test_many_articles_load_in_order(void **state)
 {
     (void)state;
@@ -387,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_schema_errors_name_the_article),
         cmocka_unit_test(test_bad_ids_are_rejected),
         cmocka_unit_test(test_duplicate_ids_are_rejected),
+        cmocka_unit_test(test_the_first_wrong_article_is_reported_duplicate_or_not),
         cmocka_unit_test(test_many_articles_load_in_order),
         cmocka_unit_test(test_large_input_is_checked_as_strictly_and_reports_the_same),
         cmocka_unit_test(test_duplicate_members_are_found_among_many),

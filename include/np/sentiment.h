@@ -3,7 +3,8 @@
  *
  * A built-in table of a few hundred common English words with weights, simple negation
  * ("not good", "never", "n't") and intensifiers ("very good") / downtoners ("slightly bad").
- * Pure and thread-safe: the lexicon is constant, so no lock is needed.
+ * Pure and thread-safe: the lexicon is constant, and its lookup index is built from it once, on
+ * the first call (under pthread_once), so no lock is needed and nothing needs initialising.
  */
 #ifndef NP_SENTIMENT_H
 #define NP_SENTIMENT_H
