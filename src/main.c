@@ -371,8 +371,9 @@ static int run_once(const np_cli_options *opts)
             status = NP_EXIT_FAILURE;
         }
     } else {
+        /* The workers that really ran: the system may have refused some of those asked for. */
         np_run_info info = {.mode = np_mode_name(s.mode),
-                            .workers = s.mode == NP_MODE_POOL ? s.workers : 0,
+                            .workers = s.mode == NP_MODE_POOL ? stats.threads_started : 0,
                             .seed = opts->seed,
                             .latency_min_ms = opts->latency_min_ms,
                             .latency_max_ms = opts->latency_max_ms,
@@ -389,7 +390,7 @@ static int run_once(const np_cli_options *opts)
     }
     long long output_ns = np_clock_now_ns() - output_start;
 
-    np_run_options options = run_options(opts, s.mode, s.workers, s.queue_capacity);
+    np_run_options options = run_options(opts, s.mode, stats.threads_started, s.queue_capacity);
     np_article_list view;
     np_run_record record = run_record(&stats, &kept, &view, s.queue_capacity, s.load_ns, output_ns);
     if (status != NP_EXIT_FAILURE && write_extras(&s.files, &options, &record, 1) != 0)

@@ -29,9 +29,13 @@
  * two must give the same bytes for every text.
  */
 #define NP_NO_SIMD
-#define np_summarize portable_summarize
+#define np_summarize       portable_summarize
+#define np_summarize_into  portable_summarize_into
+#define np_summarize_bound portable_summarize_bound
 #include "../src/summarize.c" /* NOLINT(bugprone-suspicious-include): on purpose, see above */
 #undef np_summarize
+#undef np_summarize_into
+#undef np_summarize_bound
 #undef NP_NO_SIMD
 
 #define ELLIPSIS "\xE2\x80\xA6"
@@ -637,6 +641,21 @@ static void test_long_text_is_summarized_from_its_first_window(void **state)
     free(tail);
 }
 
+static void test_summary_bound_is_close_for_long_ascii_text(void **state)
+{
+    (void)state;
+    /* The room reserved per article before its work: about the limit, not the text's length. */
+    char *tail = repeat(" and the talks went on", 50000);
+    char *input = concat("Markets rose. Bonds fell.", tail);
+    size_t bound = np_summarize_bound(input, strlen(input));
+    assert_true(bound >= NP_SUMMARY_MAX_CHARS);
+    assert_true(bound <= NP_SUMMARY_MAX_CHARS + 4);
+    assert_int_equal(np_summarize_bound("", 0), 4);
+    assert_int_equal(np_summarize_bound(NULL, 0), 4);
+    free(input);
+    free(tail);
+}
+
 /* Summarizes text[0..len) from an exactly-sized heap copy both ways, which must agree. */
 static void assert_paths_agree(const char *text, size_t len)
 {
@@ -654,6 +673,17 @@ static void assert_paths_agree(const char *text, size_t len)
                     portable);
         fail();
     }
+    /* The room reserved before the work is enough, and summarizing into it gives the same. */
+    size_t bound = np_summarize_bound(copy, len);
+    if (bound < fast_len + 1) {
+        print_error("bound %zu < %zu + 1 for \"%.*s\"\n", bound, fast_len, (int)len, text);
+        fail();
+    }
+    char *into = malloc(bound);
+    assert_non_null(into);
+    assert_int_equal(np_summarize_into(copy, len, into), fast_len);
+    assert_string_equal(into, fast);
+    free(into);
     free(fast);
     free(portable);
     free(copy);
@@ -795,6 +825,7 @@ int main(void)
         cmocka_unit_test(test_whitespace_collapses_at_every_offset),
         cmocka_unit_test(test_exactly_200_code_points_with_trailing_whitespace_are_returned_whole),
         cmocka_unit_test(test_long_text_is_summarized_from_its_first_window),
+        cmocka_unit_test(test_summary_bound_is_close_for_long_ascii_text),
         cmocka_unit_test(test_paths_agree_at_every_offset),
         cmocka_unit_test(test_paths_agree_on_random_texts),
     };
