@@ -15,6 +15,13 @@
  *     joined, which orders those writes before the reads.
  *   - once cancelled, the dispatcher starts nothing new: remaining articles get a "cancelled"
  *     result through the same queue, so every input article appears exactly once.
+ *   - memory pressure is back-pressure, not failure. The dispatcher allocates what an article
+ *     needs (its result's summary buffer, np_process_reserve; in thread mode its task) before
+ *     handing it on, so article threads and workers never allocate. When memory is refused, as
+ *     when a thread is, the dispatcher waits until an article in flight finishes (thread mode:
+ *     its thread exits and is joined, giving back its stack; pool mode: a worker finishes it)
+ *     and tries again; the article fails with "out of memory" only when nothing is in
+ *     flight and memory is still refused. Waiting costs no simulated time: nothing has started.
  * Finished article threads put themselves on a done list; the dispatcher joins them as it goes
  * (glibc keeps a joinable thread's stack until it is joined), and joins all of them at the end,
  * on every path, before the queues are destroyed.
@@ -41,14 +48,26 @@ typedef struct finished {
     size_t slot; /* position among the dispatched articles: output order */
 } finished;
 
-/* An article handed to a scheduler. */
+/* An article handed to a scheduler, with the memory it will need. */
 typedef struct task {
     np_work work;
     size_t slot;
+    char *summary; /* from np_process_reserve; the article's result takes it */
     struct run_context *run;
     pthread_t thread;
     struct task *next_done; /* done list link (thread mode) */
 } task;
+
+/*
+ * How many articles a pool worker takes per lock acquisition, and so how many results it hands to
+ * the collector at once, when stages cannot wait (np_process_can_wait): an article is then a few
+ * microseconds of computation, so holding finished results until the batch is done delays them by
+ * microseconds, while taking and handing off one at a time costs more than the work itself (lock
+ * traffic and a wake-up per article among many threads on few cores). When stages can wait, an
+ * article takes as long as its simulated calls, and batching would hold finished results for
+ * seconds: workers then take one article at a time.
+ */
+#define POOL_BATCH 16
 
 typedef struct collector_state {
     np_pipeline_results kept; /* document mode */
@@ -72,6 +91,16 @@ typedef struct run_context {
     size_t live_threads;
     size_t peak_threads;
     task *done_list;
+    /* Pool mode, under registry_mutex: articles the workers have finished, and whether the
+     * dispatcher, short of memory, waits on worker_finished for that count to grow. */
+    pthread_cond_t worker_finished;
+    size_t pool_finished;
+    int dispatcher_waiting;
+    /* Pool mode, dispatcher only: articles pushed to the work queue, and those not yet pushed
+     * (a batch). */
+    size_t pooled;
+    task pending[POOL_BATCH];
+    size_t pending_count;
     /* Producer-side statistics, under registry_mutex (pushes from many threads). */
     long long producer_wait_ns;
     /* Written by the dispatcher, read by the collector for progress. */
@@ -81,17 +110,6 @@ typedef struct run_context {
 
 /* How many results the collector takes per lock acquisition. */
 #define COLLECT_BATCH 64
-
-/*
- * How many articles a pool worker takes per lock acquisition, and so how many results it hands to
- * the collector at once, when stages cannot wait (np_process_can_wait): an article is then a few
- * microseconds of computation, so holding finished results until the batch is done delays them by
- * microseconds, while taking and handing off one at a time costs more than the work itself (lock
- * traffic and a wake-up per article among many threads on few cores). When stages can wait, an
- * article takes as long as its simulated calls, and batching would hold finished results for
- * seconds: workers then take one article at a time.
- */
-#define POOL_BATCH 16
 
 const char *np_mode_name(np_mode mode)
 {
@@ -261,14 +279,28 @@ static void deliver(run_context *run, finished *items, size_t n)
     }
 }
 
-/* Runs the stages for a task (or marks it cancelled) into *item. */
+/* Runs the stages for a task (or marks it cancelled) into *item; the result takes its memory. */
 static void run_task(run_context *run, const task *t, finished *item)
 {
     *item = (finished){.work = t->work, .slot = t->slot};
-    if (np_cancel_reason_of(run->config->process.cancel) != NP_CANCEL_NONE)
+    if (np_cancel_reason_of(run->config->process.cancel) != NP_CANCEL_NONE) {
+        free(t->summary);
         np_process_skip_cancelled(t->work.index, &item->result);
+    } else {
+        np_process_article(t->work.article, t->work.index, &run->config->process, t->summary,
+                           &item->result);
+    }
+}
+
+/* Delivers a result that needs no processing: failed for want of memory, or cancelled. */
+static void deliver_unprocessed(run_context *run, const task *t, int cancelled)
+{
+    finished item = {.work = t->work, .slot = t->slot};
+    if (cancelled)
+        np_process_skip_cancelled(t->work.index, &item.result);
     else
-        np_process_article(t->work.article, t->work.index, &run->config->process, &item->result);
+        np_process_fail_out_of_memory(t->work.index, &item.result);
+    deliver(run, &item, 1);
 }
 
 /* Runs a task and delivers its result. */
@@ -310,6 +342,67 @@ static void reap_finished(run_context *run)
     }
 }
 
+/* Pool mode, dispatcher only: hands the pending batch to the workers. */
+static void flush_pending(run_context *run)
+{
+    if (run->pending_count > 0)
+        np_queue_push_many(run->work_queue, run->pending, run->pending_count, NULL);
+    run->pooled += run->pending_count;
+    run->pending_count = 0;
+}
+
+/*
+ * Dispatcher only, after the system refused memory or a thread: waits until an article in flight
+ * finishes -- in thread mode until its thread exits (then joins it, which gives back its stack),
+ * in pool mode until a worker finishes one -- and returns 1 to say "try again". Returns 0 at once
+ * when nothing is in flight (nothing to wait for: in sequential mode, always). In pool mode the
+ * pending batch is handed over first, so that it can run.
+ */
+static int wait_for_a_finish(run_context *run)
+{
+    int progressed = 0;
+    if (run->config->mode == NP_MODE_THREAD) {
+        pthread_mutex_lock(&run->registry_mutex);
+        while (run->live_threads > 0 && !run->done_list)
+            pthread_cond_wait(&run->thread_exited, &run->registry_mutex);
+        progressed = run->done_list != NULL;
+        pthread_mutex_unlock(&run->registry_mutex);
+        reap_finished(run);
+    } else if (run->config->mode == NP_MODE_POOL) {
+        flush_pending(run);
+        pthread_mutex_lock(&run->registry_mutex);
+        size_t seen = run->pool_finished;
+        run->dispatcher_waiting = 1;
+        while (run->pool_finished == seen && run->pool_finished < run->pooled)
+            pthread_cond_wait(&run->worker_finished, &run->registry_mutex);
+        run->dispatcher_waiting = 0;
+        progressed = run->pool_finished != seen;
+        pthread_mutex_unlock(&run->registry_mutex);
+    }
+    return progressed;
+}
+
+/*
+ * Gives t its memory (np_process_reserve), waiting for articles in flight to finish while memory
+ * is refused. Returns 0, or -1 when t was delivered instead: failed ("out of memory") because
+ * nothing was in flight and memory was still refused, or cancelled meanwhile.
+ */
+static int reserve_memory(run_context *run, task *t, np_run_stats *stats)
+{
+    for (;;) {
+        t->summary = np_process_reserve(t->work.article);
+        if (t->summary)
+            return 0;
+        int retry = wait_for_a_finish(run);
+        int cancelled = np_cancel_reason_of(run->config->process.cancel) != NP_CANCEL_NONE;
+        if (!retry || cancelled) {
+            deliver_unprocessed(run, t, cancelled);
+            return -1;
+        }
+        stats->memory_retries++;
+    }
+}
+
 /*
  * Starts a thread for t. When the system refuses, waits for a running article to finish and
  * retries; with none running, runs t inline so the run always progresses. Never busy-waits.
@@ -332,17 +425,36 @@ static void start_article_thread(run_context *run, task *t, const pthread_attr_t
         stats->refused_threads++;
         pthread_mutex_lock(&run->registry_mutex);
         run->live_threads--;
-        if (run->live_threads == 0 && !run->done_list) {
-            pthread_mutex_unlock(&run->registry_mutex);
+        pthread_mutex_unlock(&run->registry_mutex);
+        if (!wait_for_a_finish(run)) {
             stats->inline_articles++;
             process_task(run, t);
             free(t);
             return;
         }
-        while (run->live_threads > 0 && !run->done_list)
-            pthread_cond_wait(&run->thread_exited, &run->registry_mutex);
-        pthread_mutex_unlock(&run->registry_mutex);
     }
+}
+
+/*
+ * Thread mode: gives the article its memory and its thread, each refusal waiting for a running
+ * article to finish. Without memory for its task (the thread's argument) and with nothing
+ * running, it runs here, on the dispatcher, rather than be lost.
+ */
+static void dispatch_to_thread(run_context *run, const task *local, const pthread_attr_t *attr,
+                               np_run_stats *stats)
+{
+    task *t = malloc(sizeof(*t));
+    while (!t) {
+        if (!wait_for_a_finish(run)) {
+            stats->inline_articles++;
+            process_task(run, local);
+            return;
+        }
+        stats->memory_retries++;
+        t = malloc(sizeof(*t));
+    }
+    *t = *local;
+    start_article_thread(run, t, attr, stats);
 }
 
 /*
@@ -376,6 +488,12 @@ static void *worker_thread(void *arg)
         for (size_t i = 0; i < n; i++)
             run_task(run, &tasks[i], &done[i]);
         deliver(run, done, n);
+        /* A dispatcher short of memory may try again now. One lock per batch. */
+        pthread_mutex_lock(&run->registry_mutex);
+        run->pool_finished += n;
+        if (run->dispatcher_waiting)
+            pthread_cond_signal(&run->worker_finished);
+        pthread_mutex_unlock(&run->registry_mutex);
     }
     return NULL;
 }
@@ -532,6 +650,13 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
             pthread_mutex_destroy(&run.registry_mutex);
     }
     if (!e) {
+        e = pthread_cond_init(&run.worker_finished, NULL);
+        if (e) {
+            pthread_cond_destroy(&run.thread_exited);
+            pthread_mutex_destroy(&run.registry_mutex);
+        }
+    }
+    if (!e) {
         registry_ready = 1;
         e = pthread_attr_init(&attr);
     }
@@ -596,8 +721,6 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
     /* Pool mode hands articles to the work queue in batches as workers take them (pool_batch), but
      * only from an in-memory source: its next article is always there at once, while a stream's
      * next line may be minutes away, and a partial batch must not wait for it. */
-    task pending[POOL_BATCH];
-    size_t pending_count = 0;
     size_t dispatch_batch = bulk ? run.pool_batch : 1;
     np_work work;
     int got;
@@ -607,36 +730,26 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
             continue;
         }
         size_t slot = atomic_fetch_add(&run.dispatched, 1);
+        task local = {.work = work, .slot = slot, .run = &run};
         if (np_cancel_reason_of(config->process.cancel) != NP_CANCEL_NONE) {
-            finished item = {.work = work, .slot = slot};
-            np_process_skip_cancelled(work.index, &item.result);
-            deliver(&run, &item, 1);
+            deliver_unprocessed(&run, &local, 1);
             continue;
         }
+        if (reserve_memory(&run, &local, stats) != 0)
+            continue; /* delivered failed or cancelled: it takes no time in the ideal schedule */
         schedule_ideal(&ideal, np_process_ideal_ms(work.article, &config->process));
-        task local = {.work = work, .slot = slot, .run = &run};
         if (mode == NP_MODE_SEQUENTIAL) {
             process_task(&run, &local);
         } else if (mode == NP_MODE_POOL) {
-            pending[pending_count++] = local;
-            if (pending_count == dispatch_batch) {
-                np_queue_push_many(run.work_queue, pending, pending_count, NULL);
-                pending_count = 0;
-            }
+            run.pending[run.pending_count++] = local;
+            if (run.pending_count == dispatch_batch)
+                flush_pending(&run);
         } else {
-            task *t = malloc(sizeof(*t));
-            if (!t) {
-                /* No memory for a task: run it here rather than lose it. */
-                stats->inline_articles++;
-                process_task(&run, &local);
-                continue;
-            }
-            *t = local;
-            start_article_thread(&run, t, &attr, stats);
+            dispatch_to_thread(&run, &local, &attr, stats);
         }
     }
-    if (pending_count > 0)
-        np_queue_push_many(run.work_queue, pending, pending_count, NULL);
+    if (mode == NP_MODE_POOL)
+        flush_pending(&run);
     if (got < 0)
         rc = 1;
     atomic_store(&run.input_finished, 1);
@@ -682,6 +795,7 @@ cleanup:
     if (attr_ready)
         pthread_attr_destroy(&attr);
     if (registry_ready) {
+        pthread_cond_destroy(&run.worker_finished);
         pthread_cond_destroy(&run.thread_exited);
         pthread_mutex_destroy(&run.registry_mutex);
     }

@@ -6,10 +6,17 @@
  * plans without sleeping, so the critical path the report compares against is exactly what the
  * calls will spend. The real computation (summary, sentiment) is tiny next to the latency and
  * happens after the successful call's sleep, so observed durations stay honest.
+ *
+ * Memory comes first: the one allocation an article needs (its summary's buffer, sized by
+ * np_summarize_bound) is made by np_process_reserve before the article starts, on the caller's
+ * thread. A refusal then costs nothing but the refusal -- no stage has slept -- so the caller can
+ * wait for memory and ask again without redoing or stretching simulated calls, and the stages
+ * themselves never fail for want of memory.
  */
 #include "np/process.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "np/clock.h"
@@ -157,28 +164,36 @@ static int run_stage(const np_article *article, const np_process_config *config,
     }
 }
 
-int np_process_article(const np_article *article, size_t index, const np_process_config *config,
-                       np_result *result)
+char *np_process_reserve(const np_article *article)
+{
+    return malloc(np_summarize_bound(article->content, article->content_len));
+}
+
+void np_process_article(const np_article *article, size_t index, const np_process_config *config,
+                        char *summary, np_result *result)
 {
     memset(result, 0, sizeof(*result));
     result->index = index;
     result->status = NP_STATUS_OK;
     result->started_ns = np_clock_now_ns();
     result->ideal_ms = np_process_ideal_ms(article, config);
-    int rc = 0;
     if (run_stage(article, config, NP_STAGE_SUMMARIZATION, result) == 0) {
-        result->summary =
-            np_summarize(article->content, article->content_len, &result->summary_len);
-        if (!result->summary) {
-            result->status = NP_STATUS_FAILED;
-            result->error = "out of memory";
-            rc = -1;
-        } else if (run_stage(article, config, NP_STAGE_SENTIMENT, result) == 0) {
+        result->summary_len = np_summarize_into(article->content, article->content_len, summary);
+        result->summary = summary;
+        if (run_stage(article, config, NP_STAGE_SENTIMENT, result) == 0)
             result->sentiment = np_sentiment_analyze(article->content, article->content_len);
-        }
+    } else {
+        free(summary);
     }
     result->finished_ns = np_clock_now_ns();
-    return rc;
+}
+
+void np_process_fail_out_of_memory(size_t index, np_result *result)
+{
+    memset(result, 0, sizeof(*result));
+    result->index = index;
+    result->status = NP_STATUS_FAILED;
+    result->error = "out of memory";
 }
 
 int np_process_can_wait(const np_process_config *config)

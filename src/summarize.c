@@ -427,32 +427,87 @@ static size_t cut_first_sentence(const struct window *w)
     return end > 0 ? end : room;
 }
 
+/*
+ * The summary of the text normalized into w: returns the byte length n of what to keep of
+ * w->bytes, and whether "…" follows it.
+ */
+static size_t summary_extent(const struct window *w, bool *cut)
+{
+    size_t keep = whole_sentences_end(w);
+    /* keep is 0 for a text past the limit only (one within it is whole), as cut_first_sentence
+     * needs it to be. */
+    *cut = keep == 0 && w->count > NP_SUMMARY_MAX_CHARS;
+    if (*cut) {
+        keep = cut_first_sentence(w);
+    }
+    return off_at(w, keep);
+}
+
+/* Writes the summary (n bytes of the window, then "…" if cut, then a NUL); returns its length. */
+static size_t write_summary(const struct window *w, size_t n, bool cut, char *out)
+{
+    memcpy(out, w->bytes, n);
+    if (cut) {
+        memcpy(out + n, ellipsis, ELLIPSIS_BYTES);
+        n += ELLIPSIS_BYTES;
+    }
+    out[n] = '\0';
+    return n;
+}
+
 char *np_summarize(const char *text, size_t len, size_t *out_len)
 {
     struct window w;
     normalize(&w, (const unsigned char *)text, text != NULL ? len : 0);
-
-    size_t keep = whole_sentences_end(&w);
-    /* keep is 0 for a text past the limit only (one within it is whole), as cut_first_sentence
-     * needs it to be. */
-    bool cut = keep == 0 && w.count > NP_SUMMARY_MAX_CHARS;
-    if (cut) {
-        keep = cut_first_sentence(&w);
-    }
-
-    size_t n = off_at(&w, keep);
+    bool cut;
+    size_t n = summary_extent(&w, &cut);
     char *summary = malloc(n + (cut ? ELLIPSIS_BYTES : 0) + 1);
     if (summary == NULL) {
         return NULL;
     }
-    memcpy(summary, w.bytes, n);
-    if (cut) {
-        memcpy(summary + n, ellipsis, ELLIPSIS_BYTES);
-        n += ELLIPSIS_BYTES;
-    }
-    summary[n] = '\0';
+    n = write_summary(&w, n, cut, summary);
     if (out_len != NULL) {
         *out_len = n;
     }
     return summary;
+}
+
+size_t np_summarize_into(const char *text, size_t len, char *out)
+{
+    struct window w;
+    normalize(&w, (const unsigned char *)text, text != NULL ? len : 0);
+    bool cut;
+    size_t n = summary_extent(&w, &cut);
+    return write_summary(&w, n, cut, out);
+}
+
+/*
+ * Why the bound holds. The summary is at most NP_SUMMARY_MAX_CHARS (K) code points of the
+ * normalized text, or at most K - 1 of them and "…" (3 bytes, so at most 2 more). Normalizing
+ * copies every code point that is not whitespace byte for byte and writes each run of whitespace
+ * as one space (1 byte). Every byte that is not whitespace and not a UTF-8 continuation byte
+ * starts a code point; call those starts. If the text has more than K starts, let b be the bytes
+ * that are not whitespace before the (K + 1)-th: the first K normalized code points are M copied
+ * ones, all before the (M + 1)-th start, and at most K - M spaces, and each of starts M + 1 .. K
+ * adds at least a byte to b, so they take at most b bytes. Otherwise the whole normalized text
+ * is at most b plus one space per run of whitespace that follows a character.
+ */
+size_t np_summarize_bound(const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t starts = 0, bytes = 0, runs = 0;
+    bool in_space = true; /* leading whitespace is dropped, so it is not a run */
+    for (size_t i = 0; text != NULL && i < len; i++) {
+        if (is_ascii_space(s[i])) {
+            runs += !in_space;
+            in_space = true;
+            continue;
+        }
+        in_space = false;
+        if (!is_continuation(s[i]) && ++starts > NP_SUMMARY_MAX_CHARS) {
+            return bytes + ELLIPSIS_BYTES + 1;
+        }
+        bytes++;
+    }
+    return bytes + runs + ELLIPSIS_BYTES + 1;
 }

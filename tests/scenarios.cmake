@@ -7,5 +7,6 @@ foreach(scenario ${NP_SCENARIOS})
   add_test(NAME scenario_${name}
            COMMAND bash ${scenario} $<TARGET_FILE:news-processor> $<TARGET_FILE:gen_articles>
                    ${PROJECT_SOURCE_DIR})
-  set_tests_properties(scenario_${name} PROPERTIES TIMEOUT 180)
+  # 77: the scenario cannot run in this build (e.g. ulimit -v under a sanitizer).
+  set_tests_properties(scenario_${name} PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77)
 endforeach()

@@ -12,8 +12,11 @@
  * (FAIL_ONE) or every one from the k-th on (FAIL_FROM), setting errno to ENOMEM as malloc does.
  * Each test runs its operation for k = 1, 2, ... until a run needs fewer than k allocations, so
  * every allocation is failed once. pthread_create and pthread_join are wrapped too, to count
- * that every started thread is joined on every path. Allocations inside libc (fopen, getline,
- * pthread_create's own) are not reached by --wrap and are not failed here.
+ * that every started thread is joined on every path. Memory pressure while articles run is
+ * back-pressure: the tests that show it hold the collector until the failure has been injected,
+ * so that articles are certainly in flight when it happens (a handshake, not a sleep). Allocations
+ * inside libc (fopen, getline, pthread_create's own) are not reached by --wrap and are not failed
+ * here.
  *
  * Leaks on the error paths are found by the AddressSanitizer build (LeakSanitizer at exit), races
  * by the ThreadSanitizer build.
@@ -60,6 +63,9 @@ static atomic_size_t allocations; /* allocations made while armed */
 static atomic_size_t failures;    /* allocations failed while armed */
 static atomic_size_t threads_created;
 static atomic_size_t threads_joined;
+/* Broadcast after every injected failure, for tests that wait for one (gated_progress). */
+static pthread_mutex_t failure_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t failure_injected = PTHREAD_COND_INITIALIZER;
 
 void *__real_malloc(size_t size);
 void *__real_calloc(size_t count, size_t size);
@@ -87,6 +93,9 @@ static int should_fail(int is_realloc)
     if (!fail)
         return 0;
     atomic_fetch_add(&failures, 1);
+    pthread_mutex_lock(&failure_mutex);
+    pthread_cond_broadcast(&failure_injected);
+    pthread_mutex_unlock(&failure_mutex);
     errno = ENOMEM;
     return 1;
 }
@@ -547,10 +556,13 @@ static size_t run_under_failure(const fixture *f, np_mode pipeline_mode, fail_mo
     }
     /* Only a failed allocation fails an article, and each fails at most one. */
     assert_true(failed_results <= failed);
-    /* One failed allocation shows exactly once: a failed result or an article run inline. */
-    if (mode == FAIL_ONE && failed_results + stats.inline_articles != failed)
-        fail_msg("%s mode, allocation %zu failed: %zu failed results, %zu inline articles",
-                 np_mode_name(pipeline_mode), k, failed_results, stats.inline_articles);
+    /* One failed allocation shows exactly once: a failed result (nothing else was in flight), an
+     * article run inline, or a retry after an article in flight finished. */
+    if (mode == FAIL_ONE && failed_results + stats.inline_articles + stats.memory_retries != failed)
+        fail_msg("%s mode, allocation %zu failed: %zu failed results, %zu inline articles, %zu "
+                 "retries",
+                 np_mode_name(pipeline_mode), k, failed_results, stats.inline_articles,
+                 stats.memory_retries);
     assert_int_equal(stats.status_count[NP_STATUS_FAILED], failed_results);
     assert_int_equal(stats.status_count[NP_STATUS_OK], ARTICLES - failed_results);
     seen->failed_summaries += failed_results;
@@ -612,6 +624,173 @@ static void test_collector_storage_failure_fails_the_run_with_a_clear_error(void
     free_fixture(f);
 }
 
+/* ---- memory pressure while articles run ------------------------------------------------- */
+
+/*
+ * The collector's progress callback: it takes nothing further until an allocation has failed.
+ * With a results queue of one place, the article threads (or workers) that finish meanwhile block
+ * on their push, so when the dispatcher is refused memory, articles are in flight: at most two
+ * have got past their push (one held here, one in the queue).
+ */
+static void gated_progress(void *context, size_t done, size_t dispatched, int input_finished)
+{
+    (void)context;
+    (void)done;
+    (void)dispatched;
+    (void)input_finished;
+    pthread_mutex_lock(&failure_mutex);
+    while (atomic_load(&failures) == 0)
+        pthread_cond_wait(&failure_injected, &failure_mutex);
+    pthread_mutex_unlock(&failure_mutex);
+}
+
+/* Articles handed on before the failure: more than the two that can get past the gate. */
+#define STARTED_BEFORE_FAILURE 3
+
+/* Stage calls that can wait (1 ms): the pool takes one article at a time, as in real runs. */
+static np_pipeline_config pressure_config(np_mode mode)
+{
+    return (np_pipeline_config){
+        .process = {.seed = 7, .latency_min_ms = 1, .latency_max_ms = 1},
+        .mode = mode,
+        .workers = 4,
+        .queue_capacity = 1,
+        .progress = gated_progress,
+    };
+}
+
+/* One run over f with allocations failing as (mode, k); every thread it started is joined. */
+static int run_pressure(const fixture *f, np_mode pipeline_mode, fail_mode mode, size_t k,
+                        np_pipeline_results *kept, np_run_stats *stats)
+{
+    np_pipeline_config config = pressure_config(pipeline_mode);
+    np_source *source = np_source_from_list(&f->list);
+    assert_non_null(source);
+    char err[256] = "";
+    atomic_store(&threads_created, 0);
+    atomic_store(&threads_joined, 0);
+    arm(mode, k);
+    int rc = np_pipeline_run(source, &config, kept, stats, err, sizeof(err));
+    disarm();
+    np_source_close(source);
+    assert_int_equal(atomic_load(&threads_created), atomic_load(&threads_joined));
+    return rc;
+}
+
+/*
+ * The allocations a run makes before its first article (queues, arrays), and per article: the
+ * dispatcher makes every allocation of a run, in input order (article threads and workers make
+ * none), so the k-th is always the same one. Measured with a run that fails nothing.
+ */
+static void count_allocations(const fixture *f, np_mode mode, size_t *setup, size_t *per_article)
+{
+    np_pipeline_results kept;
+    np_run_stats stats;
+    /* FAIL_ONE at an allocation never reached counts them all and fails none (nor opens the
+     * gate, so the run uses a config without it). */
+    np_pipeline_config config = pressure_config(mode);
+    config.progress = NULL;
+    np_source *source = np_source_from_list(&f->list);
+    assert_non_null(source);
+    char err[256] = "";
+    arm(FAIL_ONE, SIZE_MAX);
+    assert_int_equal(np_pipeline_run(source, &config, &kept, &stats, err, sizeof(err)), 0);
+    size_t total = atomic_load(&allocations);
+    disarm();
+    np_source_close(source);
+    np_pipeline_results_free(&kept);
+    /* Thread mode: the result's memory and the task; pool mode: the result's memory. */
+    *per_article = mode == NP_MODE_THREAD ? 2 : 1;
+    assert_true(total >= ARTICLES * *per_article);
+    *setup = total - ARTICLES * *per_article;
+}
+
+/* Every article exactly once, in input order, each with a distinct completion rank. */
+static void check_each_article_once(const np_pipeline_results *kept)
+{
+    assert_int_equal(kept->count, ARTICLES);
+    int seen[ARTICLES + 1] = {0};
+    for (size_t i = 0; i < ARTICLES; i++) {
+        assert_int_equal(kept->results[i].index, i);
+        assert_int_equal(kept->articles[i].id.number, 1000 + i);
+        size_t rank = kept->results[i].completed;
+        assert_true(rank >= 1 && rank <= ARTICLES);
+        assert_int_equal(seen[rank], 0);
+        seen[rank] = 1;
+    }
+}
+
+/*
+ * A transient refusal while other articles run (each allocation of the dispatcher's, from the
+ * fourth article on, refused once in its own run): the article waits for one in flight to finish
+ * and tries again. No article fails, none runs on the dispatcher, every one comes out once.
+ */
+static void test_memory_refused_while_articles_run_waits_and_loses_nothing(void **state)
+{
+    (void)state;
+    fixture *f = make_articles();
+    static const np_mode modes[] = {NP_MODE_THREAD, NP_MODE_POOL};
+    for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+        size_t setup, per_article;
+        count_allocations(f, modes[m], &setup, &per_article);
+        for (size_t k = setup + STARTED_BEFORE_FAILURE * per_article + 1;
+             k <= setup + ARTICLES * per_article; k++) {
+            np_pipeline_results kept;
+            np_run_stats stats;
+            assert_int_equal(run_pressure(f, modes[m], FAIL_ONE, k, &kept, &stats), 0);
+            check_each_article_once(&kept);
+            for (size_t i = 0; i < ARTICLES; i++)
+                if (kept.results[i].status != NP_STATUS_OK)
+                    fail_msg("%s mode, allocation %zu refused: article %zu %s (%s)",
+                             np_mode_name(modes[m]), k, i, np_status_name(kept.results[i].status),
+                             kept.results[i].error);
+            assert_int_equal(stats.status_count[NP_STATUS_OK], ARTICLES);
+            assert_int_equal(stats.inline_articles, 0);
+            assert_int_equal(stats.memory_retries, 1);
+            np_pipeline_results_free(&kept);
+        }
+    }
+    free_fixture(f);
+}
+
+/*
+ * Memory refused for good from the fourth article on: the articles already running finish ok;
+ * the fourth waits for them, then, with nothing left in flight, fails with "out of memory" (it
+ * completes after every earlier one); so does each later one, at once. The run ends (no hang)
+ * with every article once.
+ */
+static void test_memory_refused_with_nothing_running_fails_the_article(void **state)
+{
+    (void)state;
+    fixture *f = make_articles();
+    static const np_mode modes[] = {NP_MODE_THREAD, NP_MODE_POOL};
+    for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+        size_t setup, per_article;
+        count_allocations(f, modes[m], &setup, &per_article);
+        size_t k = setup + STARTED_BEFORE_FAILURE * per_article + 1; /* the 4th's memory */
+        np_pipeline_results kept;
+        np_run_stats stats;
+        assert_int_equal(run_pressure(f, modes[m], FAIL_FROM, k, &kept, &stats), 0);
+        check_each_article_once(&kept);
+        for (size_t i = 0; i < ARTICLES; i++) {
+            const np_result *r = &kept.results[i];
+            if (i < STARTED_BEFORE_FAILURE) {
+                if (r->status != NP_STATUS_OK)
+                    fail_msg("%s mode: article %zu, started before memory ran out, %s (%s)",
+                             np_mode_name(modes[m]), i, np_status_name(r->status), r->error);
+                assert_true(r->completed < kept.results[STARTED_BEFORE_FAILURE].completed);
+            } else {
+                assert_int_equal(r->status, NP_STATUS_FAILED);
+                assert_string_equal(r->error, "out of memory");
+                assert_null(r->summary);
+            }
+        }
+        assert_int_equal(stats.status_count[NP_STATUS_FAILED], ARTICLES - STARTED_BEFORE_FAILURE);
+        np_pipeline_results_free(&kept);
+    }
+    free_fixture(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -637,6 +816,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_collector_storage_failure_fails_the_run_with_a_clear_error, install_hooks,
             remove_hooks),
+        cmocka_unit_test_setup_teardown(
+            test_memory_refused_while_articles_run_waits_and_loses_nothing, install_hooks,
+            remove_hooks),
+        cmocka_unit_test_setup_teardown(test_memory_refused_with_nothing_running_fails_the_article,
+                                        install_hooks, remove_hooks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

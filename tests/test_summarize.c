@@ -626,6 +626,21 @@ static void test_long_text_is_summarized_from_its_first_window(void **state)
     free(tail);
 }
 
+static void test_summary_bound_is_close_for_long_ascii_text(void **state)
+{
+    (void)state;
+    /* The room reserved per article before its work: about the limit, not the text's length. */
+    char *tail = repeat(" and the talks went on", 50000);
+    char *input = concat("Markets rose. Bonds fell.", tail);
+    size_t bound = np_summarize_bound(input, strlen(input));
+    assert_true(bound >= NP_SUMMARY_MAX_CHARS);
+    assert_true(bound <= NP_SUMMARY_MAX_CHARS + 4);
+    assert_int_equal(np_summarize_bound("", 0), 4);
+    assert_int_equal(np_summarize_bound(NULL, 0), 4);
+    free(input);
+    free(tail);
+}
+
 /*
  * Pins the summaries of many generated texts to the bit: each text is summarized from an
  * exactly-sized heap copy (so AddressSanitizer sees any read past len), checked for what holds of
@@ -647,6 +662,15 @@ static void digest_summary(const char *text, size_t len, uint64_t *digest)
     if (is_valid_utf8(text, len) && !is_valid_utf8(out, out_len)) {
         fail_msg("invalid UTF-8 in the summary of \"%.*s\": \"%s\"", (int)len, text, out);
     }
+    /* The room reserved before the work is enough, and summarizing into it gives the same. */
+    size_t bound = np_summarize_bound(copy, len);
+    if (bound < out_len + 1)
+        fail_msg("bound %zu < %zu + 1 for \"%.*s\"", bound, out_len, (int)len, text);
+    char *into = malloc(bound);
+    assert_non_null(into);
+    assert_int_equal(np_summarize_into(copy, len, into), out_len);
+    assert_string_equal(into, out);
+    free(into);
     unsigned char len_bytes[8];
     for (size_t k = 0; k < 8; k++) {
         len_bytes[k] = (unsigned char)(out_len >> (8 * k));
@@ -817,6 +841,7 @@ int main(void)
         cmocka_unit_test(test_long_text_is_summarized_from_its_first_window),
         cmocka_unit_test(test_pieces_at_every_offset_give_pinned_summaries),
         cmocka_unit_test(test_random_texts_give_pinned_summaries),
+        cmocka_unit_test(test_summary_bound_is_close_for_long_ascii_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -101,6 +101,8 @@ typedef struct np_run_stats {
     size_t peak_threads;    /* most of them alive at once */
     size_t refused_threads; /* times the system refused a thread (thread mode retries) */
     size_t inline_articles; /* articles run on the dispatcher because no thread could start */
+    size_t memory_retries;  /* times memory was refused, a running article finished, and the
+                               dispatcher tried again (see np_pipeline_run) */
     size_t queue_max_depth;
     long long producer_wait_ns;  /* total time producers were blocked on a full results queue */
     long long collector_wait_ns; /* total time the collector waited for results */
@@ -108,10 +110,15 @@ typedef struct np_run_stats {
 } np_run_stats;
 
 /*
- * Processes every article of source. Returns 0 when the input was read to its end, 1 when the
- * source reported an error (err holds it; the articles read before it were processed and are in
- * *out or were streamed), or -1 on a fatal error (err holds it; nothing is kept). In every case
- * every started thread has been joined. The caller frees *out with np_pipeline_results_free.
+ * Processes every article of source. Memory pressure slows a run down rather than failing
+ * articles: the dispatcher allocates what an article needs before handing it on (article threads
+ * and workers never allocate), and when memory (or, in thread mode, a thread) is refused it waits
+ * until an article in flight finishes and tries again. An article fails with "out of memory" only
+ * when nothing is in flight and memory is still refused. Returns 0 when the input was read to its
+ * end, 1 when the source reported an error (err holds it; the articles read before it were
+ * processed and are in *out or were streamed), or -1 on a fatal error (err holds it; nothing is
+ * kept). In every case every started thread has been joined. The caller frees *out with
+ * np_pipeline_results_free.
  */
 int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipeline_results *out,
                     np_run_stats *stats, char *err, size_t err_size);

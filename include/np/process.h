@@ -32,12 +32,26 @@ typedef struct np_process_config {
 } np_process_config;
 
 /*
- * Runs both stages for article (at input position index) and fills *result, which is zeroed
- * first. result->status says how it ended. Returns 0, or -1 when memory ran out (the result is
- * then failed with an "out of memory" error).
+ * The memory an article's result will own (its summary's buffer, np_summarize_bound bytes),
+ * allocated before the article starts, so that running its stages cannot run out of memory.
+ * Returns the buffer, which np_process_article takes, or NULL when memory is short: nothing has
+ * been spent then (no stage called, no simulated time), and the caller may wait for other
+ * articles to finish and ask again (see the pipeline), or fail the article with
+ * np_process_fail_out_of_memory.
  */
-int np_process_article(const np_article *article, size_t index, const np_process_config *config,
-                       np_result *result);
+char *np_process_reserve(const np_article *article);
+
+/*
+ * Runs both stages for article (at input position index) and fills *result, which is zeroed
+ * first; result->status says how it ended. summary is the article's buffer from
+ * np_process_reserve: the result owns it once the summary is written there, and it is freed here
+ * when the summarization stage does not succeed. Never allocates.
+ */
+void np_process_article(const np_article *article, size_t index, const np_process_config *config,
+                        char *summary, np_result *result);
+
+/* Fills *result for an article that could not get its memory: failed, "out of memory". */
+void np_process_fail_out_of_memory(size_t index, np_result *result);
 
 /*
  * Whether a stage call can wait: a simulated latency, a backoff after a failure, or a rate limit.

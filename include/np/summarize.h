@@ -27,4 +27,19 @@
  */
 char *np_summarize(const char *text, size_t len, size_t *out_len);
 
+/*
+ * The room, in bytes, that the summary of text[0..len) can need, its terminating NUL included:
+ * at least np_summarize's out_len + 1, and close to it (about NP_SUMMARY_MAX_CHARS bytes for a
+ * long ASCII text). Reads at most the first NP_SUMMARY_MAX_CHARS + 1 non-space code points, so
+ * it costs a fraction of summarizing; it lets a caller allocate the summary's memory before it
+ * starts the work (see np_process_reserve).
+ */
+size_t np_summarize_bound(const char *text, size_t len);
+
+/*
+ * np_summarize into out, which has room for np_summarize_bound(text, len) bytes: writes the
+ * NUL-terminated summary there and returns its length in bytes. Never allocates.
+ */
+size_t np_summarize_into(const char *text, size_t len, char *out);
+
 #endif

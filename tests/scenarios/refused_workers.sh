@@ -1,0 +1,34 @@
+# Issue 10 item 11: when the system refuses pool workers, run.workers in the output and the
+# report's options.workers say how many really ran, not how many were asked for.
+#
+# The refusal is real: the address space is limited (ulimit -v) to what a run needs without
+# threads plus 40 MB, which holds some hundreds of 64 KiB worker stacks, not the 20,000 asked
+# for. That baseline is measured here (the smallest limit under which a sequential run
+# succeeds, by bisection), not assumed. Sanitizer builds reserve terabytes of shadow memory and
+# cannot run under any such limit: skipped there (exit 77).
+source "$(dirname "$0")/lib.sh"
+if ldd "$np" 2>/dev/null | grep -qE 'lib(a|t|ub)san'; then
+    echo "skipped: a sanitizer build cannot run under ulimit -v"
+    exit 77
+fi
+"$gen" 200 >"$work/in.json"
+fits() { (ulimit -v "$1" && "$np" -q --mode sequential --latency 0:0 -o /dev/null "$work/in.json") 2>/dev/null; }
+lo=1000
+hi=4000000
+check "a run fits in 4 GB of address space" fits "$hi"
+while [ $((hi - lo)) -gt 1000 ]; do
+    mid=$(((lo + hi) / 2))
+    if fits "$mid"; then hi=$mid; else lo=$mid; fi
+done
+limit=$((hi + 40000))
+set +e
+(ulimit -v "$limit" && exec "$np" --mode pool --workers 20000 --latency 0:1 \
+    --report "$work/report.json" -o "$work/out.json" "$work/in.json") 2>"$work/err"
+set -e
+started=$(sed -n 's/.*warning: started only \([0-9]*\) of 20000 workers.*/\1/p' "$work/err")
+check "the system refused some of 20000 workers under ulimit -v $limit" test -n "$started"
+check "run.workers = the $started started" test "$(jq '.run.workers' "$work/out.json")" = "$started"
+check "report options.workers = the $started started" \
+    test "$(jq '.options.workers' "$work/report.json")" = "$started"
+check "every article once" test "$(jq '[.articles[].id] | unique | length' "$work/out.json")" = 200
+done_ok
