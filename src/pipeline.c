@@ -33,6 +33,7 @@
 #include "np/clock.h"
 #include "np/output.h"
 #include "np/queue.h"
+#include "np/thread_stack.h"
 
 /* One processed (or skipped) article on its way to the collector. */
 typedef struct finished {
@@ -531,8 +532,9 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
     }
     if (!e) {
         attr_ready = 1;
-        e = pthread_attr_setstacksize(&attr, config->stack_size ? config->stack_size
-                                                                : NP_THREAD_STACK_SIZE);
+        e = pthread_attr_setstacksize(
+            &attr,
+            np_thread_stack_size(config->stack_size ? config->stack_size : NP_THREAD_STACK_SIZE));
     }
     if (e) {
         snprintf(err, err_size, "cannot set up threads: %s", strerror(e));

@@ -44,6 +44,7 @@
 
 #include "np/clock.h"
 #include "np/queue.h"
+#include "np/thread_stack.h"
 
 enum {
     ROUNDS = 60,             /* per test, unless NP_QUEUE_STRESS_ROUNDS says otherwise */
@@ -390,7 +391,7 @@ static const char *run_round(uint64_t seed, close_mode mode)
     pthread_attr_t attr;
     size_t cons_started = 0, prod_started = 0;
     EXPECT(pthread_attr_init(&attr) == 0);
-    EXPECT(pthread_attr_setstacksize(&attr, THREAD_STACK) == 0);
+    EXPECT(pthread_attr_setstacksize(&attr, np_thread_stack_size(THREAD_STACK)) == 0);
     while (!failure && cons_started < consumers) {
         EXPECT(pthread_create(&cons_threads[cons_started], &attr, consume, &cons[cons_started]) ==
                0);
