@@ -459,8 +459,9 @@ static void size_futex_hash(size_t threads)
     unsigned long slots = 16;
     while (slots < 4 * threads)
         slots *= 2;
+    /* 0: no private hash yet (no thread started so far); the one set now is kept when it is. */
     int current = prctl(PR_FUTEX_HASH, PR_FUTEX_HASH_GET_SLOTS, 0, 0, 0);
-    if (current > 0 && (unsigned long)current < slots)
+    if (current >= 0 && (unsigned long)current < slots)
         (void)prctl(PR_FUTEX_HASH, PR_FUTEX_HASH_SET_SLOTS, slots, 0, 0);
 }
 
