@@ -35,6 +35,7 @@
 
 #include "np/clock.h"
 #include "np/queue.h"
+#include "np/thread_stack.h"
 
 enum { BATCH = 256, MAX_RUNS = 15, THREAD_STACK = 64 * 1024 };
 
@@ -151,8 +152,11 @@ static run_result run_once(size_t producers, size_t capacity, size_t consumer_ba
         exit(1);
     }
     pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, THREAD_STACK);
+    if (pthread_attr_init(&attr) != 0 ||
+        pthread_attr_setstacksize(&attr, np_thread_stack_size(THREAD_STACK)) != 0) {
+        fprintf(stderr, "queue_bench: cannot set up thread attributes\n");
+        exit(1);
+    }
     pthread_t consumer;
     if (pthread_create(&consumer, &attr, consume, &c) != 0) {
         fprintf(stderr, "queue_bench: cannot start the consumer\n");

@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/np-queue-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -D_GNU_SOURCE -Iinclude src/queue.c src/clock.c bench/queue_bench.c \
-    -lpthread -o "$tmp/queue_bench"
+cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -D_GNU_SOURCE -Iinclude src/queue.c src/clock.c \
+    src/thread_stack.c bench/queue_bench.c -lpthread -o "$tmp/queue_bench"
 echo "machine: $(nproc) cores, $(uname -sr)"
 "$tmp/queue_bench" "$@"

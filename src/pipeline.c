@@ -40,6 +40,7 @@
 #include "np/clock.h"
 #include "np/output.h"
 #include "np/queue.h"
+#include "np/thread_stack.h"
 
 /* One processed (or skipped) article on its way to the collector. */
 typedef struct finished {
@@ -582,8 +583,9 @@ static void size_futex_hash(size_t threads)
     unsigned long slots = 16;
     while (slots < 4 * threads)
         slots *= 2;
+    /* 0: no private hash yet (no thread started so far); the one set now is kept when it is. */
     int current = prctl(PR_FUTEX_HASH, PR_FUTEX_HASH_GET_SLOTS, 0, 0, 0);
-    if (current > 0 && (unsigned long)current < slots)
+    if (current >= 0 && (unsigned long)current < slots)
         (void)prctl(PR_FUTEX_HASH, PR_FUTEX_HASH_SET_SLOTS, slots, 0, 0);
 }
 
@@ -662,8 +664,9 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
     }
     if (!e) {
         attr_ready = 1;
-        e = pthread_attr_setstacksize(&attr, config->stack_size ? config->stack_size
-                                                                : NP_THREAD_STACK_SIZE);
+        e = pthread_attr_setstacksize(
+            &attr,
+            np_thread_stack_size(config->stack_size ? config->stack_size : NP_THREAD_STACK_SIZE));
     }
     if (e) {
         snprintf(err, err_size, "cannot set up threads: %s", strerror(e));

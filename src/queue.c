@@ -289,3 +289,11 @@ size_t np_queue_max_depth(np_queue *q)
     pthread_mutex_unlock(&q->mutex);
     return depth;
 }
+
+void np_queue_sleepers(np_queue *q, size_t *producers, size_t *consumers)
+{
+    pthread_mutex_lock(&q->mutex);
+    *producers = q->waiting_producers - q->producer_wakes_pending;
+    *consumers = q->waiting_consumers - q->consumer_wakes_pending;
+    pthread_mutex_unlock(&q->mutex);
+}

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "np/clock.h"
+#include "np/thread_stack.h"
 
 struct np_signals {
     pthread_t thread;
@@ -150,7 +151,7 @@ np_signals *np_signals_start(np_cancel *cancel, long long deadline_ms, void (*cl
     pthread_attr_t attr;
     int err = pthread_attr_init(&attr);
     if (!err) {
-        err = pthread_attr_setstacksize(&attr, (size_t)64 * 1024);
+        err = pthread_attr_setstacksize(&attr, np_thread_stack_size((size_t)64 * 1024));
         if (!err)
             err = pthread_create(&s->thread, &attr, watch, s);
         pthread_attr_destroy(&attr);

@@ -2,13 +2,14 @@
  * Stress test of the bounded queue (include/np/queue.h), meant to run under ThreadSanitizer too.
  *
  * Each round draws its shape from a PRNG seeded for that round: capacity 1..64, 1..256
- * producers, a random number of items per producer (the round's total is bounded), each producer
- * pushing one item at a time (np_queue_push) or in batches of random size up to twice the capacity
- * (np_queue_push_many, which must then wait part-way through), one consumer or sometimes up to
- * four (as pool workers share the work queue), each using np_queue_pop, np_queue_pop_many with a
- * fixed or per-call random max, or np_queue_pop_many_until with short random deadlines (timing
- * out now and then, which must change nothing), and now and then a consumer batch
- * (np_queue_set_consumer_batch, before or while threads run). Two kinds of rounds, one test each:
+ * producers (1..64 under ThreadSanitizer), a random number of items per producer (the round's total
+ * is bounded), each producer pushing one item at a time (np_queue_push) or in batches of random
+ * size up to twice the capacity (np_queue_push_many, which must then wait part-way through), one
+ * consumer or sometimes up to four (as pool workers share the work queue), each using np_queue_pop,
+ * np_queue_pop_many with a fixed or per-call random max, or np_queue_pop_many_until with short
+ * random deadlines (timing out now and then, which must change nothing), and now and then a
+ * consumer batch (np_queue_set_consumer_batch, before or while threads run). Two kinds of rounds,
+ * one test each:
  *   - close after join: every producer finishes, then the queue is closed; every item must
  *     arrive exactly once.
  *   - close while pushing: the main thread closes the queue once a random number of pushes have
@@ -44,11 +45,23 @@
 
 #include "np/clock.h"
 #include "np/queue.h"
+#include "np/thread_stack.h"
+
+/* Under ThreadSanitizer, starting and joining a thread costs milliseconds on a loaded 2-core
+ * machine: with up to 256 producers a round (some 15,000 threads over the 120 rounds), the file
+ * took 45 s there, against a 120 s ctest timeout; the number of items barely mattered. It draws
+ * up to 64 producers there (still more than most capacities, so producers still pile up on a
+ * full queue); a seed reproduces its round in a build of the same kind. */
+#if defined(__SANITIZE_THREAD__)
+#define NP_STRESS_MAX_PRODUCERS 64
+#else
+#define NP_STRESS_MAX_PRODUCERS 256
+#endif
 
 enum {
-    ROUNDS = 60,             /* per test, unless NP_QUEUE_STRESS_ROUNDS says otherwise */
-    MAX_CAPACITY = 64,       /* capacities are 1..MAX_CAPACITY */
-    MAX_PRODUCERS = 256,     /* producer counts are 1..MAX_PRODUCERS */
+    ROUNDS = 60,       /* per test, unless NP_QUEUE_STRESS_ROUNDS says otherwise */
+    MAX_CAPACITY = 64, /* capacities are 1..MAX_CAPACITY */
+    MAX_PRODUCERS = NP_STRESS_MAX_PRODUCERS, /* producer counts are 1..MAX_PRODUCERS */
     MAX_ITEMS_ROUND = 12000, /* bound on a round's total items, to bound the test's time */
     MAX_ITEMS_PRODUCER = 2000,
     MAX_CONSUMERS = 4,
@@ -390,7 +403,7 @@ static const char *run_round(uint64_t seed, close_mode mode)
     pthread_attr_t attr;
     size_t cons_started = 0, prod_started = 0;
     EXPECT(pthread_attr_init(&attr) == 0);
-    EXPECT(pthread_attr_setstacksize(&attr, THREAD_STACK) == 0);
+    EXPECT(pthread_attr_setstacksize(&attr, np_thread_stack_size(THREAD_STACK)) == 0);
     while (!failure && cons_started < consumers) {
         EXPECT(pthread_create(&cons_threads[cons_started], &attr, consume, &cons[cons_started]) ==
                0);

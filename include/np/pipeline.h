@@ -25,7 +25,8 @@
  * The stack of each article or worker thread. The stages need a few KiB (the deepest frame is the
  * summarizer's ~4 KiB buffer); 64 KiB leaves a wide margin and keeps thread creation cheap (fewer
  * pages to map and clear, and glibc's stack cache reuses more of them). Sanitizer builds
- * instrument every frame and need far more.
+ * instrument every frame and need far more. Threads get np_thread_stack_size() of it: never
+ * below the platform's minimum (128 KiB on aarch64 and ppc64le).
  */
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define NP_THREAD_STACK_SIZE ((size_t)1024 * 1024)

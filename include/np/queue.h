@@ -77,4 +77,11 @@ size_t np_queue_capacity(const np_queue *q);
 /* The largest number of items the queue has held at once so far. */
 size_t np_queue_max_depth(np_queue *q);
 
+/*
+ * How many threads are asleep in a push (*producers) and in a pop (*consumers) that no wake-up
+ * has been sent to yet. A snapshot taken under the mutex, for tests: it lets them wait until a
+ * thread is really blocked, and check that an operation woke nobody, without sleeping and hoping.
+ */
+void np_queue_sleepers(np_queue *q, size_t *producers, size_t *consumers);
+
 #endif
