@@ -7,7 +7,7 @@
 # succeeds, by bisection), not assumed. Sanitizer builds reserve terabytes of shadow memory and
 # cannot run under any such limit: skipped there (exit 77).
 source "$(dirname "$0")/lib.sh"
-if ldd "$np" 2>/dev/null | grep -qE 'lib(a|t|ub)san'; then
+if sanitized; then
     echo "skipped: a sanitizer build cannot run under ulimit -v"
     exit 77
 fi
