@@ -260,7 +260,10 @@ static void test_numbers_that_underflow_to_zero_are_rejected(void **state)
     const char *zeros = "[" ARTICLE("0") "," ARTICLE("-0.0e-400") "]";
     assert_string_equal(parse_text(zeros, strlen(zeros), &list, err),
                         "in.json: article #2 (id 0): duplicate id (also article #1)");
-    expect_error("[" ARTICLE("0e-999") "]", "OK");
+    const char *zero = "[" ARTICLE("0e-999") "]";
+    assert_string_equal(parse_text(zero, strlen(zero), &list, err), "OK");
+    assert_int_equal(list.items[0].id.number, 0);
+    np_article_list_free(&list);
     const char *tiny = "[" ARTICLE("1") ", {\"x\": 4.9e-324}]";
     assert_string_equal(parse_text(tiny, strlen(tiny), &list, err),
                         "in.json: article #2: missing \"id\"");
