@@ -301,6 +301,23 @@ static int scan_number(const unsigned char *s, size_t len, size_t *i, scan_error
     return 0;
 }
 
+/*
+ * Whether the number literal s[start..end), valid JSON, has a non-zero digit yet reads as 0: too
+ * small for a double, so cJSON would silently hand on 0 (an id of 1e-400 would become id 0).
+ * A literal without a fraction or an exponent cannot underflow, so only one with either is
+ * converted. s holds a NUL-terminated document, so strtod stops at the literal's end.
+ */
+static int number_underflows(const unsigned char *s, size_t start, size_t end)
+{
+    size_t p = start;
+    int nonzero = 0;
+    for (; p < end && s[p] != 'e' && s[p] != 'E'; p++)
+        if (s[p] >= '1' && s[p] <= '9')
+            nonzero = 1;
+    int whole = p == end && !memchr(s + start, '.', end - start);
+    return nonzero && !whole && strtod((const char *)s + start, NULL) == 0;
+}
+
 /* The lexical checks cJSON does not make, over a document cJSON has accepted. */
 static int strict_scan(const unsigned char *s, size_t start, size_t len, scan_error *se)
 {
@@ -311,8 +328,15 @@ static int strict_scan(const unsigned char *s, size_t start, size_t len, scan_er
             if (scan_string(s, len, &i, se) != 0)
                 return -1;
         } else if (c == '-' || is_digit(c)) {
+            size_t number = i;
             if (scan_number(s, len, &i, se) != 0)
                 return -1;
+            if (number_underflows(s, number, i)) {
+                set_scan_error(se, number,
+                               "number underflows to 0 (a non-zero literal too small for a "
+                               "double)");
+                return -1;
+            }
         } else if (c < 0x20 && !is_json_whitespace(c)) {
             set_scan_error(se, i, "control character U+%04X is not JSON whitespace", c);
             return -1;

@@ -99,11 +99,11 @@ static int status_for_path_errno(int err)
 
 /* An output path as the user gave it: its identity, if it exists, or its resolved location. */
 typedef struct path_identity {
-    int exists;
     dev_t dev;
     ino_t ino;
-    int is_device;  /* a character device (/dev/null): many outputs may share it */
     char *resolved; /* when it does not exist: its directory resolved, plus its name (malloc'd) */
+    int exists;
+    int is_device; /* a character device (/dev/null): many outputs may share it */
 } path_identity;
 
 static void identify_path(const char *path, path_identity *id)

@@ -414,12 +414,16 @@ static void start_article_thread(run_context *run, task *t, const pthread_attr_t
     for (;;) {
         reap_finished(run);
         pthread_mutex_lock(&run->registry_mutex);
-        run->live_threads++; /* before create: the thread may finish before create returns */
-        if (run->live_threads > run->peak_threads)
-            run->peak_threads = run->live_threads;
+        size_t live = ++run->live_threads; /* before create: it may finish before create returns */
         pthread_mutex_unlock(&run->registry_mutex);
         int err = pthread_create(&t->thread, attr, article_thread, t);
         if (!err) {
+            /* The peak counts threads that really started: a refused one is taken back below.
+             * Only this thread starts article threads, so the others counted in live had. */
+            pthread_mutex_lock(&run->registry_mutex);
+            if (live > run->peak_threads)
+                run->peak_threads = live;
+            pthread_mutex_unlock(&run->registry_mutex);
             stats->threads_started++;
             return;
         }

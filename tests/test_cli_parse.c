@@ -108,6 +108,17 @@ static void test_usage_errors_are_explained(void **state)
     EXPECT_USAGE_ERROR("--latency '0:3600001': expected MIN:MAX or N, in whole milliseconds from "
                        "0 to 3600000",
                        "--latency", "0:3600001", "a.json");
+    /* Issue 10 item 18: the real range, not "at least 1"; an empty name is no file name. */
+    EXPECT_USAGE_ERROR("--deadline-ms '100000000000000': expected a whole number of ms from 1 to "
+                       "31536000000 (a year)",
+                       "--deadline-ms", "100000000000000", "a.json");
+    EXPECT_USAGE_ERROR("--deadline-ms '0': expected a whole number of ms from 1 to 31536000000 "
+                       "(a year)",
+                       "--deadline-ms", "0", "a.json");
+    EXPECT_USAGE_ERROR("--output '': expected a file name (- is not special: omit -o for standard "
+                       "output)",
+                       "-o", "", "a.json");
+    EXPECT_USAGE_ERROR("--report '': expected a file name", "--report", "", "a.json");
 }
 
 static void test_help_lists_every_option_and_exit_status(void **state)
@@ -117,10 +128,11 @@ static void test_help_lists_every_option_and_exit_status(void **state)
     FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
     np_cli_print_help(f);
     fclose(f);
-    static const char *const expected[] = {
-        "--output FILE", "--latency MIN:MAX", "--seed N", "--queue-capacity N",
-        "--quiet",       "--verbose",         "--help",   "--version",
-        "Exit status:",  "  2  what was given is wrong"};
+    static const char *const expected[] = {"--output FILE", "--latency MIN:MAX",
+                                           "--seed N",      "--queue-capacity N",
+                                           "--quiet",       "--verbose",
+                                           "--help",        "--version",
+                                           "Exit status:",  "  2  what was given is wrong"};
     for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
         assert_non_null(strstr(buf, expected[i]));
 }

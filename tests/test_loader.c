@@ -241,6 +241,49 @@ static void test_bad_ids_are_rejected(void **state)
     }
 }
 
+/* cJSON reads a non-zero literal below the smallest double as 0: an id of 1e-400 became id 0. */
+static void test_numbers_that_underflow_to_zero_are_rejected(void **state)
+{
+    (void)state;
+    expect_error("[" ARTICLE("1e-400") "]",
+                 "in.json:1:9: number underflows to 0 (a non-zero literal too small for a double)");
+    expect_error("[\n " ARTICLE("-2.5E-330") "]",
+                 "in.json:2:9: number underflows to 0 (a non-zero literal too small for a double)");
+    char text[512] = "[{\"id\": 0.";
+    memset(text + strlen(text), '0', 340);
+    strcat(text, "1, \"title\": \"t\", \"content\": \"c\"}]");
+    expect_error(text,
+                 "in.json:1:9: number underflows to 0 (a non-zero literal too small for a double)");
+    /* Zero written any way, and the smallest doubles, are still read as what they are. */
+    np_article_list list;
+    char err[NP_LOADER_ERROR_SIZE];
+    const char *zeros = "[" ARTICLE("0") "," ARTICLE("-0.0e-400") "]";
+    assert_string_equal(parse_text(zeros, strlen(zeros), &list, err),
+                        "in.json: article #2 (id 0): duplicate id (also article #1)");
+    const char *zero = "[" ARTICLE("0e-999") "]";
+    assert_string_equal(parse_text(zero, strlen(zero), &list, err), "OK");
+    assert_int_equal(list.items[0].id.number, 0);
+    np_article_list_free(&list);
+    const char *tiny = "[" ARTICLE("1") ", {\"x\": 4.9e-324}]";
+    assert_string_equal(parse_text(tiny, strlen(tiny), &list, err),
+                        "in.json: article #2: missing \"id\"");
+}
+
+/* An NDJSON line is checked by the same strict pass. */
+static void test_ndjson_id_that_underflows_is_rejected(void **state)
+{
+    (void)state;
+    static const char line[] = "{\"id\": 1e-400, \"title\": \"t\", \"content\": \"c\"}";
+    np_article *a = NULL;
+    char err[NP_LOADER_ERROR_SIZE];
+    assert_int_equal(
+        np_loader_parse_object(line, sizeof(line) - 1, "in.ndjson", 4, 2, &a, err, sizeof(err)),
+        -1);
+    assert_null(a);
+    assert_string_equal(
+        err, "in.ndjson:4:8: number underflows to 0 (a non-zero literal too small for a double)");
+}
+
 static void test_duplicate_ids_are_rejected(void **state)
 {
     (void)state;
@@ -401,6 +444,8 @@ int main(void)
         cmocka_unit_test(test_deep_nesting_is_reported_as_such),
         cmocka_unit_test(test_schema_errors_name_the_article),
         cmocka_unit_test(test_bad_ids_are_rejected),
+        cmocka_unit_test(test_numbers_that_underflow_to_zero_are_rejected),
+        cmocka_unit_test(test_ndjson_id_that_underflows_is_rejected),
         cmocka_unit_test(test_duplicate_ids_are_rejected),
         cmocka_unit_test(test_the_first_wrong_article_is_reported_duplicate_or_not),
         cmocka_unit_test(test_many_articles_load_in_order),

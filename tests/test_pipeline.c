@@ -364,6 +364,28 @@ static void test_no_thread_at_all_runs_articles_inline(void **state)
     run_under_thread_limit(1, 20, 1); /* only the collector can start */
 }
 
+/* Issue 10 item 18: with every article thread refused, "peak 1 live threads" was reported: the
+ * refused attempt was counted. The peak counts only threads that started. */
+static void test_refused_article_threads_do_not_count_in_the_peak(void **state)
+{
+    (void)state;
+    fixture f = make_articles(5);
+    np_pipeline_config config = config_with(NP_MODE_THREAD, 0, 0, 4);
+    np_pipeline_results kept;
+    np_run_stats stats;
+    atomic_store(&live_limit, 1); /* the collector, and no article thread */
+    int rc = run_list(&f, &config, &kept, &stats);
+    atomic_store(&live_limit, -1);
+    assert_int_equal(rc, 0);
+    assert_int_equal(stats.status_count[NP_STATUS_OK], 5);
+    assert_int_equal(stats.inline_articles, 5);
+    assert_true(stats.refused_threads >= 5);
+    assert_int_equal(stats.threads_started, 0);
+    assert_int_equal(stats.peak_threads, 0);
+    np_pipeline_results_free(&kept);
+    free_fixture(&f);
+}
+
 static void test_refused_collector_fails_cleanly(void **state)
 {
     (void)state;
@@ -636,6 +658,7 @@ int main(void)
         cmocka_unit_test(test_two_hundred_articles_run_concurrently),
         cmocka_unit_test(test_refused_threads_are_retried_and_nothing_is_lost),
         cmocka_unit_test(test_no_thread_at_all_runs_articles_inline),
+        cmocka_unit_test(test_refused_article_threads_do_not_count_in_the_peak),
         cmocka_unit_test(test_refused_collector_fails_cleanly),
         cmocka_unit_test(test_critical_path_is_the_ideal_of_each_schedule),
         cmocka_unit_test(test_shards_partition_the_input),

@@ -54,7 +54,7 @@ void np_outputs_abort(np_outputs *outputs);
  * For an exit that cannot wait: removes the temporaries and un-writes a guarded standard output,
  * then keeps the mutex, so the set cannot change again before the process ends.
  */
-void np_outputs_emergency_cleanup(void *outputs);
+void np_outputs_emergency_cleanup(void *context);
 
 /* Aborts whatever was not committed and frees the set. NULL is allowed. */
 void np_outputs_destroy(np_outputs *outputs);
