@@ -31,8 +31,10 @@
  * at any moment, concurrently with the pushes; 0: after joining the producers, as the pipeline
  * does), SPURIOUS (spurious wake-ups and timeouts the environment may cause).
  *
- * Properties (each assert names its own): see tests/model/README part of the top README,
- * "How we know the queue is right". Every step names the C line it stands for as
+ * Properties: the assertions below, each with a comment saying which; the list is in the
+ * README, "How we know the queue is right". NO_INVARIANTS leaves out the counters' invariants
+ * and the rationing check, to show that the mutants which lose an item or a thread are caught
+ * by the behaviour alone. Every step names the C line it stands for as
  * queue.c:LINE "text on that line"; check.sh fails if the line no longer says so.
  */
 
@@ -59,8 +61,9 @@
 #define SPURIOUS 1
 #endif
 
-/* struct np_queue (queue.c:44). The ring is kept with its oldest item in slots[0] (head is
- * always 0): where the items sit in the ring is arithmetic, not synchronization, and it is tested
+/* struct np_queue (queue.c:47 "struct np_queue {"). The ring is kept with its oldest item in
+ * slots[0] (head is always 0): where the items sit in the ring is arithmetic, not
+ * synchronization, and it is tested
  * on its own (test_queue: wrap-around, FIFO); modelling it would only multiply the states. */
 byte slots[MAX_CAPACITY];
 byte count;
@@ -108,13 +111,14 @@ inline cond_wait(set, me)
     (set & me) == 0
 }
 
-/* leave_wait (queue.c:133): one waiter fewer, and one pending signal fewer if any. */
+/* leave_wait (queue.c:136 "static void leave_wait("): one waiter fewer, and one pending signal
+ * fewer if any. */
 inline leave_wait(waiting, pending)
 {
-    waiting--;                                                    /* queue.c:135 "(*waiting)--" */
+    waiting--;                                                    /* queue.c:138 "(*waiting)--" */
 #ifndef MUTANT_LEAVE_KEEPS_PENDING
     if
-    :: pending > 0 -> pending--                        /* queue.c:136 "if (*pending)" */
+    :: pending > 0 -> pending--                        /* queue.c:139 "if (*pending)" */
 #ifdef MUTANT_DOUBLE_DECREMENT
         ; if :: pending > 0 -> pending-- :: else fi
 #endif
@@ -124,24 +128,27 @@ inline leave_wait(waiting, pending)
 }
 
 /*
- * wake_waiters (queue.c:145): up to n signals, one per waiter not already signalled.
+ * wake_waiters (queue.c:149 "static void wake_waiters("): up to n signals, one per waiter not
+ * already signalled.
  * Rationing, asserted: while nothing irregular has happened (no spurious wake-up, no timeout, no
  * close), each counted signal finds a thread still blocked, that is, no signal is wasted.
  */
 inline wake_waiters(set, waiting, pending, n)
 {
-    unwoken = waiting - pending;                  /* queue.c:147 "size_t unwoken = waiting - *pending" */
-    wake = (n < unwoken -> n : unwoken);          /* queue.c:148 "size_t wake = n < unwoken ? n : unwoken" */
+    unwoken = waiting - pending;                  /* queue.c:151 "size_t unwoken = waiting - *pending" */
+    wake = (n < unwoken -> n : unwoken);          /* queue.c:152 "size_t wake = n < unwoken ? n : unwoken" */
     i = 0;
     do
-    :: i < wake ->                                /* queue.c:149 "for (size_t i = 0; i < wake; i++)" */
+    :: i < wake ->                                /* queue.c:153 "for (size_t i = 0; i < wake; i++)" */
+#ifndef NO_INVARIANTS
         assert(set != 0 || irregular || closed);  /* rationing: no wasted signal */
-        cond_signal(set);                         /* queue.c:150 "pthread_cond_signal(cond)" */
+#endif
+        cond_signal(set);                         /* queue.c:154 "pthread_cond_signal(cond)" */
         i++
     :: else -> break
     od;
 #ifndef MUTANT_UNCOUNTED_SIGNAL
-    pending = pending + wake                      /* queue.c:151 "*pending += wake" */
+    pending = pending + wake                      /* queue.c:155 "*pending += wake" */
 #endif
 }
 
@@ -151,6 +158,7 @@ inline wake_waiters(set, waiting, pending, n)
  */
 inline check_invariants()
 {
+#ifndef NO_INVARIANTS
     assert(count <= capacity);
     /* pending wakes never exceed waiters (nor does the set: every thread in it is counted) */
     assert(producer_wakes_pending <= waiting_producers);
@@ -164,35 +172,39 @@ inline check_invariants()
            BITS3(not_empty_set) < waiting_consumers);
     assert(!((count <= capacity / 2 || closed) && waiting_producers > 0) ||
            BITS3(not_full_set) < waiting_producers);
+#else
+    skip;
+#endif
 }
 
 /*
- * np_queue_push_many (queue.c:154), and np_queue_push (queue.c:201) when n == 1: producer p
- * pushes its next n items; `pushed` says how many went in.
+ * np_queue_push_many (queue.c:159 "size_t np_queue_push_many("), and np_queue_push
+ * (queue.c:206 "int np_queue_push(") when n == 1: producer p pushes its next n items; `pushed`
+ * says how many went in.
  */
 inline push_many(p, n, pushed)
 {
     atomic {
-        was_closed = closed;                                /* queue.c:159 "pthread_mutex_lock(&q->mutex)" */
+        was_closed = closed;                                /* queue.c:164 "pthread_mutex_lock(&q->mutex)" */
         pushed = 0;
         do
-        :: pushed < n ->                                    /* queue.c:160 "while (pushed < n)" */
+        :: pushed < n ->                                    /* queue.c:165 "while (pushed < n)" */
             do
-            :: count == capacity && !closed ->              /* queue.c:163 "while (q->count == q->capacity && !q->closed)" */
-                waiting_producers++;                        /* queue.c:164 "q->waiting_producers++" */
+            :: count == capacity && !closed ->              /* queue.c:168 "while (q->count == q->capacity && !q->closed)" */
+                waiting_producers++;                        /* queue.c:169 "q->waiting_producers++" */
                 check_invariants();
-                cond_wait(not_full_set, 1 << p);            /* queue.c:165 "pthread_cond_wait(&q->not_full, &q->mutex)" */
-                leave_wait(waiting_producers, producer_wakes_pending) /* queue.c:166 "leave_wait(&q->waiting_producers" */
+                cond_wait(not_full_set, 1 << p);            /* queue.c:170 "pthread_cond_wait(&q->not_full, &q->mutex)" */
+                leave_wait(waiting_producers, producer_wakes_pending) /* queue.c:171 "leave_wait(&q->waiting_producers" */
             :: else -> break
             od;
             if
-            :: closed -> break                              /* queue.c:171 "if (q->closed)" */
+            :: closed -> break                              /* queue.c:176 "if (q->closed)" */
             :: else
             fi;
             copied = 0;
             do
-            :: pushed < n && count < capacity ->            /* queue.c:175 "while (pushed < n && q->count < q->capacity)" */
-                slots[count] = p * 4 + accepted[p];         /* queue.c:184 "memcpy(q->slots + tail" */
+            :: pushed < n && count < capacity ->            /* queue.c:180 "while (pushed < n && q->count < q->capacity)" */
+                slots[count] = p * 4 + accepted[p];         /* queue.c:189 "memcpy(q->slots + tail" */
                 count++;
                 pushed++;
                 copied++;
@@ -201,11 +213,11 @@ inline push_many(p, n, pushed)
             od;
             if
 #ifndef MUTANT_NO_SIGNAL_AT_BATCH
-            :: count >= consumer_batch ->                   /* queue.c:192 "if (q->count >= q->consumer_batch)" */
+            :: count >= consumer_batch ->                   /* queue.c:197 "if (q->count >= q->consumer_batch)" */
 #else
             :: count > consumer_batch ->
 #endif
-                wake_waiters(not_empty_set, waiting_consumers, consumer_wakes_pending, copied) /* queue.c:193 "wake_waiters(&q->not_empty" */
+                wake_waiters(not_empty_set, waiting_consumers, consumer_wakes_pending, copied) /* queue.c:198 "wake_waiters(&q->not_empty" */
             :: else
             fi
         :: else -> break
@@ -216,36 +228,37 @@ inline push_many(p, n, pushed)
         check_invariants();
         copied = 0;
         was_closed = 0
-    }                                                       /* queue.c:195 "pthread_mutex_unlock(&q->mutex)" */
+    }                                                       /* queue.c:200 "pthread_mutex_unlock(&q->mutex)" */
 }
 
 /*
- * np_queue_pop_many_until (queue.c:206), also np_queue_pop_many (queue.c:263) and np_queue_pop
- * (queue.c:268) with no deadline: consumer c takes up to max items; has_deadline says whether it
- * has one. Leaves `taken` and `timed_out`.
+ * np_queue_pop_many_until (queue.c:212 "size_t np_queue_pop_many_until("), and without a
+ * deadline np_queue_pop_many (queue.c:271 "return np_queue_pop_many_until(q, items, max, NULL, NULL)")
+ * and np_queue_pop (queue.c:276 "return np_queue_pop_many(q, item, 1) == 1"): consumer c takes
+ * up to max items; has_deadline says whether it has one. Leaves `taken` and `timed_out`.
  */
 inline pop_many_until(c, max, has_deadline, taken, timed_out)
 {
     atomic {
-        expired = 0;                                        /* queue.c:210 "pthread_mutex_lock(&q->mutex)" */
+        expired = 0;                                        /* queue.c:216 "pthread_mutex_lock(&q->mutex)" */
         if
-        :: count == 0 ->                                    /* queue.c:214 "if (q->count == 0)" */
+        :: count == 0 ->                                    /* queue.c:220 "if (q->count == 0)" */
 #ifndef MUTANT_IF_NOT_WHILE
             do
-            :: count < consumer_batch && !closed && !expired -> /* queue.c:215 "while (q->count < q->consumer_batch && !q->closed && !expired)" */
+            :: count < consumer_batch && !closed && !expired -> /* queue.c:221 "while (q->count < q->consumer_batch && !q->closed && !expired)" */
 #else
             if
             :: count < consumer_batch && !closed && !expired ->
 #endif
-                waiting_consumers++;                        /* queue.c:216 "q->waiting_consumers++" */
+                waiting_consumers++;                        /* queue.c:222 "q->waiting_consumers++" */
                 check_invariants();
-                cond_wait(not_empty_set, 1 << c);           /* queue.c:220 "pthread_cond_wait(&q->not_empty, &q->mutex)" */
+                cond_wait(not_empty_set, 1 << c);           /* queue.c:226 "pthread_cond_wait(&q->not_empty, &q->mutex)" */
                 if
-                :: has_deadline -> expired = 1              /* queue.c:218 "== ETIMEDOUT" */
+                :: has_deadline -> expired = 1              /* queue.c:224 "== ETIMEDOUT" */
                 :: true
                 fi;
                 irregular = irregular || expired;
-                leave_wait(waiting_consumers, consumer_wakes_pending) /* queue.c:221 "leave_wait(&q->waiting_consumers" */
+                leave_wait(waiting_consumers, consumer_wakes_pending) /* queue.c:227 "leave_wait(&q->waiting_consumers" */
 #ifndef MUTANT_IF_NOT_WHILE
             :: else -> break
             od
@@ -255,11 +268,11 @@ inline pop_many_until(c, max, has_deadline, taken, timed_out)
 #endif
         :: else
         fi;
-        timed_out = (count == 0 && !closed);                /* queue.c:225 "*timed_out = q->count == 0 && !q->closed" */
+        timed_out = (count == 0 && !closed);                /* queue.c:231 "*timed_out = q->count == 0 && !q->closed" */
         taken = 0;
         do
-        :: taken < max && count > 0 ->                      /* queue.c:228 "while (taken < max && q->count > 0)" */
-            item = slots[0];                                /* queue.c:234 "memcpy(out + taken * q->item_size" */
+        :: taken < max && count > 0 ->                      /* queue.c:234 "while (taken < max && q->count > 0)" */
+            item = slots[0];                                /* queue.c:240 "memcpy(out + taken * q->item_size" */
             for (i : 1 .. MAX_CAPACITY - 1) { slots[i - 1] = slots[i] }
             slots[MAX_CAPACITY - 1] = 0;
             count--;
@@ -271,33 +284,33 @@ inline pop_many_until(c, max, has_deadline, taken, timed_out)
             received[item / 4]++
         :: else -> break
         od;
-        unannounced = unannounced + taken;                  /* queue.c:241 "q->unannounced += taken" */
+        unannounced = unannounced + taken;                  /* queue.c:247 "q->unannounced += taken" */
         if
 #ifndef MUTANT_STRICT_HALF
-        :: count <= capacity / 2 ->                         /* queue.c:242 "if (q->count <= q->capacity / 2)" */
+        :: count <= capacity / 2 ->                         /* queue.c:248 "if (q->count <= q->capacity / 2)" */
 #else
         :: count < capacity / 2 ->
 #endif
-            wake_waiters(not_full_set, waiting_producers, producer_wakes_pending, unannounced); /* queue.c:243 "wake_waiters(&q->not_full" */
-            unannounced = 0                                 /* queue.c:245 "q->unannounced = 0" */
+            wake_waiters(not_full_set, waiting_producers, producer_wakes_pending, unannounced); /* queue.c:249 "wake_waiters(&q->not_full" */
+            unannounced = 0                                 /* queue.c:251 "q->unannounced = 0" */
         :: else
         fi;
         check_invariants();
         item = 0;
         expired = 0
-    }                                                       /* queue.c:247 "pthread_mutex_unlock(&q->mutex)" */
+    }                                                       /* queue.c:253 "pthread_mutex_unlock(&q->mutex)" */
 }
 
-/* np_queue_close (queue.c:271). */
+/* np_queue_close (queue.c:280 "void np_queue_close("). */
 inline queue_close()
 {
     atomic {
-        closed = 1;                                         /* queue.c:274 "q->closed = 1" */
+        closed = 1;                                         /* queue.c:283 "q->closed = 1" */
 #ifndef MUTANT_CLOSE_NO_BROADCAST_NOT_FULL
-        not_full_set = 0;                                   /* queue.c:275 "pthread_cond_broadcast(&q->not_full)" */
+        not_full_set = 0;                                   /* queue.c:284 "pthread_cond_broadcast(&q->not_full)" */
 #endif
 #ifndef MUTANT_CLOSE_NO_BROADCAST_NOT_EMPTY
-        not_empty_set = 0;                                  /* queue.c:276 "pthread_cond_broadcast(&q->not_empty)" */
+        not_empty_set = 0;                                  /* queue.c:285 "pthread_cond_broadcast(&q->not_empty)" */
 #endif
         check_invariants()
     }
