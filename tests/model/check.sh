@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2317 # the functions are called through xargs (--task)
 # Model-checks the queue protocol (tests/model/queue.pml) with spin, in three parts:
 #   1. correspondence: every step of the model that cites src/queue.c as queue.c:LINE "text"
 #      must find that text on that line, and every part of the model that a comment in
@@ -152,6 +153,7 @@ while IFS= read -r cite; do
         bad=1
     fi
 done <"$work/cites"
+# shellcheck disable=SC2013 # the names are single words
 for name in $(grep -o 'model: [a-z_]*' "$source" | sed 's/model: //' | sort -u); do
     grep -qE "^((inline|proctype|active proctype) $name\(|$name\$)" "$model" ||
         { echo "model: src/queue.c names '$name', which queue.pml does not define" >&2; bad=1; }

@@ -20,16 +20,21 @@
  *     moment, SPURIOUS times in all, and every return from a timed wait may report ETIMEDOUT,
  *     signalled or not (a timed wait "may return at any time"). The budget is bounded so that a
  *     run ends; an unbounded one would let the environment wake a sleeper forever.
- *   - Items are numbers: producer p's k-th item is p * 4 + k. The ring is slots[] with head and
- *     count, as in C (an item at a time: the C code's memcpy runs are the same copies).
+ *   - Items are numbers: producer p's k-th item is p * 4 + k, copied an item at a time (the C
+ *     code's memcpy runs are the same copies). The ring keeps its oldest item in slots[0]; see
+ *     struct np_queue below.
+ *   - Deadlocks: a `watchdog` fires when nothing else can move and asserts that every thread has
+ *     returned, so one search (pan -l) checks assertions, deadlocks and non-progress cycles.
  *
- * Configuration (tests/model/check.sh passes them with -D): CAPACITY, BATCH (consumer batch),
- * PRODUCERS, ITEMS (each producer pushes 1..ITEMS items, chosen by init, all combinations), MANY
- * (bit p set: producer p pushes all its items with one np_queue_push_many, otherwise one
- * np_queue_push each), CONSUMERS (consumer 0 is the collector: np_queue_pop_many_until up to 2
- * items with a deadline; consumer 1 uses np_queue_pop), EARLY_CLOSE (1: main closes the queue
- * at any moment, concurrently with the pushes; 0: after joining the producers, as the pipeline
- * does), SPURIOUS (spurious wake-ups and timeouts the environment may cause).
+ * Configuration: the -D options bound it (tests/model/check.sh passes them); init then picks
+ * every combination within the bounds, all in one search: the capacity (MIN_CAPACITY to
+ * MAX_CAPACITY), the consumer batch (1, or 2 when the capacity allows), whether main closes the
+ * queue concurrently with the pushes or after joining the producers (as the pipeline does), and
+ * each producer's item count (1..ITEMS, or exactly ITEMS with EXACT_ITEMS). PRODUCERS; MANY (bit
+ * p set: producer p pushes all its items with one np_queue_push_many, otherwise one np_queue_push
+ * each); CONSUMERS (consumer 0 is the collector: np_queue_pop_many_until of up to 2 items with a
+ * deadline; consumer 1 uses np_queue_pop); SPURIOUS (spurious wake-ups and timer expiries the
+ * environment may cause).
  *
  * Properties: the assertions below, each with a comment saying which; the list is in the
  * README, "How we know the queue is right". NO_INVARIANTS leaves out the counters' invariants
