@@ -2,14 +2,14 @@
 #   make run    install what is missing, build, and process data/articles.json
 #   make test   install what is missing, build, and run every test: plain (-Werror), under
 #               ThreadSanitizer, under AddressSanitizer+UBSan, under valgrind, and the linters
-# Other targets: build, bench, lint, format, clean.
+# Other targets: build, model, bench, lint, format, clean.
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 BIN = build/news-processor
 SOURCES = $(wildcard src/*.c src/*.inc include/np/*.h tests/*.c tests/*.h bench/*.c)
 
-.PHONY: run test build bench lint format clean setup-run setup-test \
+.PHONY: run test build model bench lint format clean setup-run setup-test \
         test-plain test-thread test-address test-fuzz
 
 run: setup-run build
@@ -45,6 +45,11 @@ test-address:
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS="detect_leaks=1" UBSAN_OPTIONS="print_stacktrace=1" \
 		ctest --output-on-failure -j $(JOBS)
+
+# The queue's protocol model-checked by spin (tests/model): every configuration, every mutant.
+# Also part of make test (ctest model_queue in the plain build).
+model: setup-test
+	sh tests/model/check.sh
 
 # The loader's libFuzzer target, FUZZ_SECONDS (default 60) seconds; fails on any finding.
 test-fuzz:

@@ -5,7 +5,7 @@
 # As root it runs apt-get; otherwise it prints the exact command to run and fails.
 set -eu
 run_packages="gcc libc6-dev make cmake pkg-config libcjson-dev"
-test_packages="$run_packages libcmocka-dev jq valgrind clang-tidy cppcheck clang-format libxml2-utils clang libclang-rt-14-dev"
+test_packages="$run_packages libcmocka-dev jq valgrind clang-tidy cppcheck clang-format libxml2-utils clang libclang-rt-14-dev spin"
 case "${1:-}" in
 run) wanted=$run_packages ;;
 test) wanted=$test_packages ;;

@@ -27,6 +27,9 @@
  * A signal sent while a thread waits always wakes one (POSIX), so a pending count only ever
  * drops when a waiter leaves; a waiter that leaves for another reason (a timeout, a spurious
  * wake-up) also lowers it, which can only cause an extra signal, never a missing one.
+ * The protocol (waits, signals, counters, close) is model-checked by spin: tests/model/queue.pml
+ * mirrors every step of it, citing the lines here, and each function below names its part of the
+ * model; tests/model/check.sh fails when the two disagree.
  * Items are memcpy'd under the lock; they are small, and the slow work (the stages) happens
  * before push, with the mutex released. The mutex is glibc's adaptive kind where available: it
  * spins briefly before sleeping, and the critical sections here are a few dozen instructions.
@@ -129,7 +132,7 @@ void np_queue_destroy(np_queue *q)
 }
 
 /* A thread leaves a wait (woken, timed out or spuriously): one waiter fewer, and one pending
- * signal fewer if any, which keeps pending <= waiting. */
+ * signal fewer if any, which keeps pending <= waiting. model: leave_wait */
 static void leave_wait(size_t *waiting, size_t *pending)
 {
     (*waiting)--;
@@ -141,6 +144,7 @@ static void leave_wait(size_t *waiting, size_t *pending)
  * Wakes up to n of the `waiting` threads blocked on cond, skipping those already signalled
  * (*pending), and counts the new signals in *pending. One signal each, not a broadcast: woken
  * all at once, they would only queue up on the mutex (measured slower with bench/queue_bench).
+ * model: wake_waiters
  */
 static void wake_waiters(pthread_cond_t *cond, size_t waiting, size_t *pending, size_t n)
 {
@@ -151,6 +155,7 @@ static void wake_waiters(pthread_cond_t *cond, size_t waiting, size_t *pending, 
     *pending += wake;
 }
 
+/* model: push_many (np_queue_push is its n == 1) */
 size_t np_queue_push_many(np_queue *q, const void *items, size_t n, long long *waited_ns)
 {
     const unsigned char *in = items;
@@ -203,6 +208,7 @@ int np_queue_push(np_queue *q, const void *item, long long *waited_ns)
     return np_queue_push_many(q, item, 1, waited_ns) == 1 ? 0 : -1;
 }
 
+/* model: pop_many_until (np_queue_pop_many and np_queue_pop are it without a deadline) */
 size_t np_queue_pop_many_until(np_queue *q, void *items, size_t max,
                                const struct timespec *deadline, int *timed_out)
 {
@@ -248,6 +254,8 @@ size_t np_queue_pop_many_until(np_queue *q, void *items, size_t max,
     return taken;
 }
 
+/* model: init sets the batch before the threads start, as the pipeline does; the broadcast for
+ * a batch lowered while consumers wait is tested (test_queue), not modelled. */
 void np_queue_set_consumer_batch(np_queue *q, size_t items)
 {
     pthread_mutex_lock(&q->mutex);
@@ -268,6 +276,7 @@ int np_queue_pop(np_queue *q, void *item)
     return np_queue_pop_many(q, item, 1) == 1;
 }
 
+/* model: queue_close */
 void np_queue_close(np_queue *q)
 {
     pthread_mutex_lock(&q->mutex);
