@@ -219,6 +219,67 @@ static int parse_shard(const char *text, np_cli_options *opts)
     return 0;
 }
 
+/* Edit distance between a and b (at most 63 characters are compared), for "did you mean". */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strnlen(a, 63), lb = strnlen(b, 63);
+    size_t row[64];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t above = row[j];
+            size_t best = diagonal + (a[i - 1] != b[j - 1]);
+            if (above + 1 < best)
+                best = above + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diagonal = above;
+        }
+    }
+    return row[lb];
+}
+
+/*
+ * The message for a long option getopt refused: ambiguous (the abbreviation of several: list
+ * them), or unknown (suggest the nearest name, if one is close).
+ */
+static void explain_long_option(const char *word, int bench, char *err, size_t err_size)
+{
+    const char *name = word + 2; /* after "--" */
+    size_t name_len = strcspn(name, "=");
+    char candidates[512] = "";
+    size_t matches = 0, best_distance = SIZE_MAX;
+    const char *best = NULL;
+    char wanted[64];
+    snprintf(wanted, sizeof(wanted), "%.*s", (int)(name_len < 63 ? name_len : 63), name);
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        const np_option *o = &option_table[i];
+        if (o->flagged && !bench)
+            continue;
+        if (strncmp(o->long_name, name, name_len) == 0) {
+            size_t used = strlen(candidates);
+            snprintf(candidates + used, sizeof(candidates) - used, "%s--%s", matches ? ", " : "",
+                     o->long_name);
+            matches++;
+        }
+        size_t d = edit_distance(wanted, o->long_name);
+        if (d < best_distance) {
+            best_distance = d;
+            best = o->long_name;
+        }
+    }
+    if (matches > 1)
+        snprintf(err, err_size, "option '--%s' is ambiguous: it could be %s", wanted, candidates);
+    else if (best && best_distance <= 2 + strlen(wanted) / 4)
+        snprintf(err, err_size, "unknown option '--%s' (did you mean --%s?)", wanted, best);
+    else
+        snprintf(err, err_size, "unknown option '%s'", word);
+}
+
 /* Applies one option; returns 0 or -1 with a message in err. */
 static int apply_option(int key, const char *arg, np_cli_options *opts, int *quiet, int *verbose,
                         char *err, size_t err_size)
@@ -229,7 +290,7 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
     case OPT_OUTPUT:
         if (*arg == '\0')
             break;
-        opts->output_path = arg;
+        opts->output_path = strcmp(arg, "-") == 0 ? NULL : arg; /* -o - is standard output */
         return 0;
     case OPT_LATENCY:
         return parse_latency(arg, opts, err, err_size);
@@ -344,7 +405,7 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
         {OPT_RETRIES, "a whole number from 0 to 100"},
         {OPT_RATE, "calls per second, from 0.001 to 1000000"},
         {OPT_DEADLINE_MS, "a whole number of ms from 1 to 31536000000 (a year)"},
-        {OPT_OUTPUT, "a file name (- is not special: omit -o for standard output)"},
+        {OPT_OUTPUT, "a file name, or - for standard output"},
         {OPT_REPORT, "a file name"},
         {OPT_TRACE, "a file name"},
         {OPT_TIMELINE, "a file name"},
@@ -396,10 +457,13 @@ int np_cli_parse(int argc, char **argv, np_cli_options *opts, char *err, size_t 
             return -1;
         }
         if (key == '?') {
+            const char *word = sub_argv[optind - 1];
             if (optopt && optopt < 256)
                 snprintf(err, err_size, "unknown option '-%c'", optopt);
+            else if (strncmp(word, "--", 2) == 0)
+                explain_long_option(word, opts->bench, err, err_size);
             else
-                snprintf(err, err_size, "unknown option '%s'", sub_argv[optind - 1]);
+                snprintf(err, err_size, "unknown option '%s'", word);
             return -1;
         }
         if (apply_option(key, optarg, opts, &quiet, &verbose, err, err_size) != 0)

@@ -163,6 +163,10 @@ static int parse_options(int argc, char **argv, compare_options *opts, FILE *err
     }
     opts->base_path = argv[optind];
     opts->new_path = argv[optind + 1];
+    if (strcmp(opts->base_path, "-") == 0 && strcmp(opts->new_path, "-") == 0) {
+        fprintf(err, PREFIX "only one report can come from standard input (-)\n");
+        return -1;
+    }
     return 0;
 }
 
@@ -337,7 +341,8 @@ static int check_report(report *r, FILE *err)
 static int report_load(report *r, const char *path, FILE *err)
 {
     *r = (report){.path = path};
-    FILE *f = fopen(path, "rb");
+    int from_stdin = strcmp(path, "-") == 0; /* - is standard input */
+    FILE *f = from_stdin ? stdin : fopen(path, "rb");
     if (!f) {
         file_error(err, path, "cannot open: %s", strerror(errno));
         return -1;
@@ -345,7 +350,8 @@ static int report_load(report *r, const char *path, FILE *err)
     size_t len = 0;
     char *text = read_all(f, &len);
     int read_errno = errno;
-    fclose(f);
+    if (!from_stdin)
+        fclose(f);
     if (!text) {
         file_error(err, path, "cannot read: %s", strerror(read_errno));
         return -1;

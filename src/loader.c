@@ -691,7 +691,12 @@ static int read_articles(cJSON *root, np_article_list *out, char *err, size_t er
         }
         array = cJSON_GetObjectItemCaseSensitive(root, "articles");
         if (!array) {
-            format_message(err, err_size, "the top-level object has no \"articles\" member");
+            /* A timing report given where articles are expected: say what it is. */
+            format_message(err, err_size,
+                           cJSON_GetObjectItemCaseSensitive(root, "runs")
+                               ? "this is a timing report, not articles (compare reports with "
+                                 "'news-processor compare')"
+                               : "the top-level object has no \"articles\" member");
             return -1;
         }
         if (!cJSON_IsArray(array)) {

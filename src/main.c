@@ -315,9 +315,15 @@ static int session_load(session *s)
     }
     char err[NP_LOADER_ERROR_SIZE];
     int rc = np_loader_parse(data, len, name, &s->list, err, sizeof(err));
+    /* A second document after the first, on standard input: most likely NDJSON, whose format no
+     * file name can tell here. */
+    int looks_ndjson = rc != 0 && strcmp(path, "-") == 0 &&
+                       strstr(err, "unexpected data after the JSON document") != NULL;
     free(data);
     if (rc != 0) {
-        report_error("%s", err);
+        report_error("%s%s", err,
+                     looks_ndjson ? " (for NDJSON on standard input, add --input-format ndjson)"
+                                  : "");
         return np_loader_error_is_out_of_memory(err) ? NP_EXIT_FAILURE : NP_EXIT_USAGE;
     }
     s->load_ns = np_clock_now_ns() - start;
@@ -802,6 +808,10 @@ int main(int argc, char **argv)
         if (fclose(stdout) != 0 && status == 0)
             status = NP_EXIT_FAILURE;
         return status;
+    }
+    if (argc == 2 && strcmp(argv[1], "help") == 0) { /* `news-processor help`, as git has it */
+        np_cli_print_help(stdout);
+        return fclose(stdout) == 0 ? NP_EXIT_OK : NP_EXIT_FAILURE;
     }
     np_cli_options opts;
     char err[1024];

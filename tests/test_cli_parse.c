@@ -82,6 +82,16 @@ static void expect_usage_error(char **argv, int argc, const char *message)
                        (int)(sizeof((char *[]){"news-processor", __VA_ARGS__}) / sizeof(char *)),  \
                        message)
 
+static void test_output_dash_is_standard_output(void **state)
+{
+    (void)state;
+    np_cli_options opts;
+    char err[256];
+    char *argv[] = {"news-processor", "-o", "-", "a.json", NULL};
+    assert_int_equal(np_cli_parse(4, argv, &opts, err, sizeof(err)), 0);
+    assert_null(opts.output_path);
+}
+
 static void test_usage_errors_are_explained(void **state)
 {
     (void)state;
@@ -89,6 +99,10 @@ static void test_usage_errors_are_explained(void **state)
     EXPECT_USAGE_ERROR("expected one input file, got 2 ('b.json' is extra)", "a.json", "b.json");
     EXPECT_USAGE_ERROR("unknown option '--frobnicate'", "--frobnicate", "a.json");
     EXPECT_USAGE_ERROR("unknown option '-x'", "-x", "a.json");
+    EXPECT_USAGE_ERROR("unknown option '--latncy' (did you mean --latency?)", "--latncy", "0",
+                       "a.json");
+    EXPECT_USAGE_ERROR("option '--t' is ambiguous: it could be --timeout-ms, --trace, --timeline",
+                       "--t", "5", "a.json");
     EXPECT_USAGE_ERROR("option '--seed' needs an argument", "a.json", "--seed");
     EXPECT_USAGE_ERROR("--quiet and --verbose cannot be combined", "-q", "-v", "a.json");
     EXPECT_USAGE_ERROR("--seed '-1': expected a whole number from 0 to 18446744073709551615",
@@ -115,9 +129,8 @@ static void test_usage_errors_are_explained(void **state)
     EXPECT_USAGE_ERROR("--deadline-ms '0': expected a whole number of ms from 1 to 31536000000 "
                        "(a year)",
                        "--deadline-ms", "0", "a.json");
-    EXPECT_USAGE_ERROR("--output '': expected a file name (- is not special: omit -o for standard "
-                       "output)",
-                       "-o", "", "a.json");
+    EXPECT_USAGE_ERROR("--output '': expected a file name, or - for standard output", "-o", "",
+                       "a.json");
     EXPECT_USAGE_ERROR("--report '': expected a file name", "--report", "", "a.json");
 }
 
@@ -144,6 +157,7 @@ int main(void)
         cmocka_unit_test(test_every_option_is_read),
         cmocka_unit_test(test_help_and_version_need_no_input),
         cmocka_unit_test(test_usage_errors_are_explained),
+        cmocka_unit_test(test_output_dash_is_standard_output),
         cmocka_unit_test(test_help_lists_every_option_and_exit_status),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,1 @@
+.articles | length == 15
