@@ -415,6 +415,16 @@ static void session_close(session *s)
     np_article_list_free(&s->list);
 }
 
+/* How many of count articles the run's shard holds (all of them without --shard). */
+static size_t shard_size(size_t count, const np_cli_options *opts)
+{
+    if (opts->shard_count <= 1)
+        return count;
+    if (opts->shard_index >= count)
+        return 0;
+    return (count - opts->shard_index + opts->shard_count - 1) / opts->shard_count;
+}
+
 /* The run's source: the loaded list, or the NDJSON input (opened again for each bench run after
  * the first). NULL after reporting an error, with *status set. */
 static np_source *session_source(session *s, int *status)
@@ -456,7 +466,13 @@ static int session_run(session *s, FILE *stream_out, np_pipeline_results *kept, 
         return -1;
     }
     np_progress progress;
-    np_progress_init(&progress, stderr, opts->log_level != NP_LOG_QUIET && !opts->no_progress);
+    /* NDJSON results written to the terminal the progress line is drawn on would collide with
+     * it: no progress line there. */
+    int results_on_terminal = stream_out == stdout && isatty(STDOUT_FILENO);
+    np_progress_init(&progress, stderr,
+                     opts->log_level != NP_LOG_QUIET && !opts->no_progress && !results_on_terminal);
+    progress.total = shard_size(s->ndjson_in ? 0 : s->list.count, opts);
+    progress.rate = opts->rate;
     np_pipeline_config config = {
         .process = {.seed = opts->seed,
                     .latency_min_ms = opts->latency_min_ms,

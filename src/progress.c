@@ -28,6 +28,12 @@ void np_progress_update(void *context, size_t done, size_t dispatched, int input
     if (elapsed < 1000000000LL || now - p->last_draw_ns < 100000000LL)
         return;
     p->last_draw_ns = now;
+    /* With the count known in advance (JSON input), count against it, not against the articles
+     * dispatched so far (which would make the bar go backwards as the dispatcher runs ahead). */
+    if (p->total) {
+        dispatched = p->total;
+        input_finished = 1;
+    }
     size_t total = dispatched > done ? dispatched : done;
     size_t filled = total ? done * BAR_WIDTH / total : 0;
     char bar[BAR_WIDTH + 1];
@@ -35,9 +41,15 @@ void np_progress_update(void *context, size_t done, size_t dispatched, int input
         bar[i] = i < filled ? '#' : '-';
     bar[BAR_WIDTH] = '\0';
     char eta[32] = "?";
-    if (input_finished && done > 0 && total >= done)
-        snprintf(eta, sizeof(eta), "%.1fs",
-                 (double)elapsed / 1e9 * (double)(total - done) / (double)done);
+    if (input_finished && done > 0 && total >= done) {
+        double left = (double)elapsed / 1e9 * (double)(total - done) / (double)done;
+        /* Under --rate the pace so far misleads (the first results come late): the run takes
+         * about two calls an article at that rate. */
+        double by_rate = p->rate > 0 ? 2.0 * (double)total / p->rate - (double)elapsed / 1e9 : 0;
+        if (p->rate > 0)
+            left = by_rate > 0 ? by_rate : 0;
+        snprintf(eta, sizeof(eta), "%.1fs", left);
+    }
     fprintf(p->stream, "\r[%s] %zu/%zu%s  elapsed %.1fs  ETA %s\033[K", bar, done, total,
             input_finished ? "" : "+", (double)elapsed / 1e9, eta);
     fflush(p->stream);

@@ -16,9 +16,14 @@ typedef struct np_progress {
     long long start_ns;
     long long last_draw_ns;
     int drawn; /* something is on the line and must be cleared */
+    /* Set by the caller after init when known: */
+    size_t total; /* articles the run will have (JSON input, after sharding); 0: a stream */
+    double rate;  /* --rate, stage calls per second; 0: unlimited */
 } np_progress;
 
-/* Prepares the progress line; enabled only if stream is a terminal and enabled is non-zero. */
+/* Prepares the progress line; enabled only if stream is a terminal and enabled is non-zero.
+ * The ETA is the time left at the pace so far, or, under a rate limit, at that rate (two stage
+ * calls an article), whichever is later. */
 void np_progress_init(np_progress *progress, FILE *stream, int enabled);
 
 /* The pipeline's progress callback (context is an np_progress). */
