@@ -792,7 +792,8 @@ static double write_areas(FILE *out, const time_scale *sc, const np_run_record *
 }
 
 /* In the area chart the critical-path article has no row: name it in a note. */
-static void write_area_note(FILE *out, const time_scale *sc, const np_run_record *run, size_t n)
+static void write_area_note(FILE *out, const time_scale *sc, const np_run_options *options,
+                            const np_run_record *run, size_t n)
 {
     fputs("<text x=\"16\" y=\"100\" font-size=\"12\" fill=\"" SUBTEXT_COLOUR "\">", out);
     fprintf(out,
@@ -805,9 +806,14 @@ static void write_area_note(FILE *out, const time_scale *sc, const np_run_record
     if (critical != SIZE_MAX) {
         char id_text[96];
         np_id_format(&run->list->items[critical].id, id_text, sizeof(id_text));
-        fputs(". Critical path: article ", out);
+        /* Only in thread mode is the ideal one article's: a pool's or a sequence's ideal is the
+         * whole schedule's, so there the longest article is named as what it is. */
+        int one_article = !options->mode || strcmp(options->mode, "thread") == 0;
+        fputs(one_article ? ". Critical path: article " : ". Longest article: ", out);
         put_text(out, id_text, strlen(id_text), 40);
         fprintf(out, " (%" PRIu64 " ms)", run->results[critical].ideal_ms);
+        if (!one_article)
+            fprintf(out, "; the ideal is the %s schedule's end, not one article's", options->mode);
     }
     fputs(".</text>\n", out);
 }
@@ -834,7 +840,7 @@ int np_timeline_write_svg(FILE *out, const np_run_options *options, const np_run
     write_heading(out, options, run, n);
     write_legend(out, rows);
     if (!rows)
-        write_area_note(out, &sc, run, n);
+        write_area_note(out, &sc, options, run, n);
 
     double grid_top = rows ? PLOT_TOP - 22 : PLOT_TOP;
     write_time_grid(out, &sc, grid_top, bottom);

@@ -447,6 +447,28 @@ static void test_many_articles_become_an_area_chart(void **state)
     free(results);
 }
 
+static void test_area_note_names_the_critical_article_only_in_thread_mode(void **state)
+{
+    (void)state;
+    fixture f;
+    np_article *articles;
+    np_result *results;
+    build_synthetic(&f, 1000, &articles, &results);
+    char *svg = write_svg(&f);
+    assert_non_null(strstr(svg, ". Critical path: article "));
+    free(svg);
+    /* A pool's ideal is its schedule's end: its longest article is not "the critical path". */
+    f.options.mode = "pool";
+    f.options.workers = 4;
+    svg = write_svg(&f);
+    assert_null(strstr(svg, "Critical path: article"));
+    assert_non_null(strstr(svg, ". Longest article: "));
+    assert_non_null(strstr(svg, "the ideal is the pool schedule's end, not one article's"));
+    free(svg);
+    free(articles);
+    free(results);
+}
+
 static void test_row_limit_is_the_boundary(void **state)
 {
     (void)state;
@@ -524,6 +546,7 @@ int main(void)
         cmocka_unit_test(test_segments_are_drawn_to_scale),
         cmocka_unit_test(test_coordinates_have_at_most_two_decimals),
         cmocka_unit_test(test_many_articles_become_an_area_chart),
+        cmocka_unit_test(test_area_note_names_the_critical_article_only_in_thread_mode),
         cmocka_unit_test(test_row_limit_is_the_boundary),
         cmocka_unit_test(test_instant_run_has_no_critical_path_and_ms_units),
         cmocka_unit_test(test_run_without_rows_or_time_is_still_a_picture),
