@@ -71,6 +71,11 @@ static char *follow_links(const char *path)
     return NULL;
 }
 
+char *np_atomic_file_destination(const char *path)
+{
+    return follow_links(path);
+}
+
 /* Gives the temporary file the replaced file's mode (and owner, as root), or a new file's. */
 static int set_mode(int fd, const struct stat *replaced, mode_t umask_value)
 {

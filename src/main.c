@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "np/atomic_file.h"
 #include "np/cli.h"
 #include "np/clock.h"
 #include "np/compare.h"
@@ -61,10 +62,12 @@ static void report_error(const char *fmt, ...)
  * (a temporary output file, say) would take the free number and become "stdout" or "stderr". Each
  * one found closed is opened on /dev/null in the direction it is not used in, so that using it
  * still fails as a closed descriptor would (EBADF): a closed stdout that results are meant for is
- * a write error, not a silent success. Returns 0, or -1 if /dev/null cannot be opened.
+ * a write error, not a silent success. Returns a bit mask of the descriptors that were closed (1 <<
+ * fd), or -1 if /dev/null cannot be opened.
  */
 static int sanitize_standard_descriptors(void)
 {
+    int closed = 0;
     for (int fd = 0; fd <= 2; fd++) {
         if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
             continue;
@@ -74,9 +77,16 @@ static int sanitize_standard_descriptors(void)
                 close(opened);
             return -1;
         }
+        closed |= 1 << fd;
     }
-    return 0;
+    return closed;
 }
+
+/* What main learns before anything else runs, for the commands. */
+typedef struct process_start {
+    mode_t umask_value; /* read once, before any thread exists */
+    int stdout_was_closed;
+} process_start;
 
 /*
  * The exit status for a path that could not be opened or written: 2 when the path itself is
@@ -115,12 +125,15 @@ static void identify_path(const char *path, path_identity *id)
             .exists = 1, .dev = st.st_dev, .ino = st.st_ino, .is_device = S_ISCHR(st.st_mode)};
         return;
     }
-    /* Not there yet: compare where it would be created (the directory resolved, links and ".."
-     * included, plus the last component). */
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? strndup(path, (size_t)(slash - path) + 1) : strdup(".");
+    /* Not there yet: compare where it would be created (through a dangling link too; the
+     * directory resolved, links and ".." included, plus the last component). */
+    char *destination = np_atomic_file_destination(path);
+    if (!destination)
+        return;
+    const char *slash = strrchr(destination, '/');
+    char *dir = slash ? strndup(destination, (size_t)(slash - destination) + 1) : strdup(".");
     char *real_dir = dir ? realpath(dir, NULL) : NULL;
-    const char *base = slash ? slash + 1 : path;
+    const char *base = slash ? slash + 1 : destination;
     if (real_dir) {
         size_t size = strlen(real_dir) + strlen(base) + 2;
         id->resolved = malloc(size);
@@ -129,6 +142,7 @@ static void identify_path(const char *path, path_identity *id)
     }
     free(dir);
     free(real_dir);
+    free(destination);
 }
 
 static int same_path(const path_identity *a, const path_identity *b)
@@ -139,11 +153,13 @@ static int same_path(const path_identity *a, const path_identity *b)
 }
 
 /*
- * Refuses, before anything is opened, two outputs that name one file (through links too) and an
- * output that is the input: the second write would destroy the first. Returns 0, or -1 after
- * reporting.
+ * Refuses, before anything is opened, two outputs that name one file (through links too), an
+ * output that is the input or standard output (when the results go there), and standard output
+ * named by path when it was closed: the second write would destroy the first. Returns 0, or -1
+ * (a usage error) or -2 (a write error) after reporting.
  */
-static int check_output_paths(const np_cli_options *opts, const char *const path[FILE_COUNT])
+static int check_output_paths(const np_cli_options *opts, const char *const path[FILE_COUNT],
+                              int stdout_was_closed)
 {
     path_identity id[FILE_COUNT] = {{0}};
     int rc = 0;
@@ -159,14 +175,38 @@ static int check_output_paths(const np_cli_options *opts, const char *const path
             }
         }
     }
-    struct stat in;
+    struct stat in, out;
     int input_known = strcmp(opts->input_path, "-") == 0 ? fstat(STDIN_FILENO, &in) == 0
                                                          : stat(opts->input_path, &in) == 0;
-    for (int i = 0; i < FILE_COUNT && rc == 0 && input_known && S_ISREG(in.st_mode); i++) {
+    input_known = input_known && S_ISREG(in.st_mode);
+    for (int i = 0; i < FILE_COUNT && rc == 0 && input_known; i++) {
         if (path[i] && id[i].exists && id[i].dev == in.st_dev && id[i].ino == in.st_ino) {
             report_error("%s %s is the input file: it would be overwritten", output_option[i],
                          path[i]);
             rc = -1;
+        }
+    }
+    /* Standard output, when the results go there: not another output, nor the input. */
+    int to_stdout = !path[FILE_RESULTS] && fstat(STDOUT_FILENO, &out) == 0 && !S_ISCHR(out.st_mode);
+    for (int i = 0; i < FILE_COUNT && rc == 0 && to_stdout; i++) {
+        if (path[i] && id[i].exists && id[i].dev == out.st_dev && id[i].ino == out.st_ino) {
+            report_error("%s %s is standard output, where the results go: give it its own file",
+                         output_option[i], path[i]);
+            rc = -1;
+        }
+    }
+    if (rc == 0 && to_stdout && input_known && in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
+        report_error("standard output is the input file: it would be overwritten");
+        rc = -1;
+    }
+    /* Opened on /dev/null at start-up because it was closed: naming it is writing nowhere. */
+    for (int i = 0; i < FILE_COUNT && rc == 0 && stdout_was_closed; i++) {
+        if (path[i] &&
+            (strcmp(path[i], "/dev/stdout") == 0 || strcmp(path[i], "/proc/self/fd/1") == 0 ||
+             strcmp(path[i], "/dev/fd/1") == 0)) {
+            report_error("%s %s: cannot write to standard output: it is closed", output_option[i],
+                         path[i]);
+            rc = -2; /* a write error, as the results sent to a closed stdout are */
         }
     }
     for (int i = 0; i < FILE_COUNT; i++)
@@ -331,7 +371,7 @@ static int session_load(session *s)
 }
 
 /* Sets up a session; returns 0, or an exit status after reporting the error. */
-static int session_open(session *s, const np_cli_options *opts, mode_t umask_value)
+static int session_open(session *s, const np_cli_options *opts, const process_start *start)
 {
     *s = (session){
         .opts = opts,
@@ -344,8 +384,9 @@ static int session_open(session *s, const np_cli_options *opts, mode_t umask_val
         report_error("bench reads NDJSON input once per run: give a file, not standard input");
         return NP_EXIT_USAGE;
     }
-    if (check_output_paths(opts, s->path) != 0)
-        return NP_EXIT_USAGE;
+    int checked = check_output_paths(opts, s->path, start->stdout_was_closed);
+    if (checked != 0)
+        return checked == -2 ? NP_EXIT_FAILURE : NP_EXIT_USAGE;
     /* From here on every signal is the watcher's: none can end the process past the cleanup. */
     int e = np_signals_block();
     if (!e)
@@ -355,7 +396,7 @@ static int session_open(session *s, const np_cli_options *opts, mode_t umask_val
         return NP_EXIT_FAILURE;
     }
     s->cancel_ready = 1;
-    s->outputs = np_outputs_create(umask_value, np_cancel_fd(&s->cancel));
+    s->outputs = np_outputs_create(start->umask_value, np_cancel_fd(&s->cancel));
     if (!s->outputs) {
         report_error("out of memory");
         return NP_EXIT_FAILURE;
@@ -402,10 +443,12 @@ static int session_open(session *s, const np_cli_options *opts, mode_t umask_val
  * are honoured until the very end. */
 static void session_close(session *s)
 {
-    np_outputs_destroy(s->outputs);
-    s->outputs = NULL;
+    /* The watcher first: it may use the outputs until it is joined. A signal that comes after is
+     * left pending, for np_signals_pending_status. */
     np_signals_stop(s->watcher);
     s->watcher = NULL;
+    np_outputs_destroy(s->outputs);
+    s->outputs = NULL;
     if (s->input.fd >= 0)
         np_input_close(&s->input);
     if (s->cancel_ready)
@@ -574,10 +617,10 @@ static int stdout_failure(int err)
  * Files are written and synced first; the results document goes to standard output only once
  * they all succeeded, and the files are renamed into place only once it has.
  */
-static int run_once(const np_cli_options *opts, mode_t umask_value)
+static int run_once(const np_cli_options *opts, const process_start *start)
 {
     session s;
-    int status = session_open(&s, opts, umask_value);
+    int status = session_open(&s, opts, start);
     if (status != NP_EXIT_OK) {
         session_close(&s);
         return status;
@@ -592,14 +635,26 @@ static int run_once(const np_cli_options *opts, mode_t umask_value)
         session_close(&s);
         return NP_EXIT_FAILURE;
     }
+    /* The input broke off (status 1 or 2) before its first article: as for a JSON document that
+     * does not parse, nothing is written and every target keeps its content. */
+    if (status != NP_EXIT_OK && stats.collected == 0) {
+        np_pipeline_results_free(&kept);
+        session_close(&s);
+        return status;
+    }
     /* Signals that come from now on do not change the document: it is complete. */
     np_cancel_reason reason = np_cancel_reason_of(&s.cancel);
+    /* The status so far may be 1 or 2 because the input broke off: what was read is still
+     * written. Only a failed output stops the others from being written. */
+    int output_failed = 0;
     if (ndjson_out && stats.output_errno && !results_file) {
         status = stdout_failure(stats.output_errno);
+        output_failed = 1;
     } else if (ndjson_out && stats.output_errno) {
         report_error("cannot write the results to %s: %s", opts->output_path,
                      strerror(stats.output_errno));
         status = NP_EXIT_FAILURE;
+        output_failed = 1;
     }
     np_run_info info = {.mode = np_mode_name(s.mode),
                         .workers = s.mode == NP_MODE_POOL ? stats.threads_started : 0,
@@ -618,6 +673,7 @@ static int run_once(const np_cli_options *opts, mode_t umask_value)
             0) {
             report_error("cannot write the results to %s: %s", opts->output_path, strerror(errno));
             status = NP_EXIT_FAILURE;
+            output_failed = 1;
         }
         output_ns = np_clock_now_ns() - output_start;
     }
@@ -625,8 +681,8 @@ static int run_once(const np_cli_options *opts, mode_t umask_value)
     options.workers = s.mode == NP_MODE_POOL ? stats.threads_started : 0;
     np_article_list view;
     np_run_record record = run_record(&stats, &kept, &view, s.queue_capacity, s.load_ns, output_ns);
-    int written = status != NP_EXIT_FAILURE && status != NP_EXIT_SIGPIPE &&
-                  write_extras(&s, &options, &record, 1) == 0 && sync_outputs(&s) == 0;
+    int written =
+        !output_failed && write_extras(&s, &options, &record, 1) == 0 && sync_outputs(&s) == 0;
     if (written && !ndjson_out && !results_file) {
         np_outputs_guard_stdout(s.outputs, STDOUT_FILENO);
         if (np_output_write_json(stdout, kept.articles, kept.results, kept.count, &info) != 0) {
@@ -739,10 +795,10 @@ static void bench_runs_free(bench_runs *b, size_t total)
 
 /* `bench`: W warm-up runs and N measured runs in one process, hyperfine-style figures. A run the
  * bench is cancelled in is kept in the report, marked interrupted, and counted nowhere. */
-static int run_bench(const np_cli_options *opts, mode_t umask_value)
+static int run_bench(const np_cli_options *opts, const process_start *start)
 {
     session s;
-    int status = session_open(&s, opts, umask_value);
+    int status = session_open(&s, opts, start);
     if (status != NP_EXIT_OK) {
         session_close(&s);
         return status;
@@ -814,11 +870,12 @@ static int run_bench(const np_cli_options *opts, mode_t umask_value)
 
 int main(int argc, char **argv)
 {
-    if (sanitize_standard_descriptors() != 0)
+    int closed = sanitize_standard_descriptors();
+    if (closed < 0)
         return NP_EXIT_FAILURE; /* not even /dev/null: nowhere to say so */
     /* umask can only be read by setting it: once, here, before any thread exists. */
-    mode_t umask_value = umask(0);
-    umask(umask_value);
+    process_start start = {.umask_value = umask(0), .stdout_was_closed = (closed >> 1) & 1};
+    umask(start.umask_value);
     if (argc > 1 && strcmp(argv[1], "compare") == 0) {
         int status = np_compare_main(argc - 1, argv + 1, stdout, stderr);
         if (fclose(stdout) != 0 && status == 0)
@@ -844,5 +901,9 @@ int main(int argc, char **argv)
         printf("%s %s\n", NP_PROGRAM_NAME, NP_VERSION);
         return fclose(stdout) == 0 ? NP_EXIT_OK : NP_EXIT_FAILURE;
     }
-    return opts.bench ? run_bench(&opts, umask_value) : run_once(&opts, umask_value);
+    int status = opts.bench ? run_bench(&opts, &start) : run_once(&opts, &start);
+    /* Everything is written or removed: a signal that came after the watcher stopped ends the
+     * process now, by its default action, rather than being lost. */
+    np_signals_unblock();
+    return status;
 }

@@ -51,14 +51,18 @@ FILE *np_outputs_open(np_outputs *outputs, const char *path)
         errno = EMFILE;
         return NULL;
     }
-    /* Opened outside the mutex (a FIFO may wait for its reader), published under it. */
-    np_atomic_file file;
-    if (np_atomic_file_open(&file, path, outputs->umask_value, outputs->cancel_fd) != 0)
-        return NULL;
+    /* Under the mutex, so an emergency cleanup cannot come between the temporary's creation and
+     * its entry in the list. A FIFO waiting for its reader keeps it only until the run is
+     * cancelled (the first signal), which ends that wait. */
     pthread_mutex_lock(&outputs->mutex);
-    outputs->file[outputs->count++] = file;
+    np_atomic_file *file = &outputs->file[outputs->count];
+    int rc = np_atomic_file_open(file, path, outputs->umask_value, outputs->cancel_fd);
+    if (rc == 0)
+        outputs->count++;
+    int saved = errno;
     pthread_mutex_unlock(&outputs->mutex);
-    return file.stream;
+    errno = saved;
+    return rc == 0 ? file->stream : NULL;
 }
 
 int np_outputs_sync(np_outputs *outputs, const char **failed_path)
@@ -78,10 +82,13 @@ void np_outputs_guard_stdout(np_outputs *outputs, int fd)
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
         return; /* a pipe or a terminal: what is written stays written */
+    /* Only what the document adds past the file's end can be taken back: bytes it overwrote in
+     * place (stdout opened with 1<>) are gone, so the file is never cut below its length. */
     int flags = fcntl(fd, F_GETFL);
-    off_t length = flags >= 0 && (flags & O_APPEND) ? st.st_size : lseek(fd, 0, SEEK_CUR);
-    if (length < 0)
+    off_t offset = flags >= 0 && (flags & O_APPEND) ? st.st_size : lseek(fd, 0, SEEK_CUR);
+    if (offset < 0)
         return;
+    off_t length = offset > st.st_size ? offset : st.st_size;
     pthread_mutex_lock(&outputs->mutex);
     outputs->stdout_fd = fd;
     outputs->stdout_restore = length;

@@ -49,14 +49,26 @@ static const int terminating_signals[] = {
 #endif
 };
 
+/* Adds sig unless it was ignored when the program started: a signal ignored by whoever started
+ * us (nohup for SIGHUP, a shell for a background job's SIGINT and SIGQUIT) stays ignored, as
+ * every well-behaved program does; waiting for a blocked signal would override SIG_IGN. */
+static void watch_unless_ignored(sigset_t *set, int sig)
+{
+    struct sigaction current;
+    if (sigaction(sig, NULL, &current) == 0 && current.sa_handler == SIG_IGN)
+        return;
+    sigaddset(set, sig);
+}
+
 static void watched_set(sigset_t *set)
 {
     sigemptyset(set);
     for (size_t i = 0; i < sizeof(terminating_signals) / sizeof(terminating_signals[0]); i++)
-        sigaddset(set, terminating_signals[i]);
+        watch_unless_ignored(set, terminating_signals[i]);
     /* glibc keeps the first real-time signals for itself; sigaddset refuses those. */
     for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
-        sigaddset(set, sig);
+        watch_unless_ignored(set, sig);
+    sigaddset(set, SIGUSR1); /* the watcher's own stop signal, even if ignored */
 }
 
 int np_signals_block(void)
@@ -64,6 +76,14 @@ int np_signals_block(void)
     sigset_t set;
     watched_set(&set);
     return pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+void np_signals_unblock(void)
+{
+    sigset_t set;
+    watched_set(&set);
+    sigdelset(&set, SIGUSR1); /* only ever sent to the watcher, which has taken it */
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
 static np_cancel_reason cancel_reason_for(int sig)
@@ -83,6 +103,9 @@ static np_cancel_reason cancel_reason_for(int sig)
 /* Cleans up, then ends the process by sig's default action (or, failing that, with 128 + sig). */
 static void die_by(np_signals *s, int sig)
 {
+    /* Wake whatever waits on the cancellation (an output FIFO's open holds the outputs' lock while
+     * it waits for a reader), so the cleanup can take that lock. */
+    np_cancel_raise(s->cancel, NP_CANCEL_SIGTERM);
     if (s->cleanup)
         s->cleanup(s->cleanup_context);
     struct sigaction dfl = {.sa_handler = SIG_DFL};

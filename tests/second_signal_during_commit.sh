@@ -10,8 +10,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 repo=$(cd "$(dirname "$0")/.." && pwd)
+# env: bash starts background jobs with SIGINT ignored, and the program keeps an ignored signal.
 NP_TEST_FSYNC_MARKER=$work/fsync NP_TEST_FSYNC_DELAY_MS=4000 LD_PRELOAD=$shim \
-    "$@" bench --runs 1 --warmup 0 --latency 0 --report r.json --trace t.json \
+    env --default-signal=INT "$@" bench --runs 1 --warmup 0 --latency 0 --report r.json --trace t.json \
     "$repo/data/articles.json" >bench.out 2>bench.err &
 pid=$!
 for ((i = 0; i < 6000; i++)); do

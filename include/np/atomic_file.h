@@ -36,6 +36,10 @@ typedef struct np_atomic_file {
  */
 int np_atomic_file_open(np_atomic_file *file, const char *path, mode_t umask, int cancel_fd);
 
+/* The path a target that does not exist yet will be created at: symbolic links followed, dangling
+ * ones included (malloc'd; NULL with errno set). */
+char *np_atomic_file_destination(const char *path);
+
 /*
  * Flushes, fsyncs and closes the stream. The file is then complete but not yet in place: rename or
  * abort it. Returns 0, or -1 with errno set (abort it then).

@@ -22,6 +22,10 @@ typedef struct np_signals np_signals;
  * Returns 0 or an error number. */
 int np_signals_block(void);
 
+/* After np_signals_stop, at the very end: unblocks the watched signals, so one that came after the
+ * watcher stopped is delivered now, with its default action (the process ends by it). */
+void np_signals_unblock(void);
+
 /*
  * Starts the watcher. deadline_ms > 0 cancels the run with NP_CANCEL_DEADLINE that many ms from
  * now. cleanup(cleanup_context) (may be NULL) runs on the watcher thread before an immediate exit;

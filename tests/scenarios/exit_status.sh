@@ -11,15 +11,15 @@ source "$(dirname "$0")/lib.sh"
 "$gen" 3 >"$work/in.json"
 
 # Wrong input paths: 2, nothing written.
-status_of "$np" -q --latency 0 "$work/missing.json" >"$work/out" 2>"$work/err"
+status_of "$np_program" -q --latency 0 "$work/missing.json" >"$work/out" 2>"$work/err"
 check "a missing input exits 2 (got $status)" test "$status" = 2
 check "a missing input: one line naming it" \
     grep -qx "news-processor: $work/missing.json: cannot open: No such file or directory" "$work/err"
-status_of "$np" -q --latency 0 "$work" >"$work/out" 2>"$work/err"
+status_of "$np_program" -q --latency 0 "$work" >"$work/out" 2>"$work/err"
 check "a directory as input exits 2 (got $status)" test "$status" = 2
 check "a directory as input: said so" \
     grep -qx "news-processor: $work: is a directory, not a JSON file" "$work/err"
-status_of "$np" -q --latency 0 -o "$work/no/such/dir/out.json" "$work/in.json" 2>"$work/err"
+status_of "$np_program" -q --latency 0 -o "$work/no/such/dir/out.json" "$work/in.json" 2>"$work/err"
 check "an output in a directory that does not exist exits 2 (got $status)" test "$status" = 2
 
 # An output in a read-only directory: the environment refused, 1.
@@ -35,7 +35,7 @@ if [ "$(id -u)" = 0 ] && ! command -v setpriv >/dev/null; then
 else
     shared=$work/shared
     mkdir -p "$shared/ro"
-    cp "$np" "$shared/np" # readable and runnable by the unprivileged user wherever the build is
+    cp "$np_program" "$shared/np" # readable and runnable by the unprivileged user wherever the build is
     cp "$work/in.json" "$shared/in.json"
     chmod 755 "$work" "$shared" "$shared/np"
     chmod 644 "$shared/in.json"
@@ -55,7 +55,7 @@ if sanitized; then
     exit 0
 fi
 "$gen" 20000 >"$work/big.json"
-fits() { (ulimit -v "$1" && exec "$np" -q --mode sequential --latency 0:0 -o /dev/null "$2") 2>/dev/null; }
+fits() { (ulimit -v "$1" && exec "$np_program" -q --mode sequential --latency 0:0 -o /dev/null "$2") 2>/dev/null; }
 smallest_fit() { # smallest_fit INPUT: the least address space (KB, to 500) a run of INPUT needs
     local lo=1000 hi=8000000 mid
     fits "$hi" "$1" || fail "a run of $1 does not fit in 8 GB of address space"
@@ -72,7 +72,7 @@ check "the large input needs more than the baseline ($base KB, $need KB)" test "
 # parsing at the high ones; every one is out of memory, exit 1.
 for limit in $((base + 1000)) $(((base + need) / 2)) $((need - 600)); do
     set +e
-    (ulimit -v "$limit" && exec "$np" -q --mode sequential --latency 0:0 -o "$work/oom.json" \
+    (ulimit -v "$limit" && exec "$np_program" -q --mode sequential --latency 0:0 -o "$work/oom.json" \
         "$work/big.json") >"$work/out" 2>"$work/err"
     status=$?
     set -e

@@ -17,7 +17,7 @@ if ! sanitized; then
         printf '"}\n'
         for i in 5 6 7; do article $i; done
     } >huge.ndjson
-    status_of bash -c "ulimit -v 300000; exec \"$np\" -q --latency 0 huge.ndjson >huge.json 2>huge.err"
+    status_of bash -c "ulimit -v 300000; exec \"$np_program\" -q --latency 0 huge.ndjson >huge.json 2>huge.err"
     check "unreadable line: exit 1 (was 0: lines 4-7 lost without a word)" test "$status" = 1
     check "unreadable line: articles 1-3 written" jq -e '[.articles[].id] == [1, 2, 3]' huge.json
     check "unreadable line: stderr names line 4 and the cause" \
@@ -43,7 +43,7 @@ article 1 >one.ndjson
 # The smallest descriptor limit at which the input cannot be opened (inherited descriptors vary).
 emfile_seen=0
 for limit in $(seq 4 64); do
-    status_of bash -c "ulimit -n $limit; exec \"$np\" -q -o keep.json --report r.json one.ndjson" \
+    status_of bash -c "ulimit -n $limit; exec \"$np_program\" -q -o keep.json --report r.json one.ndjson" \
         >stdout.txt 2>stderr.txt
     grep -q 'one.ndjson: cannot open: Too many open files' stderr.txt || continue
     emfile_seen=1

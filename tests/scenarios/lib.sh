@@ -2,11 +2,18 @@
 #   bash SCENARIO.sh NEWS_PROCESSOR GEN_ARTICLES REPO_ROOT
 # that exits 0 when every check holds. Sourced, not run.
 set -euo pipefail
-np=$1
 gen=$2
 repo=$3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# The program honours signals that were ignored when it started (as nohup asks); bash starts
+# background jobs with SIGINT and SIGQUIT ignored. The tests send those on purpose: run the
+# program through a wrapper of the same name that restores their default first.
+mkdir "$work/.bin"
+printf '#!/bin/sh\nexec env --default-signal=INT,QUIT "%s" "$@"\n' "$1" >"$work/.bin/$(basename "$1")"
+chmod +x "$work/.bin/$(basename "$1")"
+np_program=$1
+np=$work/.bin/$(basename "$1")
 checks=0
 fail() {
     echo "FAIL: $*" >&2
@@ -56,6 +63,6 @@ wait_lines() {
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # Whether the program is a sanitizer build (they reserve terabytes of address space: no ulimit -v).
 # (Not `ldd | grep -q`: under pipefail, grep's early exit can fail the pipeline with SIGPIPE.)
-sanitized() { case "$(ldd "$np" 2>/dev/null)" in *libasan* | *libtsan*) return 0 ;; esac; return 1; }
+sanitized() { case "$(ldd "$np_program" 2>/dev/null)" in *libasan* | *libtsan*) return 0 ;; esac; return 1; }
 # The temporary files a run could have left in directory $1.
 leftovers() { find "$1" -name '.*.??????'; }

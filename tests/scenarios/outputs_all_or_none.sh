@@ -10,20 +10,25 @@ source "$(dirname "$0")/lib.sh"
 cd "$work"
 input=$repo/data/articles.json
 
-# Item 3: closed descriptors.
-"$np" -v --latency 0 -o o.json "$input" 2>&-
+# Item 3: closed descriptors (the program itself, not the test's wrapper script, which a shell
+# would read through the closed descriptor's number).
+"$np_program" -v --latency 0 -o o.json "$input" 2>&-
 check "stderr closed: the results file holds only the document" jq -e '.articles | length == 15' o.json
-status_of "$np" -q --latency 0 --report r.json "$input" >&-
+status_of "$np_program" -q --latency 0 --report r.json "$input" >&-
 check "stdout closed, results meant for it: exit 1" test "$status" = 1
 check "stdout closed: the report is not committed" test ! -e r.json -a -z "$(leftovers .)"
-status_of "$np" -q --latency 0 -o o.json --report r.json "$input" >&-
+status_of "$np_program" -q --latency 0 -o o.json --report r.json "$input" >&-
 check "stdout closed but not needed (-o): exit 0" test "$status" = 0
 check "stdout closed: the report holds only the report" jq -e '.schema_version and (.articles | not)' r.json
 echo '{"precious": true}' >k.json
-status_of "$np" -q --input-format ndjson -o k.json - <&- 2>stdin.err
+status_of "$np_program" -q --input-format ndjson -o k.json - <&- 2>stdin.err
 check "stdin closed: exit 1, a read error" test "$status" = 1
 check "stdin closed: says it cannot read" grep -q '<stdin>:1: cannot read: Bad file descriptor' stdin.err
 check "stdin closed: k.json untouched" grep -q precious k.json
+status_of "$np_program" -q --latency 0 -o /dev/stdout "$input" >&- 2>closed.err
+check "-o /dev/stdout with stdout closed: exit 1 (was: results into /dev/null, exit 0)" \
+    test "$status" = 1
+check "-o /dev/stdout with stdout closed: says so" grep -q 'standard output.*closed' closed.err
 
 # Item 4: one file named twice.
 refused() { # DESCRIPTION ARGS...: exit 2, nothing touched
@@ -53,6 +58,19 @@ check "-o naming the input: exit 2" test "$status" = 2
 check "-o naming the input: the input untouched" cmp -s "$input" in.json
 status_of "$np" -q --latency 0 -o /dev/null --report /dev/null --trace /dev/null "$input"
 check "a device may take several outputs" test "$status" = 0
+# Standard output is an output too, when the results go there.
+echo '{"precious": true}' >x.json
+status_of "$np" -q --latency 0 --report x.json "$input" >>x.json
+check "--report naming the file stdout goes to: refused" test "$status" = 2
+check "--report naming the file stdout goes to: it keeps its content" grep -q precious x.json
+status_of "$np" -q --latency 0 --report /dev/stdout "$input" >x.json
+check "--report /dev/stdout with the results on stdout: refused" test "$status" = 2
+cp "$input" self.json
+status_of "$np" -q --latency 0 self.json 1<>self.json
+check "stdout opened on the input (1<>): refused, the input intact" cmp -s "$input" self.json
+mkdir dangle && ln -s x.json dangle/a.json
+refused "a dangling link and its target" -o dangle/a.json --report dangle/x.json
+check "the dangling link's target was not created" test ! -e dangle/x.json
 
 # Item 5 and 15: all or none, on a full file system (a 64 KiB tmpfs in a private mount namespace).
 if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
@@ -67,8 +85,12 @@ echo keep >keep.json
 ls -A full >full-left
 "$np" -q --latency 0 "$input" >full/stdout.json; echo "stdout-full $?" >>results
 wc -c <full/stdout.json >full-size
+rm -f full/stdout.json
+echo precious >full/old.txt
+"$np" -q --latency 0 "$input" 1<>full/old.txt; echo "rw $?" >>results
+wc -c <full/old.txt >rw-size
 SCRIPT
-    unshare -m bash full.sh "$np" big.json 2>full.err
+    unshare -m bash full.sh "$np_program" big.json 2>full.err
     check "trace on a full disk: exit 1" grep -qx 'files 1' results
     check "trace on a full disk: the results file is not replaced (was: new results)" grep -qx keep keep.json
     check "trace on a full disk: stdout stays empty" grep -qx 'stdout 1' results
@@ -78,6 +100,9 @@ SCRIPT
     check "document to a full disk: the file truncated back to empty (was: 64 KB of invalid JSON)" \
         test "$(cat full-size)" = 0
     check "full disk: the errors say so" grep -q 'No space left on device' full.err
+    check "stdout opened read-write on a file (1<>): exit 1" grep -qx 'rw 1' results
+    check "1<>: the file is never cut below its old length (was: truncated to 0)" \
+        test "$(cat rw-size)" = 9
 else
     echo "    (not root or no mount namespaces: the full-disk checks are skipped)"
 fi

@@ -12,7 +12,7 @@ if sanitized; then
     exit 77
 fi
 "$gen" 200 >"$work/in.json"
-fits() { (ulimit -v "$1" && "$np" -q --mode sequential --latency 0:0 -o /dev/null "$work/in.json") 2>/dev/null; }
+fits() { (ulimit -v "$1" && "$np_program" -q --mode sequential --latency 0:0 -o /dev/null "$work/in.json") 2>/dev/null; }
 lo=1000
 hi=4000000
 check "a run fits in 4 GB of address space" fits "$hi"
@@ -22,7 +22,7 @@ while [ $((hi - lo)) -gt 1000 ]; do
 done
 limit=$((hi + 40000))
 set +e
-(ulimit -v "$limit" && exec "$np" --mode pool --workers 20000 --latency 0:1 \
+(ulimit -v "$limit" && exec "$np_program" --mode pool --workers 20000 --latency 0:1 \
     --report "$work/report.json" -o "$work/out.json" "$work/in.json") 2>"$work/err"
 set -e
 started=$(sed -n 's/.*warning: started only \([0-9]*\) of 20000 workers.*/\1/p' "$work/err")

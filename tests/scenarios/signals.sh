@@ -85,6 +85,17 @@ for signal in QUIT USR1 USR2 ALRM PIPE HUP; do
         check "SIG$signal mid-run: ends as the signal would (status $status)" test "$status" -gt 128
     fi
 done
+# A signal ignored by whoever started the program (nohup) stays ignored.
+(trap '' HUP && exec "$np_program" -q --latency 3000 "$input" >nohup.json) &
+pid=$!
+wait_watching $pid || fail "no watcher"
+kill -HUP $pid
+kill -TERM $pid
+status_of wait $pid
+check "SIGHUP ignored at start (nohup): the run goes on, SIGTERM then cancels it (143)" \
+    test "$status" = 143
+check "SIGHUP ignored at start: cancelled by SIGTERM, not SIGHUP" \
+    jq -e '.run.cancelled_by == "SIGTERM"' nohup.json
 set +o pipefail
 "$np" --latency 0 --report rp.json --trace tr.json big.json 2>pipe.err | head -c 100 >/dev/null
 status=${PIPESTATUS[0]}
