@@ -97,8 +97,15 @@ typedef struct run_context {
     pthread_cond_t worker_finished;
     size_t pool_finished;
     int dispatcher_waiting;
-    /* Pool mode, dispatcher only: articles pushed to the work queue, and those not yet pushed
-     * (a batch). */
+    /* Pool mode, under registry_mutex: a worker that took a retirement notice (a task without an
+     * article) and is about to exit, for the dispatcher to join. */
+    pthread_t retired;
+    int retired_ready;
+    /* Pool mode, dispatcher only: the worker threads alive, articles pushed to the work queue,
+     * and those not yet pushed (a batch). */
+    pthread_t *workers;
+    size_t workers_alive;
+    size_t workers_retired;
     size_t pooled;
     task pending[POOL_BATCH];
     size_t pending_count;
@@ -353,11 +360,39 @@ static void flush_pending(run_context *run)
 }
 
 /*
+ * Pool mode, dispatcher only, when memory is refused and fewer articles are in flight than workers
+ * are alive: makes one worker exit (a task without an article is its notice) and joins it, which
+ * gives back its stack -- idle workers' stacks may be what fills the address space. Returns 1 when
+ * a worker was retired, 0 when only one is alive (it is never retired).
+ */
+static int retire_a_worker(run_context *run)
+{
+    if (run->workers_alive <= 1)
+        return 0;
+    task notice = {.run = run};
+    np_queue_push(run->work_queue, &notice, NULL);
+    pthread_mutex_lock(&run->registry_mutex);
+    while (!run->retired_ready)
+        pthread_cond_wait(&run->thread_exited, &run->registry_mutex);
+    run->retired_ready = 0;
+    pthread_t retired = run->retired;
+    pthread_mutex_unlock(&run->registry_mutex);
+    pthread_join(retired, NULL);
+    size_t i = 0;
+    while (!pthread_equal(run->workers[i], retired))
+        i++;
+    run->workers[i] = run->workers[--run->workers_alive];
+    run->workers_retired++;
+    return 1;
+}
+
+/*
  * Dispatcher only, after the system refused memory or a thread: waits until an article in flight
  * finishes -- in thread mode until its thread exits (then joins it, which gives back its stack),
- * in pool mode until a worker finishes one -- and returns 1 to say "try again". Returns 0 at once
- * when nothing is in flight (nothing to wait for: in sequential mode, always). In pool mode the
- * pending batch is handed over first, so that it can run.
+ * in pool mode until a worker finishes one, or at once when a worker is idle: it is retired and
+ * its stack given back -- and returns 1 to say "try again". Returns 0 at once when nothing is in
+ * flight and no worker can be retired (nothing to wait for: in sequential mode, always). In pool
+ * mode the pending batch is handed over first, so that it can run.
  */
 static int wait_for_a_finish(run_context *run)
 {
@@ -371,6 +406,13 @@ static int wait_for_a_finish(run_context *run)
         reap_finished(run);
     } else if (run->config->mode == NP_MODE_POOL) {
         flush_pending(run);
+        pthread_mutex_lock(&run->registry_mutex);
+        size_t in_flight = run->pooled - run->pool_finished;
+        pthread_mutex_unlock(&run->registry_mutex);
+        /* An idle worker's stack may be the memory wanted; in a document run a finished article
+         * gives nothing back (the collector keeps its result), so do not wait for one first. */
+        if (in_flight < run->workers_alive && retire_a_worker(run))
+            return 1;
         pthread_mutex_lock(&run->registry_mutex);
         size_t seen = run->pool_finished;
         run->dispatcher_waiting = 1;
@@ -490,15 +532,27 @@ static void *worker_thread(void *arg)
     finished done[POOL_BATCH];
     size_t n;
     while ((n = np_queue_pop_many(run->work_queue, tasks, run->pool_batch)) > 0) {
+        /* A retirement notice is last in the queue: nothing is pushed after it until the worker
+         * that takes it is joined. */
+        int retiring = !tasks[n - 1].work.article;
+        n -= (size_t)retiring;
         for (size_t i = 0; i < n; i++)
             run_task(run, &tasks[i], &done[i]);
-        deliver(run, done, n);
+        if (n > 0)
+            deliver(run, done, n);
         /* A dispatcher short of memory may try again now. One lock per batch. */
         pthread_mutex_lock(&run->registry_mutex);
         run->pool_finished += n;
         if (run->dispatcher_waiting)
             pthread_cond_signal(&run->worker_finished);
+        if (retiring) {
+            run->retired = pthread_self();
+            run->retired_ready = 1;
+            pthread_cond_signal(&run->thread_exited);
+        }
         pthread_mutex_unlock(&run->registry_mutex);
+        if (retiring)
+            return NULL;
     }
     return NULL;
 }
@@ -613,7 +667,6 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
     pthread_attr_t attr;
     int attr_ready = 0, registry_ready = 0, collector_started = 0, rc = 0, e;
     pthread_t collector;
-    pthread_t *worker_threads = NULL;
     size_t workers_started = 0;
     size_t total = np_source_total(source); /* 0: not known in advance (a stream) */
     /* Articles of pure computation (no stage call can wait), all in memory: work and results
@@ -623,14 +676,14 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
 
     if (mode == NP_MODE_POOL) {
         ideal.heap = calloc(workers, sizeof(*ideal.heap));
-        worker_threads = calloc(workers, sizeof(*worker_threads));
+        run.workers = calloc(workers, sizeof(*run.workers));
         size_t work_capacity = workers * 2 < 64 ? 64 : workers * 2;
         /* The dispatcher sleeps until workers have taken half the queue: a long queue makes that
          * rare. */
         if (bulk && work_capacity < NP_BULK_QUEUE_CAPACITY)
             work_capacity = NP_BULK_QUEUE_CAPACITY;
         run.work_queue = np_queue_create(work_capacity, sizeof(task));
-        if (!ideal.heap || !worker_threads || !run.work_queue) {
+        if (!ideal.heap || !run.workers || !run.work_queue) {
             snprintf(err, err_size, "out of memory setting up %zu workers", workers);
             rc = -1;
             goto cleanup;
@@ -707,7 +760,7 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
         collector_started = 1;
     }
     for (; workers_started < workers; workers_started++) {
-        e = pthread_create(&worker_threads[workers_started], &attr, worker_thread, &run);
+        e = pthread_create(&run.workers[workers_started], &attr, worker_thread, &run);
         if (e)
             break;
     }
@@ -724,6 +777,7 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
         ideal.workers = workers_started;
     }
     stats->threads_started = workers_started;
+    run.workers_alive = workers_started;
 
     /* Pool mode hands articles to the work queue in batches as workers take them (pool_batch), but
      * only from an in-memory source: its next article is always there at once, while a stream's
@@ -764,9 +818,15 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
 finish:
     if (mode == NP_MODE_POOL) {
         np_queue_close(run.work_queue);
-        for (size_t i = 0; i < workers_started; i++)
-            pthread_join(worker_threads[i], NULL);
+        for (size_t i = 0; i < run.workers_alive; i++)
+            pthread_join(run.workers[i], NULL);
         stats->peak_threads = workers_started;
+        stats->retired_workers = run.workers_retired;
+        if (run.workers_retired > 0)
+            np_log_line(config->log, NP_LOG_NORMAL,
+                        "news-processor: warning: memory ran short: retired %zu of the %zu workers "
+                        "started, to give back their stacks",
+                        run.workers_retired, workers_started);
     } else if (mode == NP_MODE_THREAD) {
         join_all_article_threads(&run);
         stats->peak_threads = run.peak_threads;
@@ -808,7 +868,7 @@ cleanup:
     }
     np_queue_destroy(run.results_queue);
     np_queue_destroy(run.work_queue);
-    free(worker_threads);
+    free(run.workers);
     free(ideal.heap);
     return rc;
 }

@@ -102,8 +102,9 @@ typedef struct np_run_stats {
     size_t peak_threads;    /* most of them alive at once */
     size_t refused_threads; /* times the system refused a thread (thread mode retries) */
     size_t inline_articles; /* articles run on the dispatcher because no thread could start */
-    size_t memory_retries;  /* times memory was refused, a running article finished, and the
-                               dispatcher tried again (see np_pipeline_run) */
+    size_t memory_retries;  /* times memory was refused, a running article finished (or an idle
+                               worker was retired), and the dispatcher tried again */
+    size_t retired_workers; /* pool mode: idle workers stopped to give back their stacks */
     size_t queue_max_depth;
     long long producer_wait_ns;  /* total time producers were blocked on a full results queue */
     long long collector_wait_ns; /* total time the collector waited for results */
