@@ -43,10 +43,11 @@
 /* ---- the failing allocator -------------------------------------------------------------- */
 
 typedef enum fail_mode {
-    FAIL_NONE,    /* disarmed: nothing counted, nothing failed */
-    FAIL_ONE,     /* fail only the k-th allocation */
-    FAIL_FROM,    /* fail the k-th allocation and every one after it */
-    FAIL_REALLOC, /* fail every realloc, nothing else */
+    FAIL_NONE,         /* disarmed: nothing counted, nothing failed */
+    FAIL_ONE,          /* fail only the k-th allocation */
+    FAIL_FROM,         /* fail the k-th allocation and every one after it */
+    FAIL_REALLOC,      /* fail every realloc, nothing else */
+    FAIL_UNTIL_JOINED, /* fail from the k-th on while fewer than armed_joins threads were joined */
     FAIL_MODE_COUNT
 } fail_mode;
 
@@ -55,6 +56,7 @@ static const char *const fail_mode_names[FAIL_MODE_COUNT] = {
     [FAIL_ONE] = "only the k-th",
     [FAIL_FROM] = "from the k-th on",
     [FAIL_REALLOC] = "every realloc",
+    [FAIL_UNTIL_JOINED] = "from the k-th on until threads are joined",
 };
 
 static atomic_int armed_mode;     /* a fail_mode */
@@ -63,6 +65,7 @@ static atomic_size_t allocations; /* allocations made while armed */
 static atomic_size_t failures;    /* allocations failed while armed */
 static atomic_size_t threads_created;
 static atomic_size_t threads_joined;
+static atomic_size_t armed_joins; /* FAIL_UNTIL_JOINED: joins that end the refusal */
 /* Broadcast after every injected failure, for tests that wait for one (gated_progress). */
 static pthread_mutex_t failure_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t failure_injected = PTHREAD_COND_INITIALIZER;
@@ -89,7 +92,9 @@ static int should_fail(int is_realloc)
     size_t n = atomic_fetch_add(&allocations, 1) + 1;
     size_t k = atomic_load(&armed_k);
     int fail = (mode == FAIL_ONE && n == k) || (mode == FAIL_FROM && n >= k) ||
-               (mode == FAIL_REALLOC && is_realloc);
+               (mode == FAIL_REALLOC && is_realloc) ||
+               (mode == FAIL_UNTIL_JOINED && n >= k &&
+                atomic_load(&threads_joined) < atomic_load(&armed_joins));
     if (!fail)
         return 0;
     atomic_fetch_add(&failures, 1);
@@ -791,6 +796,80 @@ static void test_memory_refused_with_nothing_running_fails_the_article(void **st
     free_fixture(f);
 }
 
+/*
+ * Idle pool workers' stacks can be what fills the address space (issue 10 item 11: --workers 5000
+ * under ulimit -v 120000). Here memory is refused from the first article on, with no article
+ * running, until `joins` threads have been joined -- as if joining a worker gave its stack back.
+ * One run in pool mode with 4 workers; returns its results and statistics.
+ */
+static void run_with_idle_workers_holding_memory(const fixture *f, size_t joins,
+                                                 np_pipeline_results *kept, np_run_stats *stats)
+{
+    size_t setup, per_article;
+    count_allocations(f, NP_MODE_POOL, &setup, &per_article);
+    np_pipeline_config config = pressure_config(NP_MODE_POOL);
+    config.progress = NULL;
+    np_source *source = np_source_from_list(&f->list);
+    assert_non_null(source);
+    char err[256] = "";
+    atomic_store(&threads_created, 0);
+    atomic_store(&threads_joined, 0);
+    atomic_store(&armed_joins, joins);
+    arm(FAIL_UNTIL_JOINED, setup + 1);
+    assert_int_equal(np_pipeline_run(source, &config, kept, stats, err, sizeof(err)), 0);
+    disarm();
+    np_source_close(source);
+    assert_int_equal(atomic_load(&threads_created), atomic_load(&threads_joined));
+    check_each_article_once(kept);
+    assert_int_equal(stats->threads_started, 4); /* run.workers: the workers that started */
+}
+
+/*
+ * Memory refused while only idle workers exist: the dispatcher retires workers one at a time
+ * (each joined, its stack given back) and tries again; once memory comes back every article
+ * completes, on the workers left. No article fails.
+ */
+static void
+test_memory_refused_with_only_idle_workers_retires_workers_until_articles_run(void **state)
+{
+    (void)state;
+    fixture *f = make_articles();
+    np_pipeline_results kept;
+    np_run_stats stats;
+    run_with_idle_workers_holding_memory(f, 2, &kept, &stats);
+    for (size_t i = 0; i < ARTICLES; i++)
+        if (kept.results[i].status != NP_STATUS_OK)
+            fail_msg("article %zu %s (%s): idle workers were not retired to free memory", i,
+                     np_status_name(kept.results[i].status), kept.results[i].error);
+    assert_int_equal(stats.status_count[NP_STATUS_OK], ARTICLES);
+    assert_int_equal(stats.retired_workers, 2);
+    assert_int_equal(stats.memory_retries, 2);
+    np_pipeline_results_free(&kept);
+    free_fixture(f);
+}
+
+/*
+ * Memory refused for good with only idle workers: all workers but one are retired, and only then,
+ * with nothing running and one worker left, does each article fail with "out of memory". The run
+ * ends (no hang) with every article once and every thread joined.
+ */
+static void
+test_memory_refused_for_good_retires_all_but_one_worker_then_fails_articles(void **state)
+{
+    (void)state;
+    fixture *f = make_articles();
+    np_pipeline_results kept;
+    np_run_stats stats;
+    run_with_idle_workers_holding_memory(f, SIZE_MAX, &kept, &stats);
+    for (size_t i = 0; i < ARTICLES; i++) {
+        assert_int_equal(kept.results[i].status, NP_STATUS_FAILED);
+        assert_string_equal(kept.results[i].error, "out of memory");
+    }
+    assert_int_equal(stats.retired_workers, 3);
+    np_pipeline_results_free(&kept);
+    free_fixture(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -821,6 +900,12 @@ int main(void)
             remove_hooks),
         cmocka_unit_test_setup_teardown(test_memory_refused_with_nothing_running_fails_the_article,
                                         install_hooks, remove_hooks),
+        cmocka_unit_test_setup_teardown(
+            test_memory_refused_with_only_idle_workers_retires_workers_until_articles_run,
+            install_hooks, remove_hooks),
+        cmocka_unit_test_setup_teardown(
+            test_memory_refused_for_good_retires_all_but_one_worker_then_fails_articles,
+            install_hooks, remove_hooks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -59,7 +59,7 @@ size_t np_pipeline_default_workers(const np_process_config *process);
  * The default capacity of the results queue for stages configured as process:
  * NP_DEFAULT_QUEUE_CAPACITY when a stage call can wait, where the queue's bound is what a slow
  * collector pushes back with; else NP_BULK_QUEUE_CAPACITY: results then come in a flood, and the
- * room lets the collector wake once per few hundred of them (np_pipeline_run) rather than once
+ * room lets the collector wake once per few hundred of them (np/collector.h) rather than once
  * per worker's hand-over.
  */
 size_t np_pipeline_default_queue_capacity(const np_process_config *process);
@@ -102,8 +102,9 @@ typedef struct np_run_stats {
     size_t peak_threads;    /* most of them alive at once */
     size_t refused_threads; /* times the system refused a thread (thread mode retries) */
     size_t inline_articles; /* articles run on the dispatcher because no thread could start */
-    size_t memory_retries;  /* times memory was refused, a running article finished, and the
-                               dispatcher tried again (see np_pipeline_run) */
+    size_t memory_retries;  /* times memory was refused, a running article finished (or an idle
+                               worker was retired), and the dispatcher tried again */
+    size_t retired_workers; /* pool mode: idle workers stopped to give back their stacks */
     size_t queue_max_depth;
     long long producer_wait_ns;  /* total time producers were blocked on a full results queue */
     long long collector_wait_ns; /* total time the collector waited for results */
@@ -114,8 +115,9 @@ typedef struct np_run_stats {
  * Processes every article of source. Memory pressure slows a run down rather than failing
  * articles: the dispatcher allocates what an article needs before handing it on (article threads
  * and workers never allocate), and when memory (or, in thread mode, a thread) is refused it waits
- * until an article in flight finishes and tries again. An article fails with "out of memory" only
- * when nothing is in flight and memory is still refused. Returns 0 when the input was read to its
+ * until an article in flight finishes -- or, in pool mode, retires an idle worker -- and tries
+ * again. An article fails with "out of memory" only when nothing is in flight, nothing can be
+ * retired, and memory is still refused (np/dispatcher.h). Returns 0 when the input was read to its
  * end, 1 when the source reported an error (err holds it; the articles read before it were
  * processed and are in *out or were streamed), or -1 on a fatal error (err holds it; nothing is
  * kept). In every case every started thread has been joined. The caller frees *out with

@@ -64,5 +64,17 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # Whether the program is a sanitizer build (they reserve terabytes of address space: no ulimit -v).
 # (Not `ldd | grep -q`: under pipefail, grep's early exit can fail the pipeline with SIGPIPE.)
 sanitized() { case "$(ldd "$np_program" 2>/dev/null)" in *libasan* | *libtsan*) return 0 ;; esac; return 1; }
+# The smallest address-space limit (ulimit -v, KiB, within 1 MB) under which a sequential run of
+# input $1 succeeds, by bisection: what a run needs without threads, measured rather than assumed.
+address_space_baseline() {
+    local input=$1 lo=1000 hi=4000000 mid
+    fits() { (ulimit -v "$1" && "$np_program" -q --mode sequential --latency 0:0 -o /dev/null "$input") 2>/dev/null; }
+    fits "$hi" || return 1
+    while [ $((hi - lo)) -gt 1000 ]; do
+        mid=$(((lo + hi) / 2))
+        if fits "$mid"; then hi=$mid; else lo=$mid; fi
+    done
+    echo "$hi"
+}
 # The temporary files a run could have left in directory $1.
 leftovers() { find "$1" -name '.*.??????'; }

@@ -12,15 +12,8 @@ if sanitized; then
     exit 77
 fi
 "$gen" 200 >"$work/in.json"
-fits() { (ulimit -v "$1" && "$np_program" -q --mode sequential --latency 0:0 -o /dev/null "$work/in.json") 2>/dev/null; }
-lo=1000
-hi=4000000
-check "a run fits in 4 GB of address space" fits "$hi"
-while [ $((hi - lo)) -gt 1000 ]; do
-    mid=$(((lo + hi) / 2))
-    if fits "$mid"; then hi=$mid; else lo=$mid; fi
-done
-limit=$((hi + 40000))
+baseline=$(address_space_baseline "$work/in.json") || fail "a run does not fit in 4 GB of address space"
+limit=$((baseline + 40000))
 set +e
 (ulimit -v "$limit" && exec "$np_program" --mode pool --workers 20000 --latency 0:1 \
     --report "$work/report.json" -o "$work/out.json" "$work/in.json") 2>"$work/err"
