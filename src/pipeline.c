@@ -40,6 +40,7 @@
 #include "np/clock.h"
 #include "np/output.h"
 #include "np/queue.h"
+#include "np/stack_pool.h"
 #include "np/thread_stack.h"
 
 /* One processed (or skipped) article on its way to the collector. */
@@ -56,6 +57,7 @@ typedef struct task {
     char *summary; /* from np_process_reserve; the article's result takes it */
     struct run_context *run;
     pthread_t thread;
+    void *stack;            /* from run->stacks, given back once the thread is joined */
     struct task *next_done; /* done list link (thread mode) */
 } task;
 
@@ -92,6 +94,10 @@ typedef struct run_context {
     size_t live_threads;
     size_t peak_threads;
     task *done_list;
+    /* Thread mode, dispatcher only: article threads' stacks, and the attributes that carry one
+     * of them to pthread_create. */
+    np_stack_pool *stacks;
+    pthread_attr_t thread_attr;
     /* Pool mode, under registry_mutex: articles the workers have finished, and whether the
      * dispatcher, short of memory, waits on worker_finished for that count to grow. */
     pthread_cond_t worker_finished;
@@ -338,6 +344,7 @@ static void reap_finished(run_context *run)
     while (done) {
         task *next = done->next_done;
         pthread_join(done->thread, NULL);
+        np_stack_pool_release(run->stacks, done->stack);
         free(done);
         done = next;
     }
@@ -363,6 +370,8 @@ static int wait_for_a_finish(run_context *run)
 {
     int progressed = 0;
     if (run->config->mode == NP_MODE_THREAD) {
+        /* Memory or a thread was refused: first give back the stacks no thread uses. */
+        np_stack_pool_trim(run->stacks);
         pthread_mutex_lock(&run->registry_mutex);
         while (run->live_threads > 0 && !run->done_list)
             pthread_cond_wait(&run->thread_exited, &run->registry_mutex);
@@ -405,32 +414,39 @@ static int reserve_memory(run_context *run, task *t, np_run_stats *stats)
 }
 
 /*
- * Starts a thread for t. When the system refuses, waits for a running article to finish and
+ * Starts a thread for t on a stack from the pool. When the system refuses the thread or the
+ * stack's memory, waits for a running article to finish (its stack returns to the pool) and
  * retries; with none running, runs t inline so the run always progresses. Never busy-waits.
  */
-static void start_article_thread(run_context *run, task *t, const pthread_attr_t *attr,
-                                 np_run_stats *stats)
+static void start_article_thread(run_context *run, task *t, np_run_stats *stats)
 {
     for (;;) {
         reap_finished(run);
-        pthread_mutex_lock(&run->registry_mutex);
-        size_t live = ++run->live_threads; /* before create: it may finish before create returns */
-        pthread_mutex_unlock(&run->registry_mutex);
-        int err = pthread_create(&t->thread, attr, article_thread, t);
+        int err = np_stack_pool_acquire(run->stacks, &t->stack);
         if (!err) {
-            /* The peak counts threads that really started: a refused one is taken back below.
-             * Only this thread starts article threads, so the others counted in live had. */
             pthread_mutex_lock(&run->registry_mutex);
-            if (live > run->peak_threads)
-                run->peak_threads = live;
+            size_t live = ++run->live_threads; /* before create: it may finish before it returns */
             pthread_mutex_unlock(&run->registry_mutex);
-            stats->threads_started++;
-            return;
+            err = pthread_attr_setstack(&run->thread_attr, t->stack,
+                                        np_stack_pool_stack_size(run->stacks));
+            if (!err)
+                err = pthread_create(&t->thread, &run->thread_attr, article_thread, t);
+            if (!err) {
+                /* The peak counts threads that really started: a refused one is taken back
+                 * below. Only this thread starts article threads, so the others counted had. */
+                pthread_mutex_lock(&run->registry_mutex);
+                if (live > run->peak_threads)
+                    run->peak_threads = live;
+                pthread_mutex_unlock(&run->registry_mutex);
+                stats->threads_started++;
+                return;
+            }
+            np_stack_pool_release(run->stacks, t->stack);
+            pthread_mutex_lock(&run->registry_mutex);
+            run->live_threads--;
+            pthread_mutex_unlock(&run->registry_mutex);
         }
         stats->refused_threads++;
-        pthread_mutex_lock(&run->registry_mutex);
-        run->live_threads--;
-        pthread_mutex_unlock(&run->registry_mutex);
         if (!wait_for_a_finish(run)) {
             stats->inline_articles++;
             process_task(run, t);
@@ -445,8 +461,7 @@ static void start_article_thread(run_context *run, task *t, const pthread_attr_t
  * article to finish. Without memory for its task (the thread's argument) and with nothing
  * running, it runs here, on the dispatcher, rather than be lost.
  */
-static void dispatch_to_thread(run_context *run, const task *local, const pthread_attr_t *attr,
-                               np_run_stats *stats)
+static void dispatch_to_thread(run_context *run, const task *local, np_run_stats *stats)
 {
     task *t = malloc(sizeof(*t));
     while (!t) {
@@ -459,7 +474,7 @@ static void dispatch_to_thread(run_context *run, const task *local, const pthrea
         t = malloc(sizeof(*t));
     }
     *t = *local;
-    start_article_thread(run, t, attr, stats);
+    start_article_thread(run, t, stats);
 }
 
 /*
@@ -677,6 +692,19 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
         rc = -1;
         goto cleanup;
     }
+    if (mode == NP_MODE_THREAD) {
+        /* Article threads run on the pool's stacks, set per thread on thread_attr. */
+        run.stacks =
+            np_stack_pool_create(config->stack_size ? config->stack_size : NP_THREAD_STACK_SIZE, 0);
+        e = run.stacks ? pthread_attr_init(&run.thread_attr) : ENOMEM;
+        if (e) {
+            np_stack_pool_destroy(run.stacks);
+            run.stacks = NULL;
+            snprintf(err, err_size, "out of memory setting up thread stacks");
+            rc = -1;
+            goto cleanup;
+        }
+    }
 
     /* With the article count known, the collector's arrays are sized once, before any thread
      * starts, rather than grown (and copied) as results arrive. */
@@ -752,7 +780,7 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
             if (run.pending_count == dispatch_batch)
                 flush_pending(&run);
         } else {
-            dispatch_to_thread(&run, &local, &attr, stats);
+            dispatch_to_thread(&run, &local, stats);
         }
     }
     if (mode == NP_MODE_POOL)
@@ -801,6 +829,10 @@ cleanup:
     np_pipeline_results_free(&run.collector.kept);
     if (attr_ready)
         pthread_attr_destroy(&attr);
+    if (run.stacks) {
+        pthread_attr_destroy(&run.thread_attr);
+        np_stack_pool_destroy(run.stacks);
+    }
     if (registry_ready) {
         pthread_cond_destroy(&run.worker_finished);
         pthread_cond_destroy(&run.thread_exited);
