@@ -597,6 +597,9 @@ static uint64_t ideal_finish(const ideal_schedule *s)
 /* Most live threads a run can have on Linux (kernel.pid_max is 32768 by default). */
 #define LIVE_THREADS_MAX 32768
 
+/* Fewer threads than this leave the futex hash alone (see size_futex_hash). */
+#define FUTEX_HASH_MIN_THREADS 2048
+
 /*
  * Sizes the process's futex hash for about `threads` threads blocked at once. Since Linux 6.16 a
  * threaded process gets a private futex hash whose size follows the number of CPUs, not of
@@ -609,6 +612,12 @@ static uint64_t ideal_finish(const ideal_schedule *s)
  */
 static void size_futex_hash(size_t threads)
 {
+    /* Resizing costs an RCU grace period, 30-40 ms here (most of a small run's time), and below
+     * a few thousand threads the default chains are short: since stage sleeps wait in ppoll
+     * rather than on a futex, no gain was measured at 1,000 threads, while at 10,000 runs
+     * without it sometimes took 4 s instead of 1 (producers and the registry's waiters). */
+    if (threads < FUTEX_HASH_MIN_THREADS)
+        return;
     if (threads > LIVE_THREADS_MAX)
         threads = LIVE_THREADS_MAX;
     unsigned long slots = 16;
