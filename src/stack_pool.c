@@ -80,7 +80,7 @@ np_stack_pool *np_stack_pool_create(size_t stack_size, size_t cache_bytes)
     pool->cache_stacks = (cache_bytes ? cache_bytes : NP_STACK_POOL_CACHE_BYTES) / pool->stride;
     pool->next_chunk_stacks = FIRST_CHUNK_STACKS;
     pool->markers = -1;
-    pool->chunks = malloc(INITIAL_CHUNKS * sizeof(*pool->chunks));
+    pool->chunks = malloc(INITIAL_CHUNKS * sizeof(chunk *));
     if (!pool->chunks) {
         free(pool);
         return NULL;
@@ -189,14 +189,14 @@ static int add_chunk(np_stack_pool *pool, chunk *c)
 {
     if (pool->chunk_count == pool->chunk_capacity) {
         size_t capacity = pool->chunk_capacity ? 2 * pool->chunk_capacity : 16;
-        chunk **chunks = realloc(pool->chunks, capacity * sizeof(*chunks));
+        chunk **chunks = realloc(pool->chunks, capacity * sizeof(chunk *));
         if (!chunks)
             return -1;
         pool->chunks = chunks;
         pool->chunk_capacity = capacity;
     }
     size_t at = chunk_position(pool, c->base);
-    memmove(pool->chunks + at + 1, pool->chunks + at, (pool->chunk_count - at) * sizeof(c));
+    memmove(pool->chunks + at + 1, pool->chunks + at, (pool->chunk_count - at) * sizeof(chunk *));
     pool->chunks[at] = c;
     pool->chunk_count++;
     pool->free_stacks += c->count;
@@ -214,7 +214,8 @@ static void unmap_chunk(np_stack_pool *pool, size_t at)
 {
     chunk *c = pool->chunks[at];
     unlink_free(pool, c);
-    memmove(pool->chunks + at, pool->chunks + at + 1, (pool->chunk_count - at - 1) * sizeof(c));
+    memmove(pool->chunks + at, pool->chunks + at + 1,
+            (pool->chunk_count - at - 1) * sizeof(chunk *));
     pool->chunk_count--;
     pool->free_stacks -= c->count;
     free_chunk(c);
