@@ -71,6 +71,7 @@ bench: setup-run
 	sh bench/overhead.sh build-release
 	bash bench/scale.sh build-release
 	sh bench/load_bench.sh build-release
+	bash bench/thread_floor.sh build-release
 
 clean:
 	rm -rf build build-tsan build-asan build-release build-fuzz

@@ -3,10 +3,11 @@
  * sleep that ends early when it is raised.
  *
  * Stage calls sleep here instead of in nanosleep, so a cancelled run wakes every sleeping stage
- * at once (a broadcast on one condition variable), not when its latency runs out.
- * Code that waits in the kernel rather than on the condition variable (poll on an input, a
- * retried open of a FIFO) watches np_cancel_fd instead: it becomes readable, and stays readable,
- * once the run is cancelled.
+ * at once, not when its latency runs out: a sleep is a ppoll on np_cancel_fd with the time left,
+ * which the cancellation makes readable (no futex word shared by thousands of sleepers).
+ * Code that waits in the kernel on something else (poll on an input, a retried open of a FIFO)
+ * watches np_cancel_fd too: it becomes readable, and stays readable, once the run is cancelled.
+ * The condition variable is broadcast on cancellation as well, for waiters that use it directly.
  * All functions are thread-safe. Create before starting any thread that uses it; destroy after
  * joining them all.
  */
