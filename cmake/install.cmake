@@ -58,12 +58,14 @@ set(CPACK_PACKAGE_CONTACT
     "Seed 12170c6f maintainers <maintainers@users.noreply.r-seed-12170c6f.example>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "batch processor that summarizes news articles and scores their sentiment")
-set(CPACK_PACKAGE_DESCRIPTION
-    "news-processor reads news articles (JSON or NDJSON) and runs each one through two simulated \
-LLM stages, summarization then sentiment analysis, one thread per article or in a worker pool, \
-with reproducible latencies, faults, retries, rate limits and cancellation. It measures itself \
-against the ideal schedule, writes timing reports, Chrome traces and SVG timelines, and compares \
-reports (bench, compare) so that CI can gate on regressions.")
+# Debian's extended description: lines of at most 80 columns (CPack indents each by one space).
+string(CONCAT CPACK_PACKAGE_DESCRIPTION
+       "news-processor reads news articles (JSON or NDJSON) and runs each one through\n"
+       "two simulated LLM stages, summarization then sentiment analysis, one thread per\n"
+       "article or in a worker pool, with reproducible latencies, faults, retries, rate\n"
+       "limits and cancellation. It measures itself against the ideal schedule, writes\n"
+       "timing reports, Chrome traces and SVG timelines, and compares reports (bench,\n"
+       "compare) so that CI can gate on regressions.")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
