@@ -2,14 +2,18 @@
 #   make run    install what is missing, build, and process data/articles.json
 #   make test   install what is missing, build, and run every test: plain (-Werror), under
 #               ThreadSanitizer, under AddressSanitizer+UBSan, under valgrind, and the linters
-# Other targets: build, model, bench, lint, format, clean.
+# Other targets: build, install, deb, model, bench, lint, format, clean.
+#   make install [PREFIX=/usr/local] [DESTDIR=]   the program, its man page, completions and docs
+#   make deb     build-deb/news-processor_VERSION_ARCH.deb (the Dockerfile builds with this)
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 BIN = build/news-processor
+PREFIX ?= /usr/local
+DESTDIR ?=
 SOURCES = $(wildcard src/*.c src/*.inc include/np/*.h tests/*.c tests/*.h bench/*.c)
 
-.PHONY: run test build model bench lint format clean setup-run setup-test \
+.PHONY: run test build install deb model bench lint format clean setup-run setup-test \
         test-plain test-thread test-address test-fuzz
 
 run: setup-run build
@@ -19,6 +23,19 @@ run: setup-run build
 build:
 	cmake -S . -B build -DBUILD_TESTING=OFF $(CMAKE_FLAGS) >/dev/null
 	cmake --build build -j $(JOBS) --target news-processor gen_articles
+
+# What build installs (the man page is built with the program), under $(DESTDIR)$(PREFIX).
+install: setup-run build
+	DESTDIR="$(DESTDIR)" cmake --install build --prefix "$(PREFIX)"
+
+# A Release build for /usr in build-deb/, packaged by CPack (cmake/install.cmake): the .deb
+# depends on what the binary links (libc6, libcjson1), as dpkg-shlibdeps finds.
+deb:
+	@sh scripts/setup.sh deb
+	cmake -S . -B build-deb -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
+		-DCMAKE_INSTALL_PREFIX=/usr $(CMAKE_FLAGS) >/dev/null
+	cmake --build build-deb -j $(JOBS) --target news-processor
+	cd build-deb && cpack -G DEB
 
 setup-run:
 	@sh scripts/setup.sh run
@@ -74,4 +91,4 @@ bench: setup-run
 	bash bench/thread_floor.sh build-release
 
 clean:
-	rm -rf build build-tsan build-asan build-release build-fuzz
+	rm -rf build build-tsan build-asan build-release build-fuzz build-deb

@@ -2,15 +2,18 @@
 # Installs the Debian 12 packages news-processor needs, if any are missing.
 #   scripts/setup.sh run    what building and running needs
 #   scripts/setup.sh test   that, plus what the test suite, sanitizers and linters need
+#   scripts/setup.sh deb    what building and running needs, plus what make deb needs
 # As root it runs apt-get; otherwise it prints the exact command to run and fails.
 set -eu
 run_packages="gcc libc6-dev make cmake pkg-config libcjson-dev"
-test_packages="$run_packages libcmocka-dev jq valgrind clang-tidy cppcheck clang-format libxml2-utils clang libclang-rt-14-dev spin"
+test_packages="$run_packages libcmocka-dev jq valgrind clang-tidy cppcheck clang-format libxml2-utils clang libclang-rt-14-dev spin man-db zsh fish"
+deb_packages="$run_packages dpkg-dev file"
 case "${1:-}" in
 run) wanted=$run_packages ;;
 test) wanted=$test_packages ;;
+deb) wanted=$deb_packages ;;
 *)
-    echo "usage: scripts/setup.sh run|test" >&2
+    echo "usage: scripts/setup.sh run|test|deb" >&2
     exit 2
     ;;
 esac

@@ -132,6 +132,7 @@ void np_cli_print_help(FILE *out)
             continue;
         np_help_print_option(out, o->key, o->long_name, o->arg_name, o->help, 31);
     }
+    fprintf(out, "\nThe full manual, with the input and output formats: man %s\n", NP_PROGRAM_NAME);
 }
 
 /* Parses all of text as a decimal number in [0, max]. */
