@@ -9,7 +9,7 @@ CMAKE_FLAGS ?=
 BIN = build/news-processor
 SOURCES = $(wildcard src/*.c src/*.inc include/np/*.h tests/*.c tests/*.h bench/*.c)
 
-.PHONY: run test build model bench lint format clean setup-run setup-test \
+.PHONY: run test build model bench lint format clean setup-run setup-test setup-bench \
         test-plain test-thread test-address test-fuzz
 
 run: setup-run build
@@ -25,6 +25,9 @@ setup-run:
 
 setup-test:
 	@sh scripts/setup.sh test
+
+setup-bench:
+	@sh scripts/setup.sh bench
 
 test: setup-test test-plain test-thread test-address lint test-fuzz
 	@echo "make test: all suites passed (plain, thread sanitizer, address+undefined sanitizer, valgrind, lint, fuzz)"
@@ -65,12 +68,13 @@ lint:
 format:
 	clang-format -i $(SOURCES)
 
-bench: setup-run
+bench: setup-bench
 	cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build build-release -j $(JOBS)
 	sh bench/overhead.sh build-release
 	bash bench/scale.sh build-release
 	sh bench/load_bench.sh build-release
+	bash bench/bench_vs_hyperfine.sh build-release
 
 clean:
 	rm -rf build build-tsan build-asan build-release build-fuzz

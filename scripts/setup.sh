@@ -2,6 +2,7 @@
 # Installs the Debian 12 packages news-processor needs, if any are missing.
 #   scripts/setup.sh run    what building and running needs
 #   scripts/setup.sh test   that, plus what the test suite, sanitizers and linters need
+#   scripts/setup.sh bench  what building needs, plus hyperfine and jq for the benchmarks
 # As root it runs apt-get; otherwise it prints the exact command to run and fails.
 set -eu
 run_packages="gcc libc6-dev make cmake pkg-config libcjson-dev"
@@ -9,8 +10,9 @@ test_packages="$run_packages libcmocka-dev jq valgrind clang-tidy cppcheck clang
 case "${1:-}" in
 run) wanted=$run_packages ;;
 test) wanted=$test_packages ;;
+bench) wanted="$run_packages hyperfine jq" ;;
 *)
-    echo "usage: scripts/setup.sh run|test" >&2
+    echo "usage: scripts/setup.sh run|test|bench" >&2
     exit 2
     ;;
 esac

@@ -411,8 +411,8 @@ typedef struct metric_result {
     double base; /* medians */
     double new_value;
     double base_min, base_max, new_min, new_max; /* the spread of each side's runs */
-    int unchanged; /* both medians 0 */
-    int has_delta; /* both defined and base != 0 */
+    int unchanged;                               /* both medians 0 */
+    int has_delta;                               /* both defined and base != 0 */
     double delta_pct;
     int untestable; /* a peak shared by runs in one process: no test, whatever the run count */
     int tested;     /* both defined with >= MIN_TESTED_RUNS runs each: p is meaningful */
@@ -437,13 +437,13 @@ typedef struct comparison {
     size_t diff_count;
     metric_result metrics[METRIC_COUNT];
     double base_articles, new_articles; /* medians; NAN when unknown */
-    size_t geomean_count;              /* time metrics with a median > 0 on both sides */
-    double geomean_base, geomean_new;  /* their geometric means */
+    size_t geomean_count;               /* time metrics with a median > 0 on both sides */
+    double geomean_base, geomean_new;   /* their geometric means */
     verdict verdict;
-    double speedup;  /* base wall median / new wall median; NAN when new is 0 */
-    int beyond;      /* NEW's wall time is beyond the threshold */
-    int ungated;     /* ... but too few runs to gate on it (no --allow-single) */
-    int regression;  /* the exit status is 1 */
+    double speedup; /* base wall median / new wall median; NAN when new is 0 */
+    int beyond;     /* NEW's wall time is beyond the threshold */
+    int ungated;    /* ... but too few runs to gate on it (no --allow-single) */
+    int regression; /* the exit status is 1 */
 } comparison;
 
 /* The metric's value in one run, or NAN when it is missing, null or not finite. */
@@ -543,8 +543,8 @@ static int compare_reports(comparison *c)
     double *scratch = malloc(runs * sizeof(*scratch));
     if (!scratch)
         return -1;
-    int in_process = !gather(c->base, &process_spec, scratch) ||
-                     !gather(c->new_report, &process_spec, scratch);
+    int in_process =
+        !gather(c->base, &process_spec, scratch) || !gather(c->new_report, &process_spec, scratch);
     c->base_articles = side_median(c->base, &articles_spec, scratch);
     c->new_articles = side_median(c->new_report, &articles_spec, scratch);
     for (size_t i = 0; i < METRIC_COUNT; i++)
@@ -696,8 +696,8 @@ static void format_cells(const comparison *c, table_cells *t)
     char base_spread[CELL_SIZE], new_spread[CELL_SIZE];
     snprintf(base_spread, sizeof(base_spread), "min\u2013max (n=%zu)", c->base->run_count);
     snprintf(new_spread, sizeof(new_spread), "min\u2013max (n=%zu)", c->new_report->run_count);
-    const char *const header[COLUMN_COUNT] = {"metric",   "base median", base_spread,
-                                              "new median", new_spread,  "delta"};
+    const char *const header[COLUMN_COUNT] = {"metric",     "base median", base_spread,
+                                              "new median", new_spread,    "delta"};
     for (size_t col = 0; col < COLUMN_COUNT; col++)
         snprintf(t->cell[0][col], CELL_SIZE, "%s", header[col]);
     t->rows = 1;

@@ -11,8 +11,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <stdatomic.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -788,8 +788,8 @@ static void print_duration_lines(const char *label, np_stats_summary w, const ch
     format_duration(mid, sizeof(mid), w.median);
     format_duration(hi, sizeof(hi), w.max);
     printf("  %s%s ± %s    %s\n", label, mean, sd, mean_note);
-    printf("  Range (min … median … max): %s … %s … %s%s%s\n", lo, mid, hi, *range_note ? "    " : "",
-           range_note);
+    printf("  Range (min … median … max): %s … %s … %s%s%s\n", lo, mid, hi,
+           *range_note ? "    " : "", range_note);
 }
 
 static void bench_print_summary(const np_cli_options *opts, const session *s, const bench_runs *b,
@@ -818,7 +818,8 @@ static void bench_print_summary(const np_cli_options *opts, const session *s, co
         printf("  Phases (mean):              load %s, output %s, start-up + exit %s\n", load,
                output, gap);
         np_stats_summary w = bench_summary(b, SERIES_WALL);
-        print_duration_lines("Wall time (mean ± σ):       ", w, "(the pipeline's process phase)", "");
+        print_duration_lines("Wall time (mean ± σ):       ", w, "(the pipeline's process phase)",
+                             "");
         if (b->with_overhead > 0) {
             np_stats_summary o = bench_summary(b, SERIES_OVERHEAD);
             printf("  Overhead (mean ± σ):        %.4f ± %.4f    (wall / critical path %.3f s)\n",

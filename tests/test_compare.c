@@ -80,13 +80,12 @@ static const char *write_report_with(workspace *w, const char *name, const char 
                                      const double *walls, size_t n)
 {
     char text[16384];
-    size_t len = (size_t)snprintf(
-        text, sizeof(text),
-        "{\"schema\": \"news-processor-report\", \"schema_version\": 1,\n"
-        " \"options\": {\"input\": \"in.json\", %s, \"seed\": 1, "
-        "\"latency_ms\": %s},\n"
-        " \"runs\": [{\"warmup\": true, \"wall_ms\": 1, \"overhead\": 1}",
-        mode, latency);
+    size_t len = (size_t)snprintf(text, sizeof(text),
+                                  "{\"schema\": \"news-processor-report\", \"schema_version\": 1,\n"
+                                  " \"options\": {\"input\": \"in.json\", %s, \"seed\": 1, "
+                                  "\"latency_ms\": %s},\n"
+                                  " \"runs\": [{\"warmup\": true, \"wall_ms\": 1, \"overhead\": 1}",
+                                  mode, latency);
     for (size_t i = 0; i < n; i++)
         len += (size_t)snprintf(
             text + len, sizeof(text) - len,
@@ -104,8 +103,8 @@ static const char *write_report_with(workspace *w, const char *name, const char 
 static const char *write_report(workspace *w, const char *name, const char *latency,
                                 const char *overhead, const double *walls, size_t n)
 {
-    return write_report_with(w, name, "\"mode\": \"thread\", \"workers\": 0", latency, overhead,
-                             "", walls, n);
+    return write_report_with(w, name, "\"mode\": \"thread\", \"workers\": 0", latency, overhead, "",
+                             walls, n);
 }
 
 typedef struct outcome {
@@ -365,8 +364,8 @@ static void test_json_numbers_have_the_measured_precision(void **state)
                                       "", one_second, 1);
     /* and the median of these two wall times is 1000.1500000000001 */
     const double two[] = {1000.1, 1000.2};
-    const char *b = write_report_with(w, "b.json", "\"mode\": \"thread\"", "[100, 300]", "1.012",
-                                      "", two, 2);
+    const char *b =
+        write_report_with(w, "b.json", "\"mode\": \"thread\"", "[100, 300]", "1.012", "", two, 2);
     outcome o = COMPARE("--format", "json", (char *)a, (char *)b);
     assert_int_equal(o.status, 0);
     assert_contains(o.out, "{\"name\": \"wall_ms\", \"base\": 1000, \"base_min\": 1000, "
@@ -392,7 +391,8 @@ static void test_markdown_format(void **state)
                            "| delta |\n| --- | ---: | ---: | ---: | ---: | ---: |\n");
     assert_contains(o.out, "| wall_ms | 1000.000 | 1000.000–1000.000 | 1200.000 | "
                            "1200.000–1200.000 | +20.0% |\n");
-    assert_contains(o.out, "| overhead | 1.0100 | 1.0100–1.0100 | 1.0100 | 1.0100–1.0100 | +0.0% |\n");
+    assert_contains(o.out,
+                    "| overhead | 1.0100 | 1.0100–1.0100 | 1.0100 | 1.0100–1.0100 | +0.0% |\n");
     assert_contains(o.out, "NEW is 1.20\u00d7 slower\n");
     assert_contains(o.out, "use `news-processor bench --runs 4` or more");
     outcome_free(&o);

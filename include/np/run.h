@@ -48,7 +48,7 @@ typedef struct np_run_record {
     long long user_ns;
     long long sys_ns;
     long max_rss_kb;
-    size_t peak_threads;         /* most article/worker threads alive at once */
+    size_t peak_threads; /* most article/worker threads alive at once */
     /* Per-article rows (may be NULL with articles_detail == 0, e.g. for bench runs). */
     const np_article_list *list;
     const np_result *results;
