@@ -10,7 +10,6 @@
  * child only after clearing *pid_slot (waitid with WNOWAIT first), so the watcher never signals a
  * pid that may already belong to another process.
  */
-#define _GNU_SOURCE /* pipe2, environ */
 #include "np/bench.h"
 
 #include <errno.h>
@@ -28,8 +27,6 @@
 
 #include "np/clock.h"
 
-extern char **environ;
-
 enum { RECORD_MAGIC = 0x4e504231 }; /* "NPB1" */
 
 typedef struct wire_record {
@@ -38,24 +35,35 @@ typedef struct wire_record {
     np_run_record run;
 } wire_record;
 
+/* Reads "N," (or "N" at the end) from *text into *value, -1 <= N <= INT_MAX. Returns 0 or -1. */
+static int next_number(const char **text, long *value, int last)
+{
+    char *end;
+    errno = 0;
+    *value = strtol(*text, &end, 10);
+    if (end == *text || errno || *value < -1 || *value > INT_MAX || *end != (last ? '\0' : ','))
+        return -1;
+    *text = last ? end : end + 1;
+    return 0;
+}
+
 int np_bench_child_from_env(np_bench_child *child)
 {
     const char *text = getenv(NP_BENCH_CHILD_ENV);
     if (!text)
         return 0;
-    int record_fd, trace_fd, timeline_fd;
-    unsigned run, runs, warmup;
-    char extra;
-    if (sscanf(text, "%d,%d,%d,%u,%u,%u%c", &record_fd, &trace_fd, &timeline_fd, &run, &runs,
-               &warmup, &extra) != 6 ||
-        record_fd < 0 || run == 0 || run > runs || warmup > runs)
+    long v[6]; /* record_fd, trace_fd, timeline_fd, run, runs, warmup */
+    for (int i = 0; i < 6; i++)
+        if (next_number(&text, &v[i], i == 5) != 0)
+            return -1;
+    if (v[0] < 0 || v[3] < 1 || v[3] > v[4] || v[5] < 0 || v[5] > v[4])
         return -1;
-    *child = (np_bench_child){.record_fd = record_fd,
-                              .trace_fd = trace_fd,
-                              .timeline_fd = timeline_fd,
-                              .run = run,
-                              .runs = runs,
-                              .warmup = warmup};
+    *child = (np_bench_child){.record_fd = (int)v[0],
+                              .trace_fd = (int)v[1],
+                              .timeline_fd = (int)v[2],
+                              .run = (unsigned)v[3],
+                              .runs = (unsigned)v[4],
+                              .warmup = (unsigned)v[5]};
     return 1;
 }
 
