@@ -13,7 +13,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 SOURCES = $(wildcard src/*.c src/*.inc include/np/*.h tests/*.c tests/*.h bench/*.c)
 
-.PHONY: run test build install deb model bench lint format clean setup-run setup-test \
+.PHONY: run test build install deb model bench lint format clean setup-run setup-test setup-bench \
         test-plain test-thread test-address test-fuzz
 
 run: setup-run build
@@ -42,6 +42,9 @@ setup-run:
 
 setup-test:
 	@sh scripts/setup.sh test
+
+setup-bench:
+	@sh scripts/setup.sh bench
 
 test: setup-test test-plain test-thread test-address lint test-fuzz
 	@echo "make test: all suites passed (plain, thread sanitizer, address+undefined sanitizer, valgrind, lint, fuzz)"
@@ -82,13 +85,14 @@ lint:
 format:
 	clang-format -i $(SOURCES)
 
-bench: setup-run
+bench: setup-bench
 	cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build build-release -j $(JOBS)
 	sh bench/overhead.sh build-release
 	bash bench/scale.sh build-release
 	sh bench/load_bench.sh build-release
 	bash bench/thread_floor.sh build-release
+	bash bench/bench_vs_hyperfine.sh build-release
 
 clean:
 	rm -rf build build-tsan build-asan build-release build-fuzz build-deb

@@ -21,7 +21,7 @@ _news_processor()
         --seed --queue-capacity --fail-rate --timeout-ms --retries --rate --deadline-ms --report
         --trace --timeline --no-progress --quiet --verbose --help --version"
     local bench_options="--runs --warmup"
-    local compare_options="--threshold --format --help"
+    local compare_options="--threshold --allow-single --format --help"
 
     # The argument of the option before the cursor.
     case $prev in

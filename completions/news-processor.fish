@@ -36,5 +36,6 @@ complete -c news-processor -n $bench -l runs -x -d 'bench: measured runs'
 complete -c news-processor -n $bench -l warmup -x -d 'bench: warm-up runs, not counted'
 
 complete -c news-processor -n $compare -l threshold -x -d 'exit 1 when NEW is more than PCT percent slower'
+complete -c news-processor -n $compare -l allow-single -d 'with fewer than 4 runs a side, fail on the threshold alone'
 complete -c news-processor -n $compare -l format -x -a 'table markdown json' -d 'output format'
 complete -c news-processor -n $compare -s h -l help -d 'show the help and exit'

@@ -3,6 +3,7 @@
 #   scripts/setup.sh run    what building and running needs
 #   scripts/setup.sh test   that, plus what the test suite, sanitizers and linters need
 #   scripts/setup.sh deb    what building and running needs, plus what make deb needs
+#   scripts/setup.sh bench  what building needs, plus hyperfine and jq for the benchmarks
 # As root it runs apt-get; otherwise it prints the exact command to run and fails.
 set -eu
 run_packages="gcc libc6-dev make cmake pkg-config libcjson-dev"
@@ -12,8 +13,9 @@ case "${1:-}" in
 run) wanted=$run_packages ;;
 test) wanted=$test_packages ;;
 deb) wanted=$deb_packages ;;
+bench) wanted="$run_packages hyperfine jq" ;;
 *)
-    echo "usage: scripts/setup.sh run|test|deb" >&2
+    echo "usage: scripts/setup.sh run|test|deb|bench" >&2
     exit 2
     ;;
 esac

@@ -125,7 +125,7 @@ void np_cli_print_help(FILE *out)
             "  %3d  terminated (SIGTERM): cancelled, the complete output still written\n",
             NP_EXIT_OK, NP_EXIT_FAILURE, NP_EXIT_USAGE, NP_EXIT_DEADLINE, NP_EXIT_SIGHUP,
             NP_EXIT_SIGINT, NP_EXIT_SIGPIPE, NP_EXIT_SIGTERM);
-    fprintf(out, "\nbench runs the pipeline W+N times in one process and prints statistics:\n");
+    fprintf(out, "\nbench runs W+N runs, each a fresh process, and prints statistics:\n");
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         const np_option *o = &option_table[i];
         if (!o->flagged)

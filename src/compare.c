@@ -42,12 +42,15 @@ enum {
 /* ------------------------------------------------------------------------------------------ */
 /* Options */
 
-enum option_key { OPT_HELP = 'h', OPT_THRESHOLD = 256, OPT_FORMAT };
+enum option_key { OPT_HELP = 'h', OPT_THRESHOLD = 256, OPT_FORMAT, OPT_ALLOW_SINGLE };
 
 static const np_option option_table[] = {
     {"threshold", OPT_THRESHOLD, 0, "PCT",
-     "exit 1 when NEW's median wall time is more than PCT percent above BASE's (default 5); "
-     "with 4 or more runs per side, only when the difference is also significant (p < 0.05)"},
+     "exit 1 when NEW's median wall time is more than PCT percent above BASE's (default 5) and "
+     "the difference is significant (p < 0.05; it takes 4 or more runs per side)"},
+    {"allow-single", OPT_ALLOW_SINGLE, 0, NULL,
+     "with fewer than 4 runs a side (no significance test), exit 1 on the threshold alone; "
+     "without it such a comparison reports but never fails"},
     {"format", OPT_FORMAT, 0, "FORMAT", "table (default), markdown (a GitHub table) or json"},
     {"help", OPT_HELP, 0, NULL, "show this help and exit"},
 };
@@ -59,6 +62,7 @@ typedef enum output_format { FORMAT_TABLE, FORMAT_MARKDOWN, FORMAT_JSON } output
 typedef struct compare_options {
     double threshold_pct;
     output_format format;
+    int allow_single;
     int show_help;
     const char *base_path;
     const char *new_path;
@@ -69,13 +73,15 @@ static void print_help(FILE *out)
     fputs("Usage: news-processor compare [OPTIONS] BASE.json NEW.json\n"
           "\n"
           "Compares two timing reports (schema news-processor-report, version 1; see\n"
-          "docs/report.md), using the runs that are not warm-ups. For each metric it prints\n"
-          "the median over each side's runs and the change from BASE to NEW. With 4 or more\n"
-          "runs per side, a Mann-Whitney U test decides whether the change is significant:\n"
-          "'~' means it is not (p >= 0.05). Metrics: wall_ms, overhead (wall / critical\n"
-          "path), throughput_per_s (higher is better), the observed p50 and p99 of each\n"
-          "stage, the queue's producer and collector waits, and peak_rss_kb. 'n/a' marks a\n"
-          "metric missing from some run, or a change from 0.\n"
+          "docs/report.md), using the runs that are neither warm-ups nor interrupted. For\n"
+          "each metric it prints, per side, the median and the spread (min-max) of the runs,\n"
+          "and the change from BASE to NEW; then the geometric mean of the time metrics.\n"
+          "With 4 or more runs per side, a Mann-Whitney U test decides whether the change is\n"
+          "significant: '~' means it is not (p >= 0.05). Metrics: wall_ms (the pipeline),\n"
+          "overhead (wall / critical path), throughput_per_s (higher is better), the whole\n"
+          "process's wall, user and system time (bench), the observed p50 and p99 of each\n"
+          "stage, the queue's producer and collector waits, peak_rss_kb and max_rss_kb.\n"
+          "'n/a' marks a metric missing from some run, or a change from 0.\n"
           "\n"
           "Options:\n",
           out);
@@ -85,7 +91,7 @@ static void print_help(FILE *out)
     }
     fprintf(out,
             "\nExit status:\n"
-            "  %d  no regression\n"
+            "  %d  no regression (or fewer than 4 runs a side, without --allow-single)\n"
             "  %d  NEW's median wall time regressed beyond the threshold\n"
             "  %d  usage error; a file that cannot be read, is not a report, has an\n"
             "     unknown schema version or no runs; or the output cannot be written\n",
@@ -130,6 +136,9 @@ static int parse_options(int argc, char **argv, compare_options *opts, FILE *err
                         optarg);
                 return -1;
             }
+            break;
+        case OPT_ALLOW_SINGLE:
+            opts->allow_single = 1;
             break;
         case OPT_FORMAT:
             if (strcmp(optarg, "table") == 0) {
@@ -368,24 +377,36 @@ static int report_load(report *r, const char *path, FILE *err)
 /* ------------------------------------------------------------------------------------------ */
 /* The comparison */
 
+/* What kind of number a metric is: times go into the geometric mean; a peak that runs made in
+ * one process share only grows from run to run, so comparing its runs as samples means nothing. */
+typedef enum metric_kind { KIND_TIME, KIND_RATIO, KIND_PEAK_IN_PROCESS, KIND_OTHER } metric_kind;
+
 typedef struct metric_spec {
     const char *name;
     const char *path[5]; /* members from the run object down to the number, NULL-terminated */
-    int decimals;        /* shown in the table */
+    int decimals;        /* as measured: shown in the table, and the JSON's rounding */
+    metric_kind kind;
 } metric_spec;
 
 static const metric_spec metric_table[] = {
-    {"wall_ms", {"wall_ms"}, 3},
-    {"overhead", {"overhead"}, 4},
-    {"throughput_per_s", {"throughput_per_s"}, 3},
-    {"summarization.p50_ms", {"stages", "summarization", "observed_ms", "p50"}, 3},
-    {"summarization.p99_ms", {"stages", "summarization", "observed_ms", "p99"}, 3},
-    {"sentiment.p50_ms", {"stages", "sentiment", "observed_ms", "p50"}, 3},
-    {"sentiment.p99_ms", {"stages", "sentiment", "observed_ms", "p99"}, 3},
-    {"queue.producer_wait_ms", {"queue", "producer_wait_ms"}, 3},
-    {"queue.collector_wait_ms", {"queue", "collector_wait_ms"}, 3},
-    {"peak_rss_kb", {"peak_rss_kb"}, 0},
+    {"wall_ms", {"wall_ms"}, 3, KIND_TIME},
+    {"overhead", {"overhead"}, 4, KIND_RATIO},
+    {"throughput_per_s", {"throughput_per_s"}, 3, KIND_OTHER},
+    {"process_wall_ms", {"process_wall_ms"}, 3, KIND_TIME},
+    {"user_ms", {"user_ms"}, 3, KIND_TIME},
+    {"sys_ms", {"sys_ms"}, 3, KIND_TIME},
+    {"summarization.p50_ms", {"stages", "summarization", "observed_ms", "p50"}, 3, KIND_TIME},
+    {"summarization.p99_ms", {"stages", "summarization", "observed_ms", "p99"}, 3, KIND_TIME},
+    {"sentiment.p50_ms", {"stages", "sentiment", "observed_ms", "p50"}, 3, KIND_TIME},
+    {"sentiment.p99_ms", {"stages", "sentiment", "observed_ms", "p99"}, 3, KIND_TIME},
+    {"queue.producer_wait_ms", {"queue", "producer_wait_ms"}, 3, KIND_TIME},
+    {"queue.collector_wait_ms", {"queue", "collector_wait_ms"}, 3, KIND_TIME},
+    {"peak_rss_kb", {"peak_rss_kb"}, 0, KIND_PEAK_IN_PROCESS},
+    {"max_rss_kb", {"max_rss_kb"}, 0, KIND_OTHER},
 };
+
+static const metric_spec articles_spec = {"articles", {"articles"}, 0, KIND_OTHER};
+static const metric_spec process_spec = {"process_wall_ms", {"process_wall_ms"}, 3, KIND_TIME};
 
 #define METRIC_COUNT (sizeof(metric_table) / sizeof(metric_table[0]))
 #define WALL_METRIC  0 /* metric_table[0] is wall_ms: the verdict and the exit status use it */
@@ -395,9 +416,12 @@ typedef struct metric_result {
     int new_defined;
     double base; /* medians */
     double new_value;
-    int has_delta; /* both defined and base != 0 */
+    double base_min, base_max, new_min, new_max; /* the spread of each side's runs */
+    int unchanged;                               /* both medians 0 */
+    int has_delta;                               /* both defined and base != 0 */
     double delta_pct;
-    int tested; /* both defined with >= MIN_TESTED_RUNS runs each: p is meaningful */
+    int untestable; /* a peak shared by runs in one process: no test, whatever the run count */
+    int tested;     /* both defined with >= MIN_TESTED_RUNS runs each: p is meaningful */
     double p;
     int significant;
 } metric_result;
@@ -414,12 +438,18 @@ typedef struct comparison {
     const report *base;
     const report *new_report;
     double threshold_pct;
+    int allow_single;
     option_diff *diffs;
     size_t diff_count;
     metric_result metrics[METRIC_COUNT];
+    double base_articles, new_articles; /* medians; NAN when unknown */
+    size_t geomean_count;               /* time metrics with a median > 0 on both sides */
+    double geomean_base, geomean_new;   /* their geometric means */
     verdict verdict;
     double speedup; /* base wall median / new wall median; NAN when new is 0 */
-    int regression;
+    int beyond;     /* NEW's wall time is beyond the threshold */
+    int ungated;    /* ... but too few runs to gate on it (no --allow-single) */
+    int regression; /* the exit status is 1 */
 } comparison;
 
 /* The metric's value in one run, or NAN when it is missing, null or not finite. */
@@ -442,25 +472,44 @@ static int gather(const report *r, const metric_spec *spec, double *values)
     return 1;
 }
 
-/* scratch holds base->run_count + new_report->run_count doubles. */
+/* The median of one side's values of spec, or NAN when some run lacks it. */
+static double side_median(const report *r, const metric_spec *spec, double *scratch)
+{
+    return gather(r, spec, scratch) ? np_stats_summarize(scratch, r->run_count, scratch).median
+                                    : NAN;
+}
+
+/* scratch holds base->run_count + new_report->run_count doubles. in_process: some run was made
+ * inside one process with others (it has no process_wall_ms). */
 static void compare_metric(const report *base, const report *new_report, const metric_spec *spec,
-                           double *scratch, metric_result *m)
+                           int in_process, double *scratch, metric_result *m)
 {
     double *base_values = scratch, *new_values = scratch + base->run_count;
     *m = (metric_result){.base = NAN, .new_value = NAN, .delta_pct = NAN, .p = NAN};
     m->base_defined = gather(base, spec, base_values);
     m->new_defined = gather(new_report, spec, new_values);
-    if (m->base_defined) /* sorts in place: the test below does not need the order */
-        m->base = np_stats_summarize(base_values, base->run_count, base_values).median;
-    if (m->new_defined)
-        m->new_value = np_stats_summarize(new_values, new_report->run_count, new_values).median;
+    if (m->base_defined) { /* sorts in place: the test below does not need the order */
+        np_stats_summary b = np_stats_summarize(base_values, base->run_count, base_values);
+        m->base = b.median;
+        m->base_min = b.min;
+        m->base_max = b.max;
+    }
+    if (m->new_defined) {
+        np_stats_summary n = np_stats_summarize(new_values, new_report->run_count, new_values);
+        m->new_value = n.median;
+        m->new_min = n.min;
+        m->new_max = n.max;
+    }
     if (!m->base_defined || !m->new_defined)
         return;
+    m->unchanged = m->base == 0 && m->new_value == 0;
     if (m->base != 0) {
         m->has_delta = 1;
         m->delta_pct = (m->new_value - m->base) / m->base * 100.0;
     }
-    if (base->run_count >= MIN_TESTED_RUNS && new_report->run_count >= MIN_TESTED_RUNS) {
+    m->untestable = spec->kind == KIND_PEAK_IN_PROCESS && in_process;
+    if (!m->untestable && base->run_count >= MIN_TESTED_RUNS &&
+        new_report->run_count >= MIN_TESTED_RUNS) {
         m->tested = 1;
         m->p = np_stats_mann_whitney_p(base_values, base->run_count, new_values,
                                        new_report->run_count);
@@ -500,9 +549,28 @@ static int compare_reports(comparison *c)
     double *scratch = malloc(runs * sizeof(*scratch));
     if (!scratch)
         return -1;
+    int in_process =
+        !gather(c->base, &process_spec, scratch) || !gather(c->new_report, &process_spec, scratch);
+    c->base_articles = side_median(c->base, &articles_spec, scratch);
+    c->new_articles = side_median(c->new_report, &articles_spec, scratch);
     for (size_t i = 0; i < METRIC_COUNT; i++)
-        compare_metric(c->base, c->new_report, &metric_table[i], scratch, &c->metrics[i]);
+        compare_metric(c->base, c->new_report, &metric_table[i], in_process, scratch,
+                       &c->metrics[i]);
     free(scratch);
+
+    /* The geometric mean of the time metrics, as benchstat sums up a table. */
+    double log_base = 0, log_new = 0;
+    for (size_t i = 0; i < METRIC_COUNT; i++) {
+        const metric_result *m = &c->metrics[i];
+        if (metric_table[i].kind != KIND_TIME || !m->base_defined || !m->new_defined ||
+            !(m->base > 0) || !(m->new_value > 0))
+            continue;
+        log_base += log(m->base);
+        log_new += log(m->new_value);
+        c->geomean_count++;
+    }
+    c->geomean_base = c->geomean_count ? exp(log_base / (double)c->geomean_count) : NAN;
+    c->geomean_new = c->geomean_count ? exp(log_new / (double)c->geomean_count) : NAN;
 
     /* wall_ms is defined on both sides: check_report insists on it in every run */
     const metric_result *wall = &c->metrics[WALL_METRIC];
@@ -511,8 +579,11 @@ static int compare_reports(comparison *c)
         c->verdict = VERDICT_SAME;
     else
         c->verdict = wall->new_value < wall->base ? VERDICT_FASTER : VERDICT_SLOWER;
-    int beyond = wall->has_delta ? wall->delta_pct > c->threshold_pct : wall->new_value > 0;
-    c->regression = beyond && (!wall->tested || wall->significant);
+    c->beyond = wall->has_delta ? wall->delta_pct > c->threshold_pct : wall->new_value > 0;
+    /* Untested single runs flap (two identical runs measured 2.26x apart): they gate only when
+     * asked to. */
+    c->ungated = c->beyond && !wall->tested && !c->allow_single;
+    c->regression = c->beyond && (wall->tested ? wall->significant : c->allow_single);
     return 0;
 }
 
@@ -582,38 +653,100 @@ static void print_option_side(FILE *out, const cJSON *v, int markdown)
         fputc('`', out);
 }
 
-enum { CELL_SIZE = 64, COLUMN_COUNT = 4 };
+enum { CELL_SIZE = 64, COLUMN_COUNT = 6, ROW_MAX = METRIC_COUNT + 2 };
 
-/* The table's cells: row 0 is the header; then one row per metric. */
-typedef char table_cells[METRIC_COUNT + 1][COLUMN_COUNT][CELL_SIZE];
+/* The table's cells: row 0 is the header, then one row per metric that either side has, then
+ * the geometric mean. */
+typedef struct table_cells {
+    char cell[ROW_MAX][COLUMN_COUNT][CELL_SIZE];
+    size_t rows;
+} table_cells;
 
-static void format_cells(const comparison *c, table_cells cells)
+/* A number with the metric's decimals, or "n/a". */
+static void format_value(char *cell, int defined, double v, int decimals)
 {
-    static const char *const header[COLUMN_COUNT] = {"metric", "base", "new", "delta"};
+    if (defined)
+        snprintf(cell, CELL_SIZE, "%.*f", decimals, v);
+    else
+        snprintf(cell, CELL_SIZE, "n/a");
+}
+
+static void format_spread(char *cell, int defined, double lo, double hi, int decimals)
+{
+    if (defined)
+        snprintf(cell, CELL_SIZE, "%.*f\u2013%.*f", decimals, lo, decimals, hi);
+    else
+        snprintf(cell, CELL_SIZE, "n/a");
+}
+
+static void format_delta(char *cell, const metric_result *m)
+{
+    if (!m->base_defined || !m->new_defined)
+        snprintf(cell, CELL_SIZE, "n/a");
+    else if (m->unchanged)
+        snprintf(cell, CELL_SIZE, "unchanged");
+    else if (!m->has_delta)
+        snprintf(cell, CELL_SIZE, "n/a (base 0)");
+    else if (m->untestable)
+        snprintf(cell, CELL_SIZE, "%+.1f%% (not tested)", m->delta_pct);
+    else if (m->tested && !m->significant)
+        snprintf(cell, CELL_SIZE, "~ (p=%.3f)", m->p);
+    else if (m->tested)
+        snprintf(cell, CELL_SIZE, "%+.1f%% (p=%.3f)", m->delta_pct, m->p);
+    else
+        snprintf(cell, CELL_SIZE, "%+.1f%%", m->delta_pct);
+}
+
+static void format_cells(const comparison *c, table_cells *t)
+{
+    char base_spread[CELL_SIZE], new_spread[CELL_SIZE];
+    snprintf(base_spread, sizeof(base_spread), "min\u2013max (n=%zu)", c->base->run_count);
+    snprintf(new_spread, sizeof(new_spread), "min\u2013max (n=%zu)", c->new_report->run_count);
+    const char *const header[COLUMN_COUNT] = {"metric",     "base median", base_spread,
+                                              "new median", new_spread,    "delta"};
     for (size_t col = 0; col < COLUMN_COUNT; col++)
-        snprintf(cells[0][col], CELL_SIZE, "%s", header[col]);
+        snprintf(t->cell[0][col], CELL_SIZE, "%s", header[col]);
+    t->rows = 1;
     for (size_t i = 0; i < METRIC_COUNT; i++) {
         const metric_result *m = &c->metrics[i];
-        char(*row)[CELL_SIZE] = cells[i + 1];
+        if (!m->base_defined && !m->new_defined && i != WALL_METRIC)
+            continue; /* e.g. the process's figures, in reports of single runs */
+        char(*row)[CELL_SIZE] = t->cell[t->rows++];
         int decimals = metric_table[i].decimals;
         snprintf(row[0], CELL_SIZE, "%s", metric_table[i].name);
-        if (m->base_defined)
-            snprintf(row[1], CELL_SIZE, "%.*f", decimals, m->base);
-        else
-            snprintf(row[1], CELL_SIZE, "n/a");
-        if (m->new_defined)
-            snprintf(row[2], CELL_SIZE, "%.*f", decimals, m->new_value);
-        else
-            snprintf(row[2], CELL_SIZE, "n/a");
-        if (!m->has_delta)
-            snprintf(row[3], CELL_SIZE, "n/a");
-        else if (m->tested && !m->significant)
-            snprintf(row[3], CELL_SIZE, "~");
-        else if (m->tested)
-            snprintf(row[3], CELL_SIZE, "%+.1f%% (p=%.3f)", m->delta_pct, m->p);
-        else
-            snprintf(row[3], CELL_SIZE, "%+.1f%%", m->delta_pct);
+        format_value(row[1], m->base_defined, m->base, decimals);
+        format_spread(row[2], m->base_defined, m->base_min, m->base_max, decimals);
+        format_value(row[3], m->new_defined, m->new_value, decimals);
+        format_spread(row[4], m->new_defined, m->new_min, m->new_max, decimals);
+        format_delta(row[5], m);
     }
+    if (c->geomean_count > 0) {
+        char(*row)[CELL_SIZE] = t->cell[t->rows++];
+        snprintf(row[0], CELL_SIZE, "geomean (%zu times)", c->geomean_count);
+        format_value(row[1], 1, c->geomean_base, 3);
+        snprintf(row[2], CELL_SIZE, " ");
+        format_value(row[3], 1, c->geomean_new, 3);
+        snprintf(row[4], CELL_SIZE, " ");
+        snprintf(row[5], CELL_SIZE, "%+.1f%%", (c->geomean_new / c->geomean_base - 1) * 100.0);
+    }
+}
+
+/* Characters, not bytes, so that "–" takes one column. */
+static int display_width(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+static void print_padded(FILE *out, const char *cell, int width, int right)
+{
+    int pad = width - display_width(cell);
+    if (right)
+        fprintf(out, "%*s%s", pad > 0 ? pad : 0, "", cell);
+    else
+        fprintf(out, "%s%*s", cell, pad > 0 ? pad : 0, "");
 }
 
 static void print_verdict(FILE *out, const comparison *c)
@@ -645,6 +778,31 @@ static int fewer_than_tested(const comparison *c)
     return c->base->run_count < MIN_TESTED_RUNS || c->new_report->run_count < MIN_TESTED_RUNS;
 }
 
+/* The lines under the verdict: why there is no test, why a slower NEW does not fail the gate,
+ * which metric could not be tested. */
+static void print_notes(FILE *out, const comparison *c, int markdown)
+{
+    const char *q = markdown ? "`" : "'";
+    if (c->ungated)
+        fprintf(out,
+                "%snot a failure: with fewer than 4 runs a side there is no significance test, "
+                "and single runs differ by chance (two identical ones measured 2.26\u00d7 apart); "
+                "use %snews-processor bench --runs 4%s or more, or --allow-single to fail on the "
+                "threshold alone\n",
+                markdown ? "\n" : "", q, q);
+    else if (fewer_than_tested(c))
+        fprintf(out,
+                "%s(fewer than 4 runs per side: no significance test; use %snews-processor bench "
+                "--runs N%s)\n",
+                markdown ? "\n" : "", q, q);
+    for (size_t i = 0; i < METRIC_COUNT; i++)
+        if (c->metrics[i].untestable)
+            fprintf(out,
+                    "%s: runs made in one process share one peak, which only grows from run to "
+                    "run: not tested\n",
+                    metric_table[i].name);
+}
+
 /* "base PATH: N runs (1 interrupted run ignored)", as the table and markdown headers say it. */
 static void print_side(FILE *out, const char *label, const report *r, int markdown)
 {
@@ -663,60 +821,119 @@ static void print_header(FILE *out, const comparison *c, int markdown)
     fputs(markdown ? "\n\n" : "\n", out);
 }
 
+/* "thread", "pool (4 workers)": a side's scheduling, as a reader says it. */
+static void describe_mode(char *buf, size_t size, const cJSON *options)
+{
+    const cJSON *mode = cJSON_GetObjectItemCaseSensitive(options, "mode");
+    const cJSON *workers = cJSON_GetObjectItemCaseSensitive(options, "workers");
+    const char *name = cJSON_IsString(mode) ? mode->valuestring : "(absent)";
+    if (cJSON_IsNumber(workers) && workers->valuedouble > 0)
+        snprintf(buf, size, "%s (%.0f worker%s)", name, workers->valuedouble,
+                 workers->valuedouble == 1 ? "" : "s");
+    else
+        snprintf(buf, size, "%s", name);
+}
+
+/* How the inputs and options differ, one line each: "inputs differ", then every option, with
+ * mode and workers told together. */
+static void print_differences(FILE *out, const comparison *c, int markdown)
+{
+    const char *bullet = markdown ? "- " : "";
+    size_t lines = 0;
+    if (isfinite(c->base_articles) && isfinite(c->new_articles) &&
+        c->base_articles != c->new_articles) {
+        fprintf(out, "%sinputs differ: %.0f vs %.0f articles a run\n", bullet, c->base_articles,
+                c->new_articles);
+        lines++;
+    }
+    int mode_told = 0;
+    for (size_t i = 0; i < c->diff_count; i++) {
+        const char *name = c->diffs[i].name;
+        if (strcmp(name, "mode") == 0 || strcmp(name, "workers") == 0) {
+            if (mode_told++)
+                continue;
+            char base[96], added[96];
+            describe_mode(base, sizeof(base), c->base->options);
+            describe_mode(added, sizeof(added), c->new_report->options);
+            fprintf(out, "%soptions differ: mode %s vs %s\n", bullet, base, added);
+        } else {
+            fprintf(out, "%soptions differ: %s ", bullet, name);
+            print_option_side(out, c->diffs[i].base, markdown);
+            fputs(" vs ", out);
+            print_option_side(out, c->diffs[i].new_value, markdown);
+            fputc('\n', out);
+        }
+        lines++;
+    }
+    if (markdown && lines)
+        fputc('\n', out);
+}
+
 static void print_table(FILE *out, const comparison *c)
 {
     print_header(out, c, 0);
-    for (size_t i = 0; i < c->diff_count; i++) {
-        fprintf(out, "options differ: %s ", c->diffs[i].name);
-        print_option_side(out, c->diffs[i].base, 0);
-        fputs(" vs ", out);
-        print_option_side(out, c->diffs[i].new_value, 0);
-        fputc('\n', out);
-    }
+    print_differences(out, c, 0);
     fputc('\n', out);
     table_cells cells;
-    format_cells(c, cells);
+    table_cells *t = &cells;
+    format_cells(c, t);
     int width[COLUMN_COUNT] = {0};
-    for (size_t row = 0; row <= METRIC_COUNT; row++)
+    for (size_t row = 0; row < t->rows; row++)
         for (size_t col = 0; col < COLUMN_COUNT; col++) {
-            int len = (int)strlen(cells[row][col]);
+            int len = display_width(t->cell[row][col]);
             width[col] = len > width[col] ? len : width[col];
         }
-    for (size_t row = 0; row <= METRIC_COUNT; row++)
-        fprintf(out, "%-*s  %*s  %*s  %s\n", width[0], cells[row][0], width[1], cells[row][1],
-                width[2], cells[row][2], cells[row][3]);
+    for (size_t row = 0; row < t->rows; row++) {
+        for (size_t col = 0; col + 1 < COLUMN_COUNT; col++) {
+            print_padded(out, t->cell[row][col], width[col], col > 0);
+            fputs("  ", out);
+        }
+        fprintf(out, "%s\n", t->cell[row][COLUMN_COUNT - 1]);
+    }
     fputc('\n', out);
     print_verdict(out, c);
-    if (fewer_than_tested(c))
-        fputs("(fewer than 4 runs per side: no significance test; use 'news-processor bench "
-              "--runs N')\n",
-              out);
+    print_notes(out, c, 0);
 }
 
 static void print_markdown(FILE *out, const comparison *c)
 {
     print_header(out, c, 1);
-    for (size_t i = 0; i < c->diff_count; i++) {
-        fprintf(out, "- options differ: %s ", c->diffs[i].name);
-        print_option_side(out, c->diffs[i].base, 1);
-        fputs(" vs ", out);
-        print_option_side(out, c->diffs[i].new_value, 1);
-        fputc('\n', out);
-    }
-    if (c->diff_count)
-        fputc('\n', out);
+    print_differences(out, c, 1);
     table_cells cells;
-    format_cells(c, cells);
-    fputs("| metric | base | new | delta |\n| --- | ---: | ---: | ---: |\n", out);
-    for (size_t row = 1; row <= METRIC_COUNT; row++)
-        fprintf(out, "| %s | %s | %s | %s |\n", cells[row][0], cells[row][1], cells[row][2],
-                cells[row][3]);
+    table_cells *t = &cells;
+    format_cells(c, t);
+    for (size_t col = 0; col < COLUMN_COUNT; col++)
+        fprintf(out, "| %s ", t->cell[0][col]);
+    fputs("|\n| --- | ---: | ---: | ---: | ---: | ---: |\n", out);
+    for (size_t row = 1; row < t->rows; row++) {
+        for (size_t col = 0; col < COLUMN_COUNT; col++)
+            fprintf(out, "| %s ", t->cell[row][col]);
+        fputs("|\n", out);
+    }
     fputc('\n', out);
     print_verdict(out, c);
-    if (fewer_than_tested(c))
-        fputs("\n(fewer than 4 runs per side: no significance test; use `news-processor bench "
-              "--runs N`)\n",
-              out);
+    print_notes(out, c, 1);
+}
+
+/* A number rounded to decimals places, as short as it reads (1.0117 not 1.0117500000000001),
+ * or null. */
+static void print_rounded(FILE *out, double v, int decimals)
+{
+    if (!isfinite(v)) {
+        fputs("null", out);
+        return;
+    }
+    char text[64];
+    snprintf(text, sizeof(text), "%.*f", decimals, v);
+    char *dot = strchr(text, '.');
+    if (dot) {
+        char *end = text + strlen(text);
+        while (end > dot + 1 && end[-1] == '0')
+            *--end = '\0';
+        if (end == dot + 1)
+            *dot = '\0';
+    }
+    fputs(strcmp(text, "-0") == 0 ? "0" : text, out);
 }
 
 static void print_json(FILE *out, const comparison *c)
@@ -733,6 +950,10 @@ static void print_json(FILE *out, const comparison *c)
             c->base->run_count, c->new_report->run_count, c->base->interrupted_count,
             c->new_report->interrupted_count);
     print_number(out, c->threshold_pct);
+    fputs(",\n \"base_articles\": ", out);
+    print_rounded(out, c->base_articles, 1);
+    fputs(", \"new_articles\": ", out);
+    print_rounded(out, c->new_articles, 1);
     fputs(",\n \"options_differ\": [", out);
     for (size_t i = 0; i < c->diff_count; i++) {
         fputs(i ? ",\n   {\"name\": " : "\n   {\"name\": ", out);
@@ -746,19 +967,39 @@ static void print_json(FILE *out, const comparison *c)
     fputs("],\n \"metrics\": [", out);
     for (size_t i = 0; i < METRIC_COUNT; i++) {
         const metric_result *m = &c->metrics[i];
+        int d = metric_table[i].decimals;
         fprintf(out, "%s\n   {\"name\": \"%s\", \"base\": ", i ? "," : "", metric_table[i].name);
-        print_number(out, m->base_defined ? m->base : NAN);
+        print_rounded(out, m->base_defined ? m->base : NAN, d);
+        fputs(", \"base_min\": ", out);
+        print_rounded(out, m->base_defined ? m->base_min : NAN, d);
+        fputs(", \"base_max\": ", out);
+        print_rounded(out, m->base_defined ? m->base_max : NAN, d);
         fputs(", \"new\": ", out);
-        print_number(out, m->new_defined ? m->new_value : NAN);
+        print_rounded(out, m->new_defined ? m->new_value : NAN, d);
+        fputs(", \"new_min\": ", out);
+        print_rounded(out, m->new_defined ? m->new_min : NAN, d);
+        fputs(", \"new_max\": ", out);
+        print_rounded(out, m->new_defined ? m->new_max : NAN, d);
         fputs(", \"delta_pct\": ", out);
-        print_number(out, m->has_delta ? m->delta_pct : NAN);
+        print_rounded(out, m->unchanged ? 0.0 : m->has_delta ? m->delta_pct : NAN, 2);
         fputs(", \"p_value\": ", out);
-        print_number(out, m->tested ? m->p : NAN);
-        fprintf(out, ", \"significant\": %s}", m->significant ? "true" : "false");
+        print_rounded(out, m->tested ? m->p : NAN, 4);
+        fprintf(out, ", \"significant\": %s, \"unchanged\": %s}", m->significant ? "true" : "false",
+                m->unchanged ? "true" : "false");
     }
-    fputs("],\n \"speedup\": ", out);
-    print_number(out, c->speedup);
-    fprintf(out, ", \"verdict\": \"%s\", \"regression\": %s}\n", verdict_names[c->verdict],
+    fprintf(out, "],\n \"geomean\": {\"metrics\": %zu, \"base\": ", c->geomean_count);
+    print_rounded(out, c->geomean_base, 3);
+    fputs(", \"new\": ", out);
+    print_rounded(out, c->geomean_new, 3);
+    fputs(", \"delta_pct\": ", out);
+    print_rounded(out, c->geomean_count ? (c->geomean_new / c->geomean_base - 1) * 100.0 : NAN, 2);
+    fputs("},\n \"speedup\": ", out);
+    print_rounded(out, c->speedup, 4);
+    fprintf(out,
+            ", \"verdict\": \"%s\", \"beyond_threshold\": %s, \"gated\": %s, \"regression\": "
+            "%s}\n",
+            verdict_names[c->verdict], c->beyond ? "true" : "false",
+            c->metrics[WALL_METRIC].tested || c->allow_single ? "true" : "false",
             c->regression ? "true" : "false");
 }
 
@@ -790,7 +1031,10 @@ int np_compare_main(int argc, char **argv, FILE *out, FILE *err)
         report_free(&base);
         return NP_EXIT_USAGE;
     }
-    comparison c = {.base = &base, .new_report = &new_report, .threshold_pct = opts.threshold_pct};
+    comparison c = {.base = &base,
+                    .new_report = &new_report,
+                    .threshold_pct = opts.threshold_pct,
+                    .allow_single = opts.allow_single};
     int status = NP_EXIT_USAGE;
     if (compare_reports(&c) != 0) {
         fputs(PREFIX "out of memory\n", err);

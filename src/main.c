@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "np/atomic_file.h"
+#include "np/bench.h"
 #include "np/cli.h"
 #include "np/clock.h"
 #include "np/compare.h"
@@ -309,7 +311,16 @@ typedef struct session {
     np_mode mode;
     size_t workers;
     size_t queue_capacity;
+    atomic_int child_pid; /* bench: the run's process while it may run, else 0 */
 } session;
+
+/* Before an immediate exit (a second signal): no child left running, no temporary file left. */
+static void session_emergency_cleanup(void *context)
+{
+    session *s = context;
+    np_bench_kill_child(&s->child_pid);
+    np_outputs_emergency_cleanup(s->outputs);
+}
 
 /* The status for a run cancelled before it could start (opening an output). */
 static int cancelled_status(session *s, const char *while_doing)
@@ -370,8 +381,10 @@ static int session_load(session *s)
     return NP_EXIT_OK;
 }
 
-/* Sets up a session; returns 0, or an exit status after reporting the error. */
-static int session_open(session *s, const np_cli_options *opts, const process_start *start)
+/* Sets up a session; returns 0, or an exit status after reporting the error. load: read the input
+ * (the bench parent does not: each run's process reads it). */
+static int session_open(session *s, const np_cli_options *opts, const process_start *start,
+                        int load)
 {
     *s = (session){
         .opts = opts,
@@ -380,8 +393,10 @@ static int session_open(session *s, const np_cli_options *opts, const process_st
         .input = {.fd = -1},
         .ndjson_in = input_is_ndjson(opts),
         .mode = mode_from_name(opts->mode)};
-    if (opts->bench && s->ndjson_in && strcmp(opts->input_path, "-") == 0) {
-        report_error("bench reads NDJSON input once per run: give a file, not standard input");
+    atomic_init(&s->child_pid, 0);
+    if (opts->bench && strcmp(opts->input_path, "-") == 0) {
+        report_error("bench runs each run as a fresh process that reads the input: give a file, "
+                     "not standard input");
         return NP_EXIT_USAGE;
     }
     int checked = check_output_paths(opts, s->path, start->stdout_was_closed);
@@ -401,8 +416,7 @@ static int session_open(session *s, const np_cli_options *opts, const process_st
         report_error("out of memory");
         return NP_EXIT_FAILURE;
     }
-    s->watcher =
-        np_signals_start(&s->cancel, opts->deadline_ms, np_outputs_emergency_cleanup, s->outputs);
+    s->watcher = np_signals_start(&s->cancel, opts->deadline_ms, session_emergency_cleanup, s);
     if (!s->watcher) {
         report_error("cannot start the signal watcher: %s", strerror(errno));
         return NP_EXIT_FAILURE;
@@ -419,7 +433,7 @@ static int session_open(session *s, const np_cli_options *opts, const process_st
         report_error("cannot create %s: %s", s->path[i], strerror(e));
         return status_for_path_errno(e);
     }
-    int status = session_load(s);
+    int status = load ? session_load(s) : NP_EXIT_OK;
     if (status != NP_EXIT_OK)
         return status;
     if (opts->rate > 0) {
@@ -612,15 +626,64 @@ static int stdout_failure(int err)
     return NP_EXIT_FAILURE;
 }
 
+/* "bench run 1 of 11 (warm-up)", "bench run 4 of 11 (measured run 3 of 10)" */
+static void describe_bench_run(char *buf, size_t size, unsigned run, unsigned runs, unsigned warmup)
+{
+    if (run <= warmup)
+        snprintf(buf, size, "bench run %u of %u (warm-up)", run, runs);
+    else
+        snprintf(buf, size, "bench run %u of %u (measured run %u of %u)", run, runs, run - warmup,
+                 runs - warmup);
+}
+
+/* Writes one drawing of the run into fd (a bench child's trace or timeline). Returns 0 or -1. */
+static int draw_into(int fd, int (*draw)(FILE *, const np_run_options *, const np_run_record *),
+                     const np_run_options *options, const np_run_record *record)
+{
+    FILE *f = fdopen(fd, "w");
+    if (!f)
+        return -1;
+    int rc = draw(f, options, record);
+    if (fclose(f) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* A bench child's last step: its drawings, if it was asked for them, then its record. Returns 0,
+ * or an exit status after reporting the error. */
+static int bench_child_send(const np_bench_child *child, const np_run_options *options,
+                            const np_run_record *record)
+{
+    char drawn[96];
+    describe_bench_run(drawn, sizeof(drawn), child->run, child->runs, child->warmup);
+    np_run_options drawn_options = *options;
+    drawn_options.drawn = drawn;
+    if ((child->trace_fd >= 0 &&
+         draw_into(child->trace_fd, np_trace_write, &drawn_options, record) != 0) ||
+        (child->timeline_fd >= 0 &&
+         draw_into(child->timeline_fd, np_timeline_write_svg, &drawn_options, record) != 0)) {
+        report_error("cannot write the trace or timeline: %s", strerror(errno));
+        return NP_EXIT_FAILURE;
+    }
+    int e = np_bench_send_record(child->record_fd, record);
+    if (e) {
+        report_error("cannot send the run's record to bench: %s", strerror(e));
+        return NP_EXIT_FAILURE;
+    }
+    return NP_EXIT_OK;
+}
+
 /*
  * The default command: one run, its results, and the files asked for -- all of them or none.
  * Files are written and synced first; the results document goes to standard output only once
- * they all succeeded, and the files are renamed into place only once it has.
+ * they all succeeded, and the files are renamed into place only once it has. child: this process
+ * is one run of a bench (np/bench.h), which then gets the run's record; NULL otherwise.
  */
-static int run_once(const np_cli_options *opts, const process_start *start)
+static int run_once(const np_cli_options *opts, const process_start *start,
+                    const np_bench_child *child)
 {
     session s;
-    int status = session_open(&s, opts, start);
+    int status = session_open(&s, opts, start, 1);
     if (status != NP_EXIT_OK) {
         session_close(&s);
         return status;
@@ -642,6 +705,7 @@ static int run_once(const np_cli_options *opts, const process_start *start)
         session_close(&s);
         return status;
     }
+    int run_complete = status == NP_EXIT_OK; /* the input did not break off */
     /* Signals that come from now on do not change the document: it is complete. */
     np_cancel_reason reason = np_cancel_reason_of(&s.cancel);
     /* The status so far may be 1 or 2 because the input broke off: what was read is still
@@ -683,6 +747,7 @@ static int run_once(const np_cli_options *opts, const process_start *start)
     np_run_record record = run_record(&stats, &kept, &view, s.queue_capacity, s.load_ns, output_ns);
     int written =
         !output_failed && write_extras(&s, &options, &record, 1) == 0 && sync_outputs(&s) == 0;
+    long long output_start = np_clock_now_ns();
     if (written && !ndjson_out && !results_file) {
         np_outputs_guard_stdout(s.outputs, STDOUT_FILENO);
         if (np_output_write_json(stdout, kept.articles, kept.results, kept.count, &info) != 0) {
@@ -696,6 +761,8 @@ static int run_once(const np_cli_options *opts, const process_start *start)
         written = 0;
         np_outputs_abort(s.outputs);
     }
+    if (!ndjson_out && !results_file)
+        record.output_ns = np_clock_now_ns() - output_start; /* known now: for a bench child */
     if (written && commit_outputs(&s) != 0)
         written = 0;
     if (!written && status != NP_EXIT_SIGPIPE)
@@ -718,6 +785,11 @@ static int run_once(const np_cli_options *opts, const process_start *start)
         status = cancel_outcomes[late].status;
     if (status == NP_EXIT_OK && stats.status_count[NP_STATUS_FAILED])
         status = NP_EXIT_FAILURE;
+    if (child && run_complete && written) {
+        int sent = bench_child_send(child, &options, &record);
+        if (sent != NP_EXIT_OK)
+            status = sent;
+    }
     np_pipeline_results_free(&kept);
     session_close(&s);
     return status;
@@ -732,48 +804,115 @@ static void format_duration(char *buf, size_t size, double ms)
         snprintf(buf, size, "%.1f ms", ms);
 }
 
-/* The measured runs of a bench, and what the summary needs of them. */
+/* The figures the summary gives, one series of values per measured run. */
+enum bench_series {
+    SERIES_PROCESS_WALL, /* the whole process, fork to exit */
+    SERIES_USER,
+    SERIES_SYS,
+    SERIES_MAX_RSS,
+    SERIES_LOAD,
+    SERIES_WALL, /* the pipeline's process phase */
+    SERIES_OUTPUT,
+    SERIES_GAP, /* start-up + exit: the whole process less the three phases */
+    SERIES_OVERHEAD,
+    SERIES_COUNT
+};
+
+/* The runs of a bench, and what the summary needs of them. */
 typedef struct bench_runs {
     np_run_record *records;
-    np_pipeline_results *kept;
-    np_article_list *views;
-    double *wall, *overhead, *scratch;
+    double *series[SERIES_COUNT];
+    double *scratch;
     size_t done, measured, with_overhead;
 } bench_runs;
 
+/* The pipeline's phases add up to less than the process: the rest is start-up and exit. */
+static double startup_exit_ms(const np_run_record *r)
+{
+    long long phases = r->load_ns + r->process_ns + (r->output_ns > 0 ? r->output_ns : 0);
+    return r->process_wall_ns > phases ? (double)(r->process_wall_ns - phases) / 1e6 : 0.0;
+}
+
+static void bench_add_measured(bench_runs *b, const np_run_record *r)
+{
+    size_t k = b->measured++;
+    b->series[SERIES_PROCESS_WALL][k] = (double)r->process_wall_ns / 1e6;
+    b->series[SERIES_USER][k] = (double)r->user_ns / 1e6;
+    b->series[SERIES_SYS][k] = (double)r->sys_ns / 1e6;
+    b->series[SERIES_MAX_RSS][k] = (double)r->max_rss_kb;
+    b->series[SERIES_LOAD][k] = (double)r->load_ns / 1e6;
+    b->series[SERIES_WALL][k] = (double)r->process_ns / 1e6;
+    b->series[SERIES_OUTPUT][k] = r->output_ns > 0 ? (double)r->output_ns / 1e6 : 0.0;
+    b->series[SERIES_GAP][k] = startup_exit_ms(r);
+    if (r->critical_path_ms > 0)
+        b->series[SERIES_OVERHEAD][b->with_overhead++] =
+            (double)r->process_ns / 1e6 / (double)r->critical_path_ms;
+}
+
+static np_stats_summary bench_summary(const bench_runs *b, enum bench_series series)
+{
+    size_t n = series == SERIES_OVERHEAD ? b->with_overhead : b->measured;
+    return np_stats_summarize(b->series[series], n, b->scratch);
+}
+
+/* "mean ± σ" and "min … median … max" lines of one duration series, as hyperfine prints them;
+ * label is padded to the width of the range's label. */
+static void print_duration_lines(const char *label, np_stats_summary w, const char *mean_note,
+                                 const char *range_note)
+{
+    char mean[32], sd[32], lo[32], mid[32], hi[32];
+    format_duration(mean, sizeof(mean), w.mean);
+    format_duration(sd, sizeof(sd), w.stddev);
+    format_duration(lo, sizeof(lo), w.min);
+    format_duration(mid, sizeof(mid), w.median);
+    format_duration(hi, sizeof(hi), w.max);
+    printf("  %s%s ± %s    %s\n", label, mean, sd, mean_note);
+    printf("  Range (min … median … max): %s … %s … %s%s%s\n", lo, mid, hi,
+           *range_note ? "    " : "", range_note);
+}
+
 static void bench_print_summary(const np_cli_options *opts, const session *s, const bench_runs *b,
-                                np_cancel_reason reason)
+                                unsigned warmup, np_cancel_reason reason)
 {
     const np_run_record *last = b->done ? &b->records[b->done - 1] : NULL;
     if (b->measured > 0) {
-        np_stats_summary w = np_stats_summarize(b->wall, b->measured, b->scratch);
-        char mean[32], sd[32], lo[32], mid[32], hi[32];
-        format_duration(mean, sizeof(mean), w.mean);
-        format_duration(sd, sizeof(sd), w.stddev);
-        format_duration(lo, sizeof(lo), w.min);
-        format_duration(mid, sizeof(mid), w.median);
-        format_duration(hi, sizeof(hi), w.max);
-        printf("Benchmark: %s (%zu articles, mode %s, latency %u:%u ms, seed %llu)\n",
+        printf("Benchmark: %s (%zu articles, mode %s, latency %u:%u ms, seed %llu; each run a "
+               "fresh process)\n",
                opts->input_path, last->articles, np_mode_name(s->mode),
                (unsigned)opts->latency_min_ms, (unsigned)opts->latency_max_ms,
                (unsigned long long)opts->seed);
-        printf("  Wall time (mean ± σ):      %s ± %s    [%zu runs, %u warm-up]\n", mean, sd,
-               b->measured, opts->bench_warmup);
-        printf("  Range (min … median … max): %s … %s … %s\n", lo, mid, hi);
+        np_stats_summary p = bench_summary(b, SERIES_PROCESS_WALL);
+        char user[32], sys[32], runs_note[64];
+        format_duration(user, sizeof(user), bench_summary(b, SERIES_USER).mean);
+        format_duration(sys, sizeof(sys), bench_summary(b, SERIES_SYS).mean);
+        char cpu_note[96];
+        snprintf(cpu_note, sizeof(cpu_note), "[User: %s, System: %s]", user, sys);
+        snprintf(runs_note, sizeof(runs_note), "[%zu runs, %u warm-up]", b->measured, warmup);
+        print_duration_lines("Time (mean ± σ):            ", p, cpu_note, runs_note);
+        printf("  Peak RSS (median):          %.0f KiB\n", bench_summary(b, SERIES_MAX_RSS).median);
+        char load[32], output[32], gap[32];
+        format_duration(load, sizeof(load), bench_summary(b, SERIES_LOAD).mean);
+        format_duration(output, sizeof(output), bench_summary(b, SERIES_OUTPUT).mean);
+        format_duration(gap, sizeof(gap), bench_summary(b, SERIES_GAP).mean);
+        printf("  Phases (mean):              load %s, output %s, start-up + exit %s\n", load,
+               output, gap);
+        np_stats_summary w = bench_summary(b, SERIES_WALL);
+        print_duration_lines("Wall time (mean ± σ):       ", w, "(the pipeline's process phase)",
+                             "");
         if (b->with_overhead > 0) {
-            np_stats_summary o = np_stats_summarize(b->overhead, b->with_overhead, b->scratch);
-            printf("  Overhead (mean ± σ):       %.4f ± %.4f    (wall / critical path %.3f s)\n",
+            np_stats_summary o = bench_summary(b, SERIES_OVERHEAD);
+            printf("  Overhead (mean ± σ):        %.4f ± %.4f    (wall / critical path %.3f s)\n",
                    o.mean, o.stddev, (double)last->critical_path_ms / 1e3);
-            printf("  Overhead range:            %.4f … %.4f … %.4f\n", o.min, o.median, o.max);
+            printf("  Overhead range:             %.4f … %.4f … %.4f\n", o.min, o.median, o.max);
         } else {
-            printf("  Overhead:                  n/a (critical path is 0)\n");
+            printf("  Overhead:                   n/a (critical path is 0)\n");
         }
-        printf("  Throughput (median run):   %.1f articles/s\n",
+        printf("  Throughput (median run):    %.1f articles/s (process phase)\n",
                w.median > 0 ? (double)last->articles / (w.median / 1e3) : 0.0);
-        if (b->measured > 1 && w.mean > 0 && w.stddev / w.mean > 0.05)
+        if (b->measured > 1 && p.mean > 0 && p.stddev / p.mean > 0.05)
             printf("  Warning: wide spread (σ is %.1f%% of the mean); other work on the machine "
                    "may be interfering. Use more --runs or a quieter machine.\n",
-                   100 * w.stddev / w.mean);
+                   100 * p.stddev / p.mean);
     }
     if (reason != NP_CANCEL_NONE)
         printf("Interrupted by %s after %zu of %u measured runs; the interrupted run is not "
@@ -781,74 +920,121 @@ static void bench_print_summary(const np_cli_options *opts, const session *s, co
                cancel_outcomes[reason].name, b->measured, opts->bench_runs);
 }
 
-static void bench_runs_free(bench_runs *b, size_t total)
+static void bench_runs_free(bench_runs *b)
 {
-    for (size_t i = 0; b->kept && i < total; i++)
-        np_pipeline_results_free(&b->kept[i]);
     free(b->records);
-    free(b->kept);
-    free(b->views);
-    free(b->wall);
-    free(b->overhead);
+    for (int i = 0; i < SERIES_COUNT; i++)
+        free(b->series[i]);
     free(b->scratch);
 }
 
-/* `bench`: W warm-up runs and N measured runs in one process, hyperfine-style figures. A run the
- * bench is cancelled in is kept in the report, marked interrupted, and counted nowhere. */
-static int run_bench(const np_cli_options *opts, const process_start *start)
+static int bench_runs_alloc(bench_runs *b, size_t total)
+{
+    *b = (bench_runs){.records = calloc(total, sizeof(*b->records)),
+                      .scratch = calloc(total, sizeof(*b->scratch))};
+    int ok = b->records && b->scratch;
+    for (int i = 0; i < SERIES_COUNT; i++) {
+        b->series[i] = calloc(total, sizeof(*b->series[i]));
+        ok = ok && b->series[i];
+    }
+    return ok ? 0 : -1;
+}
+
+/*
+ * One run of a bench as a fresh process. Returns 0 with the run in b (interrupted when the bench
+ * was cancelled meanwhile), or an exit status: the run failed (the child said why).
+ */
+static int bench_one(session *s, char **argv, bench_runs *b, np_bench_child *child)
+{
+    np_bench_process p;
+    int e = np_bench_spawn(argv, child, &s->cancel, &s->child_pid, &p);
+    if (e) {
+        report_error("bench: cannot run run %u as a process: %s", child->run, strerror(e));
+        return NP_EXIT_FAILURE;
+    }
+    int cancelled = np_cancel_reason_of(&s->cancel) != NP_CANCEL_NONE;
+    if (!p.have_record && !cancelled) {
+        if (p.signalled || p.exit_status == 127 || p.exit_status == 0)
+            report_error("bench: run %u ended without a result (exit status %d)", child->run,
+                         p.exit_status);
+        return p.exit_status > 0 && p.exit_status < 126 ? p.exit_status : NP_EXIT_FAILURE;
+    }
+    np_run_record *record = &b->records[b->done++];
+    *record = p.run;
+    record->warmup = child->run <= child->warmup;
+    record->interrupted = cancelled;
+    return NP_EXIT_OK;
+}
+
+/* `bench`: W warm-up runs and N measured runs, each a fresh process of this program with the same
+ * arguments (np/bench.h), hyperfine-style figures. A run the bench is cancelled in is kept in the
+ * report, marked interrupted, and counted nowhere. A trace or timeline draws the first run. */
+static int run_bench(char **argv, const np_cli_options *opts, const process_start *start)
 {
     session s;
-    int status = session_open(&s, opts, start);
+    int status = session_open(&s, opts, start, 0);
     if (status != NP_EXIT_OK) {
         session_close(&s);
         return status;
     }
-    size_t total = (size_t)opts->bench_warmup + opts->bench_runs;
-    bench_runs b = {.records = calloc(total, sizeof(*b.records)),
-                    .kept = calloc(total, sizeof(*b.kept)),
-                    .views = calloc(total, sizeof(*b.views)),
-                    .wall = calloc(total, sizeof(*b.wall)),
-                    .overhead = calloc(total, sizeof(*b.overhead)),
-                    .scratch = calloc(total, sizeof(*b.scratch))};
-    if (!b.records || !b.kept || !b.views || !b.wall || !b.overhead || !b.scratch) {
+    FILE *trace = s.file[FILE_TRACE], *timeline = s.file[FILE_TIMELINE];
+    unsigned warmup = opts->bench_warmup;
+    if ((trace || timeline) && warmup == 0)
+        warmup = 1; /* drawing a run slows it: the drawn run is never a measured one */
+    unsigned total = warmup + opts->bench_runs;
+    if (trace || timeline) {
+        char drawn[96];
+        describe_bench_run(drawn, sizeof(drawn), 1, total, warmup);
+        np_log_line(&s.log, NP_LOG_NORMAL, "%s: bench: %s%s%s draw%s %s%s", NP_PROGRAM_NAME,
+                    trace ? "--trace" : "", trace && timeline ? " and " : "",
+                    timeline ? "--timeline" : "", trace && timeline ? "" : "s", drawn,
+                    opts->bench_warmup == 0 ? ", added because --warmup is 0" : "");
+    }
+    bench_runs b;
+    if (bench_runs_alloc(&b, total) != 0) {
         report_error("out of memory");
-        bench_runs_free(&b, total);
+        bench_runs_free(&b);
         session_close(&s);
         return NP_EXIT_FAILURE;
     }
-    for (; b.done < total; b.done++) {
-        np_run_stats stats;
-        int rc = session_run(&s, NULL, &b.kept[b.done], &stats);
-        if (rc != 0) {
-            status = rc < 0 ? NP_EXIT_FAILURE : rc;
+    while (b.done < total) {
+        np_bench_child child = {
+            .trace_fd = b.done == 0 && trace ? fileno(trace) : -1,
+            .timeline_fd = b.done == 0 && timeline ? fileno(timeline) : -1,
+            .run = (unsigned)b.done + 1,
+            .runs = total,
+            .warmup = warmup,
+        };
+        int rc = bench_one(&s, argv, &b, &child);
+        if (rc != NP_EXIT_OK) {
+            status = rc;
             break;
         }
-        np_run_record *record = &b.records[b.done];
-        *record =
-            run_record(&stats, &b.kept[b.done], &b.views[b.done], s.queue_capacity, s.load_ns, 0);
-        record->warmup = b.done < opts->bench_warmup;
-        if (np_cancel_reason_of(&s.cancel) != NP_CANCEL_NONE) {
-            record->interrupted = 1;
-            b.done++;
+        const np_run_record *record = &b.records[b.done - 1];
+        if (record->interrupted)
             break;
-        }
         if (record->warmup)
             continue;
-        b.wall[b.measured++] = (double)stats.wall_ns / 1e6;
-        if (stats.critical_path_ms > 0)
-            b.overhead[b.with_overhead++] =
-                (double)stats.wall_ns / 1e6 / (double)stats.critical_path_ms;
-        np_log_line(&s.log, NP_LOG_NORMAL, "run %zu/%u: %.3f ms", b.measured, opts->bench_runs,
-                    (double)stats.wall_ns / 1e6);
+        bench_add_measured(&b, record);
+        np_log_line(&s.log, NP_LOG_NORMAL, "run %zu/%u: %.1f ms (process phase %.3f ms)",
+                    b.measured, opts->bench_runs, (double)record->process_wall_ns / 1e6,
+                    (double)record->process_ns / 1e6);
     }
     np_cancel_reason reason = np_cancel_reason_of(&s.cancel);
     np_run_options options = run_options(opts, s.mode, s.workers, s.queue_capacity);
-    /* Files first (written and synced), then the summary, then the files into place. */
-    int written = b.done == 0 ||
-                  (write_extras(&s, &options, b.records, b.done) == 0 && sync_outputs(&s) == 0);
+    /* Files first (written and synced), then the summary, then the files into place. The
+     * drawings were written by the first run's process. */
+    int written = status == NP_EXIT_OK && b.done > 0;
+    if (written && s.file[FILE_REPORT] &&
+        np_report_write(s.file[FILE_REPORT], &options, b.records, b.done) != 0) {
+        report_error("cannot write the report %s: %s", s.path[FILE_REPORT], strerror(errno));
+        written = 0;
+    }
+    if (written && sync_outputs(&s) != 0)
+        written = 0;
     if (written) {
         np_outputs_guard_stdout(s.outputs, STDOUT_FILENO);
-        bench_print_summary(opts, &s, &b, reason);
+        bench_print_summary(opts, &s, &b, warmup, reason);
         if (fflush(stdout) != 0) {
             int e = errno;
             np_outputs_abort(s.outputs);
@@ -858,14 +1044,28 @@ static int run_bench(const np_cli_options *opts, const process_start *start)
     }
     if (written && commit_outputs(&s) != 0)
         written = 0;
-    if (!written && status != NP_EXIT_SIGPIPE)
+    if (!written && status == NP_EXIT_OK)
         status = NP_EXIT_FAILURE;
     np_cancel_reason late = np_cancel_reason_of(&s.cancel);
     if (status == NP_EXIT_OK && late != NP_CANCEL_NONE)
         status = cancel_outcomes[late].status;
-    bench_runs_free(&b, total);
+    bench_runs_free(&b);
     session_close(&s);
     return status;
+}
+
+/* A bench child (np/bench.h): one ordinary run, quiet, with no files of its own and no deadline
+ * (the parent keeps both), then its record to the parent. */
+static int run_bench_child(const np_cli_options *opts, const process_start *start,
+                           const np_bench_child *child)
+{
+    np_cli_options one = *opts;
+    one.bench = 0;
+    one.report_path = one.trace_path = one.timeline_path = NULL;
+    one.deadline_ms = 0;
+    one.log_level = NP_LOG_QUIET;
+    one.no_progress = 1;
+    return run_once(&one, start, child);
 }
 
 int main(int argc, char **argv)
@@ -901,7 +1101,17 @@ int main(int argc, char **argv)
         printf("%s %s\n", NP_PROGRAM_NAME, NP_VERSION);
         return fclose(stdout) == 0 ? NP_EXIT_OK : NP_EXIT_FAILURE;
     }
-    int status = opts.bench ? run_bench(&opts, &start) : run_once(&opts, &start);
+    int status;
+    np_bench_child child;
+    int is_child = opts.bench ? np_bench_child_from_env(&child) : 0;
+    if (is_child < 0) {
+        report_error("%s is set but malformed: it is for bench's own runs", NP_BENCH_CHILD_ENV);
+        return NP_EXIT_USAGE;
+    }
+    if (!opts.bench)
+        status = run_once(&opts, &start, NULL);
+    else
+        status = is_child ? run_bench_child(&opts, &start, &child) : run_bench(argv, &opts, &start);
     /* Everything is written or removed: a signal that came after the watcher stopped ends the
      * process now, by its default action, rather than being lost. */
     np_signals_unblock();

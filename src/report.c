@@ -221,6 +221,27 @@ static void write_article_row(FILE *out, const np_run_record *run, const np_resu
     fputc('}', out);
 }
 
+/* The whole process's figures (bench: each run a fresh process), or nulls for a run made inside
+ * this process. startup_exit_ms: the process's wall time less the three phases. */
+static void write_process(FILE *out, const np_run_record *run)
+{
+    fputs(",\n   \"process_wall_ms\": ", out);
+    if (!run->has_process) {
+        fputs("null, \"user_ms\": null, \"sys_ms\": null, \"max_rss_kb\": null, "
+              "\"startup_exit_ms\": null",
+              out);
+        return;
+    }
+    np_json_write_ms(out, run->process_wall_ns);
+    fputs(", \"user_ms\": ", out);
+    np_json_write_ms(out, run->user_ns);
+    fputs(", \"sys_ms\": ", out);
+    np_json_write_ms(out, run->sys_ns);
+    fprintf(out, ", \"max_rss_kb\": %ld, \"startup_exit_ms\": ", run->max_rss_kb);
+    long long phases = run->load_ns + run->process_ns + (run->output_ns > 0 ? run->output_ns : 0);
+    np_json_write_ms(out, run->process_wall_ns > phases ? run->process_wall_ns - phases : 0);
+}
+
 /* One element of "runs". Returns 0, or -1 (ENOMEM) when the scratch array cannot be had. */
 static int write_run(FILE *out, const np_run_record *run)
 {
@@ -249,6 +270,7 @@ static int write_run(FILE *out, const np_run_record *run)
     write_fixed(out, run->critical_path_ms ? wall_ms / (double)run->critical_path_ms : NAN, 4);
     fputs(", \"throughput_per_s\": ", out);
     write_fixed(out, run->process_ns > 0 ? (double)run->articles / (wall_ms / 1e3) : NAN, 3);
+    write_process(out, run);
     fputs(",\n", out);
 
     np_run_record rows_only = *run;

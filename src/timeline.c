@@ -404,6 +404,10 @@ static void write_heading(FILE *out, const np_run_options *options, const np_run
             fprintf(out, " \xC2\xB7 rate %g calls/s", options->rate);
         fputs(" \xC2\xB7 ", out);
     }
+    if (options && options->drawn) {
+        put_str(out, options->drawn);
+        fputs(" \xC2\xB7 ", out);
+    }
     if (n < run->articles)
         fprintf(out, "%zu of %zu articles shown \xC2\xB7 ", n, run->articles);
     fputs("times from the run start</text>\n", out);

@@ -196,7 +196,12 @@ int np_trace_write(FILE *out, const np_run_options *options, const np_run_record
     }
     fputs(", \"wall_ms\": ", out);
     np_json_write_ms(out, run->process_ns);
-    fprintf(out, ", \"critical_path_ms\": %" PRIu64 "}}\n", run->critical_path_ms);
+    fprintf(out, ", \"critical_path_ms\": %" PRIu64, run->critical_path_ms);
+    if (options && options->drawn) {
+        fputs(", \"run\": ", out);
+        np_json_write_string(out, options->drawn, strlen(options->drawn));
+    }
+    fputs("}}\n", out);
 
     if (ferror(out)) {
         if (errno == 0)

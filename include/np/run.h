@@ -24,6 +24,7 @@ typedef struct np_run_options {
     unsigned retries;
     uint32_t timeout_ms; /* 0 = no timeout */
     double rate;         /* stage calls per second; 0 = unlimited */
+    const char *drawn;   /* bench: which run a trace or timeline draws (NULL for a single run) */
 } np_run_options;
 
 typedef struct np_run_record {
@@ -40,7 +41,14 @@ typedef struct np_run_record {
     long long producer_wait_ns;  /* total time producers were blocked on a full queue */
     long long collector_wait_ns; /* total time the collector was blocked on an empty queue */
     long peak_rss_kb;            /* getrusage ru_maxrss after the run */
-    size_t peak_threads;         /* most article/worker threads alive at once */
+    /* bench, where each run is a fresh process: the whole process from fork to exit (wait4's
+     * rusage). has_process is 0 for a run made in this process: the fields are then unknown. */
+    int has_process;
+    long long process_wall_ns;
+    long long user_ns;
+    long long sys_ns;
+    long max_rss_kb;
+    size_t peak_threads; /* most article/worker threads alive at once */
     /* Per-article rows (may be NULL with articles_detail == 0, e.g. for bench runs). */
     const np_article_list *list;
     const np_result *results;

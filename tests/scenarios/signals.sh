@@ -70,6 +70,40 @@ status_of "$np" compare base.json bench.json >compare.out
 check "compare ignores the interrupted run and says so" \
     grep -q 'new bench.json: 1 run (1 interrupted run ignored)' compare.out
 
+# Each bench run is a process of its own: a first SIGINT reaches it (the run ends at once, not
+# after its 5 s of latency); a second one exits at once and leaves neither the run's process nor a
+# temporary file behind.
+"$np" bench --runs 3 --warmup 0 --latency 5000 --report bench2.json "$input" >bench2.out 2>&1 &
+pid=$!
+for ((i = 0; i < 2000; i++)); do
+    child=$(pgrep -P $pid || true)
+    [ -n "$child" ] && wait_watching "$child" && break
+    sleep 0.01
+done
+[ -n "$child" ] || fail "bench started no run process"
+start=$(now_ms)
+kill -INT $pid
+status_of wait $pid
+check "bench, SIGINT during a run: exit 130 within 3 s (the run's process got it)" \
+    test "$status" = 130 -a $(($(now_ms) - start)) -lt 3000
+check "bench, SIGINT: the interrupted run is in the report" jq -e '.runs | length == 1 and .[0].interrupted' bench2.json
+"$np" bench --runs 3 --warmup 0 --latency 5000 --report bench3.json "$input" >/dev/null 2>&1 &
+pid=$!
+for ((i = 0; i < 2000; i++)); do
+    child=$(pgrep -P $pid || true)
+    [ -n "$child" ] && wait_watching "$child" && break
+    sleep 0.01
+done
+kill -STOP "$child" # so that only the second SIGINT can end it
+kill -INT $pid
+sleep 0.2
+kill -INT $pid
+status_of wait $pid
+check "bench, two SIGINTs: exit 130" test "$status" = 130
+for ((i = 0; i < 200; i++)); do kill -0 "$child" 2>/dev/null || break; sleep 0.01; done
+check "bench, two SIGINTs: the run's process is gone" bash -c '! kill -0 "$0" 2>/dev/null' "$child"
+check "bench, two SIGINTs: no report, no temporary file" test ! -e bench3.json -a -z "$(leftovers .)"
+
 # Item 13: other signals, and a closed stdout pipe.
 for signal in QUIT USR1 USR2 ALRM PIPE HUP; do
     "$np" -q --latency 5000 -o out.json --report r.json --trace t.json "$input" 2>/dev/null &
