@@ -24,7 +24,12 @@
  *     code's memcpy runs are the same copies). The ring keeps its oldest item in slots[0]; see
  *     struct np_queue below.
  *   - Deadlocks: a `watchdog` fires when nothing else can move and asserts that every thread has
- *     returned, so one search (pan -l) checks assertions, deadlocks and non-progress cycles.
+ *     returned, so a search with a never claim (pan -a, where spin checks no end states) still
+ *     reports them.
+ *   - Liveness (LIVENESS, below): the claim that every execution ends with every thread
+ *     returned, searched without fairness in the model above (spurious wake-ups bounded, so any
+ *     cycle is a livelock), and with weak fairness (pan -a -f) with TIMER, where the collector's
+ *     timer may fire without bound, as a real deadline does every time it passes.
  *
  * Configuration: the -D options bound it (tests/model/check.sh passes them); init then picks
  * every combination within the bounds, all in one search: the capacity (MIN_CAPACITY to
@@ -34,7 +39,9 @@
  * p set: producer p pushes all its items with one np_queue_push_many, otherwise one np_queue_push
  * each); CONSUMERS (consumer 0 is the collector: np_queue_pop_many_until of up to 2 items with a
  * deadline; consumer 1 uses np_queue_pop); SPURIOUS (spurious wake-ups and timer expiries the
- * environment may cause).
+ * environment may cause); TIMER (the collector's timer may also fire without bound). With three
+ * producers, 0 and 2 alike, only item counts with items[0] <= items[2] are searched (symmetry,
+ * in init).
  *
  * Properties: the assertions below, each with a comment saying which; the list is in the
  * README, "How we know the queue is right". NO_INVARIANTS leaves out the counters' invariants
@@ -202,10 +209,12 @@ inline push_many(p, n, pushed)
                 leave_wait(waiting_producers, producer_wakes_pending) /* queue.c:171 "leave_wait(&q->waiting_producers" */
             :: else -> break
             od;
+#ifndef MUTANT_PUSH_IGNORES_CLOSE
             if
             :: closed -> break                              /* queue.c:176 "if (q->closed)" */
             :: else
             fi;
+#endif
             copied = 0;
             do
             :: pushed < n && count < capacity ->            /* queue.c:180 "while (pushed < n && q->count < q->capacity)" */
@@ -368,13 +377,19 @@ end:
         atomic { spurious--; irregular = 1; cond_signal(not_full_set) }
     :: spurious > 0 && not_empty_set != 0 ->
         atomic { spurious--; irregular = 1; cond_signal(not_empty_set) }
+#ifdef TIMER
+    /* The liveness search (LIVENESS): the collector's deadline passes, as often as it likes,
+     * with no budget. Its timed wait returns (and may then report ETIMEDOUT); weak fairness makes
+     * the timer fire eventually while the collector waits, as a real deadline does. */
+    :: atomic { not_empty_set & 1 -> irregular = 1; not_empty_set = not_empty_set ^ 1 }
+#endif
     od
 }
 
 /*
- * Deadlock detection that works in the non-progress search too (where spin does not check end
- * states): `timeout` holds when no other statement can run. That is fine once every thread has
- * returned and main has checked the results; before that, it is a deadlock.
+ * Deadlock detection that works in the searches with a never claim too (where spin does not
+ * check end states): `timeout` holds when no other statement can run. That is fine once every
+ * thread has returned and main has checked the results; before that, it is a deadlock.
  */
 active proctype watchdog()
 {
@@ -382,6 +397,19 @@ end:
     timeout;
     assert(finished == PRODUCERS + CONSUMERS + 1)
 }
+
+#ifdef LIVENESS
+/*
+ * Liveness, searched with pan -a -f (acceptance cycles under weak fairness: a thread that can
+ * move continuously eventually moves), with the collector's timer unbounded (TIMER): every
+ * execution ends with every thread returned, after main has checked that every accepted item
+ * was taken. In particular a blocked push completes (when main closes only after joining the
+ * producers, only a consumer's pop can complete it), and a batch queued once the producers are
+ * done is taken before close (main's probe waits for it). Without fairness it fails: the
+ * collector's timer can fire forever while no other thread is scheduled (check.sh shows that).
+ */
+ltl terminates { <> (finished == PRODUCERS + CONSUMERS + 1) }
+#endif
 
 /* The pipeline's main thread: starts the threads, closes the queue (at any moment, or once the
  * producers are joined), joins everyone, and checks that every accepted item arrived. */
@@ -413,6 +441,16 @@ init
         fi
 #endif
     }
+#if PRODUCERS == 3 && ((MANY & 5) == 5 || (MANY & 5) == 0)
+    /* Symmetry: producers 0 and 2 run the same code (both push_many, or both push), and nothing
+     * else tells them apart (their thread bit, item numbers and counters are indexed by p alike,
+     * and a signal may wake any waiter), so swapping them maps every execution to one where
+     * items[0] <= items[2], with the same properties holding. Only those are searched. */
+    if
+    :: items[0] > items[2] -> c = items[0]; items[0] = items[2]; items[2] = c; c = 0
+    :: else
+    fi;
+#endif
     atomic {
         for (p : 0 .. PRODUCERS - 1) { run producer(p) }
         for (c : 0 .. CONSUMERS - 1) { run consumer(c) }
