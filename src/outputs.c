@@ -1,8 +1,15 @@
 /*
  * A run's output files, committed all or none. The mutex guards the list and every temporary
- * path in it; it is held while a file is added, during the renames of a commit, while an abort
+ * path in it; it is held while a file is added, for each rename of a commit, while an abort
  * removes temporaries, and for good by an emergency cleanup. Syncing (the slow part: fsync) runs
  * without it, on files only the owning thread touches.
+ *
+ * A commit of several files is all or none even when a rename fails (or the process must exit in
+ * the middle): before the first rename, each target that exists gets a second name, a hard link
+ * beside it ("TEMPORARY-old"); a failure, or an emergency cleanup between two renames, puts every
+ * replaced target back from its link, removes the files that did not exist before, and removes
+ * the temporaries. A target that cannot get such a link (a file system without hard links, a
+ * protected one) fails the commit before anything is renamed.
  */
 #include "np/outputs.h"
 
@@ -28,6 +35,11 @@ struct np_outputs {
     int stdout_fd;        /* guarded standard output, or -1 */
     off_t stdout_restore; /* its length before the document */
     char *failed_name;    /* the target a commit failed to rename (owned) */
+    /* During a commit of several files, under the mutex: */
+    int committing;
+    char *backup[OUTPUTS_MAX]; /* the replaced target's second name, or NULL (owned) */
+    int existed[OUTPUTS_MAX];  /* the target existed before the commit */
+    int renamed[OUTPUTS_MAX];  /* the temporary is in place */
 };
 
 np_outputs *np_outputs_create(mode_t umask_value, int cancel_fd)
@@ -95,28 +107,139 @@ void np_outputs_guard_stdout(np_outputs *outputs, int fd)
     pthread_mutex_unlock(&outputs->mutex);
 }
 
+/* Remembers target as the one a commit failed on, for *failed_path. */
+static void set_failed(np_outputs *outputs, const char *target)
+{
+    free(outputs->failed_name);
+    outputs->failed_name = strdup(target);
+}
+
+/* The mutex is held: removes the commit's second names. */
+static void drop_backups(np_outputs *outputs)
+{
+    for (size_t i = 0; i < outputs->count; i++) {
+        if (outputs->backup[i])
+            unlink(outputs->backup[i]);
+        free(outputs->backup[i]);
+        outputs->backup[i] = NULL;
+        outputs->renamed[i] = 0;
+    }
+    outputs->committing = 0;
+}
+
+/* The mutex is held: undoes the renames of a commit in progress (every target as before). */
+static void roll_back(np_outputs *outputs)
+{
+    for (size_t i = 0; i < outputs->count; i++) {
+        const np_atomic_file *file = &outputs->file[i];
+        if (!outputs->renamed[i])
+            continue;
+        if (outputs->backup[i])
+            rename(outputs->backup[i], file->target_path);
+        else if (!outputs->existed[i])
+            unlink(file->target_path);
+    }
+    drop_backups(outputs);
+}
+
+/* Whether this process may replace (and so unlink) target, described by st: in a sticky
+ * directory (/tmp) only its owner, the directory's owner or root may (EPERM otherwise), and a
+ * second name made there could not be removed either. */
+static int may_replace(const char *target, const struct stat *st)
+{
+    const char *slash = strrchr(target, '/');
+    char *dir = slash ? strndup(target, (size_t)(slash - target) + 1) : strdup(".");
+    struct stat dir_st;
+    int ok = 1;
+    if (dir && stat(dir, &dir_st) == 0 && (dir_st.st_mode & S_ISVTX) && geteuid() != 0 &&
+        st->st_uid != geteuid() && dir_st.st_uid != geteuid())
+        ok = 0;
+    free(dir);
+    return ok;
+}
+
+/* The mutex is held: gives each target that exists a second name. Returns 0, or -1 with errno
+ * (then none has one). */
+static int make_backups(np_outputs *outputs)
+{
+    for (size_t i = 0; i < outputs->count; i++) {
+        const np_atomic_file *file = &outputs->file[i];
+        struct stat st;
+        outputs->existed[i] = file->temporary_path && lstat(file->target_path, &st) == 0;
+        if (outputs->existed[i] && !may_replace(file->target_path, &st)) {
+            drop_backups(outputs);
+            set_failed(outputs, file->target_path);
+            errno = EPERM;
+            return -1;
+        }
+        if (!outputs->existed[i])
+            continue;
+        size_t size = strlen(file->temporary_path) + 5;
+        outputs->backup[i] = malloc(size);
+        int err = outputs->backup[i] ? 0 : ENOMEM;
+        if (!err) {
+            snprintf(outputs->backup[i], size, "%s-old", file->temporary_path);
+            if (link(file->target_path, outputs->backup[i]) != 0)
+                err = errno;
+        }
+        if (err) {
+            free(outputs->backup[i]);
+            outputs->backup[i] = NULL;
+            drop_backups(outputs);
+            set_failed(outputs, file->target_path);
+            errno = err;
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int np_outputs_commit(np_outputs *outputs, const char **failed_path)
 {
-    int rc = 0, err = 0;
+    int err = 0;
     pthread_mutex_lock(&outputs->mutex);
-    for (size_t i = 0; i < outputs->count; i++) {
+    size_t renames = 0;
+    for (size_t i = 0; i < outputs->count; i++)
+        renames += outputs->file[i].temporary_path != NULL;
+    /* One file needs no second names: its rename is atomic by itself. */
+    if (renames > 1 && make_backups(outputs) != 0)
+        err = errno;
+    outputs->committing = err == 0 && renames > 1;
+    pthread_mutex_unlock(&outputs->mutex);
+    /* One rename at a time under the mutex, so an emergency cleanup can come between two and
+     * undo the first. */
+    for (size_t i = 0; i < outputs->count && !err; i++) {
+        pthread_mutex_lock(&outputs->mutex);
         np_atomic_file *file = &outputs->file[i];
-        char *target = rc == 0 ? strdup(file->target_path) : NULL; /* the rename frees it */
-        if (np_atomic_file_rename(file) != 0 && rc == 0) {
-            rc = -1;
+        if (file->temporary_path && rename(file->temporary_path, file->target_path) != 0) {
             err = errno;
-            free(outputs->failed_name);
-            outputs->failed_name = target;
-            target = NULL;
+            set_failed(outputs, file->target_path);
+            roll_back(outputs);
+        } else {
+            outputs->renamed[i] = 1;
         }
-        free(target);
+        pthread_mutex_unlock(&outputs->mutex);
+    }
+    pthread_mutex_lock(&outputs->mutex);
+    if (err) {
+        for (size_t i = 0; i < outputs->count; i++)
+            np_atomic_file_abort(&outputs->file[i]); /* removes the temporaries */
+        if (outputs->stdout_fd >= 0)
+            (void)ftruncate(outputs->stdout_fd, outputs->stdout_restore);
+    } else {
+        drop_backups(outputs);
+        for (size_t i = 0; i < outputs->count; i++) {
+            free(outputs->file[i].temporary_path); /* renamed: nothing to remove */
+            outputs->file[i].temporary_path = NULL;
+            np_atomic_file_abort(&outputs->file[i]);
+        }
     }
     outputs->count = 0;
     outputs->stdout_fd = -1;
     pthread_mutex_unlock(&outputs->mutex);
     *failed_path = outputs->failed_name ? outputs->failed_name : "an output file";
     errno = err;
-    return rc;
+    return err ? -1 : 0;
 }
 
 /* The mutex is held. */
@@ -144,6 +267,8 @@ void np_outputs_emergency_cleanup(void *context)
 {
     np_outputs *outputs = context;
     pthread_mutex_lock(&outputs->mutex);
+    if (outputs->committing)
+        roll_back(outputs); /* between two renames: every target back as it was */
     remove_all(outputs);
     /* The mutex stays locked: the process ends before anyone else may take it. */
 }

@@ -42,9 +42,13 @@ int np_outputs_sync(np_outputs *outputs, const char **failed_path);
  * header comment. */
 void np_outputs_guard_stdout(np_outputs *outputs, int fd);
 
-/* Renames every synced file into place, at once under the mutex. Returns 0, or -1 with errno set
- * and *failed_path (valid until the set is destroyed): a rename failed, so that file is not in
- * place; the others are. */
+/*
+ * Renames every synced file into place. With several files, each target that exists first gets a
+ * second name (a hard link), so that a failed rename, or an emergency cleanup between two renames,
+ * puts every target back: all of them are replaced, or none. Returns 0, or -1 with errno set and
+ * *failed_path (valid until the set is destroyed); then no target was replaced and every
+ * temporary is removed.
+ */
 int np_outputs_commit(np_outputs *outputs, const char **failed_path);
 
 /* Removes every temporary file (and un-writes a guarded standard output where it can). */

@@ -106,6 +106,26 @@ SCRIPT
 else
     echo "    (not root or no mount namespaces: the full-disk checks are skipped)"
 fi
+# A rename that would fail part-way through the commit: in a sticky world-writable directory,
+# an unprivileged user may not replace a file root owns. Before any rename, each target gets a
+# second name (a hard link), which the system refuses here: nothing is replaced.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+    sticky=$(mktemp -d /tmp/np-sticky.XXXXXX)
+    chmod 1777 "$sticky"
+    cp "$np_program" "$sticky/np" && chmod 755 "$sticky/np"
+    cp "$input" "$sticky/in.json" && chmod 644 "$sticky/in.json"
+    echo '{"root": true}' >"$sticky/rootown.json"
+    chmod 666 "$sticky/rootown.json"
+    setpriv --reuid=65534 --regid=65534 --clear-groups sh -c \
+        'cd "$1" && echo OLD >mine.json && ./np -q --latency 0 -o mine.json --report rootown.json in.json; echo $? >status' \
+        _ "$sticky" 2>sticky.err
+    check "a commit that cannot replace every target: exit 1" test "$(cat "$sticky/status")" = 1
+    check "... and replaces none (was: the results renamed in before the failure)" \
+        test "$(cat "$sticky/mine.json")" = OLD
+    check "... the root-owned target kept" grep -q '"root"' "$sticky/rootown.json"
+    check "... no temporary or second name left" test -z "$(find "$sticky" -name '.*')"
+    rm -rf "$sticky"
+fi
 # stdout a regular file opened for appending: truncated back to what it held.
 echo "earlier line" >append.txt
 status_of "$np" -q --latency 0 --report /nonexistent-dir/r.json "$input" >>append.txt
