@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "np/clock.h"
+#include "np/fd_write.h"
 #include "np/output.h"
 
 /* How many results the collector takes per lock acquisition. */
@@ -63,6 +64,32 @@ static void report_progress(const np_collector *c)
                             atomic_load(&c->input_finished));
 }
 
+/*
+ * Writes item as one NDJSON line to stream's descriptor, cancellably (np/fd_write.h): a reader
+ * that stopped reading must not keep a cancelled run from ending. The line is formatted in memory
+ * first and stream itself holds nothing. Returns 0 or an errno value.
+ */
+static int write_line(np_collector *c, FILE *stream, const np_finished *item)
+{
+    char *line = NULL;
+    size_t len = 0;
+    FILE *memory = open_memstream(&line, &len);
+    if (!memory)
+        return ENOMEM;
+    np_output_write_article(memory, item->work.article, &item->result);
+    fputc('\n', memory);
+    int err = fclose(memory) != 0 || !line ? ENOMEM : 0;
+    int fd = fileno(stream);
+    if (!err && fd >= 0) {
+        err = np_fd_write_all(fd, line, len, np_cancel_fd(c->config->process.cancel));
+    } else if (!err) { /* a stream with no descriptor (a test's memory stream): stdio it is */
+        if (fwrite(line, 1, len, stream) != len || fflush(stream) != 0)
+            err = errno ? errno : EIO;
+    }
+    free(line);
+    return err;
+}
+
 /* The collector's one job, whichever thread runs it: stamp (received_ns: when the collector took
  * it), then keep or stream the result. */
 static void collect(np_collector *c, np_finished *item, long long received_ns)
@@ -77,13 +104,7 @@ static void collect(np_collector *c, np_finished *item, long long received_ns)
     FILE *stream = c->config->stream_out;
     if (stream) {
         if (!c->output_errno) {
-            np_output_write_article(stream, item->work.article, &item->result);
-            fputc('\n', stream);
-            /* fflush's errno is the write's; an error flag whose errno is gone becomes EIO. */
-            if (fflush(stream) != 0)
-                c->output_errno = errno ? errno : EIO;
-            else if (ferror(stream))
-                c->output_errno = EIO;
+            c->output_errno = write_line(c, stream, item);
             /* Nothing more can be delivered: stop the run rather than compute for nobody. */
             if (c->output_errno && c->config->process.cancel)
                 np_cancel_raise(c->config->process.cancel, NP_CANCEL_OUTPUT_FAILED);

@@ -709,9 +709,16 @@ static int run_once(const np_cli_options *opts, const process_start *start,
     /* Signals that come from now on do not change the document: it is complete. */
     np_cancel_reason reason = np_cancel_reason_of(&s.cancel);
     /* The status so far may be 1 or 2 because the input broke off: what was read is still
-     * written. Only a failed output stops the others from being written. */
+     * written. Only a failed output stops the others from being written (1: it failed; 2: the
+     * run was cancelled while nobody read the results). */
     int output_failed = 0;
-    if (ndjson_out && stats.output_errno && !results_file) {
+    if (ndjson_out && stats.output_errno == ECANCELED) {
+        /* Cancelled while its reader had stopped reading (np/fd_write.h): end, do not hang. */
+        report_error("the run was cancelled while the results were not being read: the rest of "
+                     "them is not written");
+        status = cancel_outcomes[reason].status;
+        output_failed = 2; /* not a failure of ours: the status stays the cancellation's */
+    } else if (ndjson_out && stats.output_errno && !results_file) {
         status = stdout_failure(stats.output_errno);
         output_failed = 1;
     } else if (ndjson_out && stats.output_errno) {
@@ -765,7 +772,7 @@ static int run_once(const np_cli_options *opts, const process_start *start,
         record.output_ns = np_clock_now_ns() - output_start; /* known now: for a bench child */
     if (written && commit_outputs(&s) != 0)
         written = 0;
-    if (!written && status != NP_EXIT_SIGPIPE)
+    if (!written && status != NP_EXIT_SIGPIPE && output_failed != 2)
         status = NP_EXIT_FAILURE;
 
     if (status != NP_EXIT_SIGPIPE)

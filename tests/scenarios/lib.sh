@@ -50,6 +50,17 @@ wait_watching() {
     done
     return 1
 }
+# Waits (up to 20 s) until signal number $2 is no longer pending for process $1: its watcher
+# took it. Two signals of one kind sent before the first is taken merge into one.
+wait_taken() {
+    local pid=$1 bit=$((1 << ($2 - 1))) i mask
+    for ((i = 0; i < 2000; i++)); do
+        mask=$(awk '/^ShdPnd:/ {print $2}' "/proc/$pid/status" 2>/dev/null) || return 0
+        [ -n "$mask" ] && (((16#$mask & bit) == 0)) && return 0
+        sleep 0.01
+    done
+    return 1
+}
 # Waits (up to 20 s) until file $1 has at least $2 lines.
 wait_lines() {
     local i

@@ -32,7 +32,7 @@ output_phase() { # SIGNAL... : start, read one byte, send the signals, read the 
     head -c 1 <&3 >doc.json
     for signal in "$@"; do
         kill -s "$signal" $pid
-        [ $# = 1 ] || sleep 0.2 # two signals: give the first time to arrive first
+        wait_taken $pid "$(kill -l "$signal")" # else a second one could merge with it
     done
     cat <&3 >>doc.json
     exec 3<&-
@@ -52,6 +52,21 @@ output_phase INT INT
 check "two SIGINTs during output: exit 130" test "$status" = 130
 check "two SIGINTs during output: the report not replaced" grep -q precious rep.json
 check "two SIGINTs during output: no temporary file" test -z "$(leftovers .)"
+
+# Streaming NDJSON to a reader that stopped reading: the first SIGTERM still ends the run (was:
+# blocked in write until the reader read on, or a second signal).
+"$gen" --seed 2 --ndjson 20000 >stream.ndjson
+mkfifo stalled
+"$np" -q --latency 0 --format ndjson stream.ndjson >stalled 2>stalled.err &
+pid=$!
+exec 4<stalled
+head -c 1 <&4 >/dev/null # the run is writing results; then nobody reads
+wait_watching $pid || fail "no watcher"
+kill -TERM $pid
+status_of wait $pid
+exec 4<&-
+check "NDJSON to a stalled reader, SIGTERM: exit 143" test "$status" = 143
+check "NDJSON to a stalled reader: says what was lost" grep -q 'not being read' stalled.err
 
 # Item 12: an interrupted bench.
 "$np" bench --runs 5 --warmup 0 --latency 300 --report bench.json "$input" >bench.out 2>bench.err &
