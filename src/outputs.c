@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -35,6 +36,10 @@ struct np_outputs {
     int stdout_fd;        /* guarded standard output, or -1 */
     off_t stdout_restore; /* its length before the document */
     char *failed_name;    /* the target a commit failed to rename (owned) */
+    /* Set by an emergency cleanup before it waits for the mutex, so that a commit holding it
+     * stops at its next rename instead of finishing (a mutex is not fair: the committing thread
+     * could take it again first). */
+    atomic_int emergency;
     /* During a commit of several files, under the mutex: */
     int committing;
     char *backup[OUTPUTS_MAX]; /* the replaced target's second name, or NULL (owned) */
@@ -51,6 +56,7 @@ np_outputs *np_outputs_create(mode_t umask_value, int cancel_fd)
         free(outputs);
         return NULL;
     }
+    atomic_init(&outputs->emergency, 0);
     outputs->umask_value = umask_value;
     outputs->cancel_fd = cancel_fd;
     outputs->stdout_fd = -1;
@@ -211,7 +217,10 @@ int np_outputs_commit(np_outputs *outputs, const char **failed_path)
     for (size_t i = 0; i < outputs->count && !err; i++) {
         pthread_mutex_lock(&outputs->mutex);
         np_atomic_file *file = &outputs->file[i];
-        if (file->temporary_path && rename(file->temporary_path, file->target_path) != 0) {
+        if (atomic_load(&outputs->emergency)) {
+            err = ECANCELED; /* the process is exiting: put back what was renamed, stop */
+            roll_back(outputs);
+        } else if (file->temporary_path && rename(file->temporary_path, file->target_path) != 0) {
             err = errno;
             set_failed(outputs, file->target_path);
             roll_back(outputs);
@@ -266,6 +275,7 @@ void np_outputs_abort(np_outputs *outputs)
 void np_outputs_emergency_cleanup(void *context)
 {
     np_outputs *outputs = context;
+    atomic_store(&outputs->emergency, 1);
     pthread_mutex_lock(&outputs->mutex);
     if (outputs->committing)
         roll_back(outputs); /* between two renames: every target back as it was */
