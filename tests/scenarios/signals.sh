@@ -55,7 +55,12 @@ check "two SIGINTs during output: no temporary file" test -z "$(leftovers .)"
 
 # Streaming NDJSON to a reader that stopped reading: the first SIGTERM still ends the run (was:
 # blocked in write until the reader read on, or a second signal).
-"$gen" --seed 2 --ndjson 20000 >stream.ndjson
+# Titles of 100 KB: one result line is more than a pipe holds, so once the reader stops, the
+# writer is stuck whatever the build's speed.
+long_title=$(head -c 100000 /dev/zero | tr '\0' t)
+for i in $(seq 1 20); do
+    printf '{"id": %d, "title": "%s", "content": "Profits rose."}\n' "$i" "$long_title"
+done >stream.ndjson
 mkfifo stalled
 "$np" -q --latency 0 --format ndjson stream.ndjson >stalled 2>stalled.err &
 pid=$!
