@@ -6,6 +6,7 @@
 set -u
 shim=$1 program=$2
 repo=$(cd "$(dirname "$0")/.." && pwd)
+source "$repo/tests/handshake.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -16,19 +17,8 @@ NP_TEST_RENAME_MARKER=$work/renamed NP_TEST_RENAME_DELAY_MS=3000 LD_PRELOAD=$shi
     env --default-signal=INT "$program" -q --latency 0 -o o.json --report r.json \
     "$repo/data/articles.json" 2>err &
 pid=$!
-for ((i = 0; i < 6000; i++)); do
-    [ -e "$work/renamed.1" ] && break
-    sleep 0.01
-done
-[ -e "$work/renamed.1" ] || { echo "FAIL: the first rename never came"; cat err; exit 1; }
-kill -INT $pid
-# Two SIGINTs sent before the first is taken merge into one: wait until it is no longer pending.
-for ((i = 0; i < 2000; i++)); do
-    mask=$(awk '/^ShdPnd:/ {print $2}' "/proc/$pid/status" 2>/dev/null) || break
-    (((16#$mask & 2) == 0)) && break
-    sleep 0.01
-done
-kill -INT $pid
+wait_for_file "$work/renamed.1" || { echo "FAIL: the first rename never came"; cat err; exit 1; }
+two_sigints $pid # the second only once the first was taken: two could merge
 wait $pid
 status=$?
 fail=0

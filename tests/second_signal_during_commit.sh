@@ -6,28 +6,18 @@
 set -u
 shim=$1
 shift
+repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-repo=$(cd "$(dirname "$0")/.." && pwd)
+source "$repo/tests/handshake.sh"
 # env: bash starts background jobs with SIGINT ignored, and the program keeps an ignored signal.
 NP_TEST_FSYNC_MARKER=$work/fsync NP_TEST_FSYNC_DELAY_MS=4000 LD_PRELOAD=$shim \
     env --default-signal=INT "$@" bench --runs 1 --warmup 0 --latency 0 --report r.json --trace t.json \
     "$repo/data/articles.json" >bench.out 2>bench.err &
 pid=$!
-for ((i = 0; i < 6000; i++)); do
-    [ -e "$work/fsync.2" ] && break
-    sleep 0.01
-done
-[ -e "$work/fsync.2" ] || { echo "FAIL: the second fsync never came"; cat bench.err; exit 1; }
-kill -INT $pid
-# Two SIGINTs sent before the first is taken merge into one: wait until it is no longer pending.
-for ((i = 0; i < 2000; i++)); do
-    mask=$(awk '/^ShdPnd:/ {print $2}' "/proc/$pid/status" 2>/dev/null) || break
-    (((16#$mask & 2) == 0)) && break
-    sleep 0.01
-done
-kill -INT $pid
+wait_for_file "$work/fsync.2" || { echo "FAIL: the second fsync never came"; cat bench.err; exit 1; }
+two_sigints $pid # the second only once the first was taken: two could merge
 wait $pid
 status=$?
 cat bench.err

@@ -11,10 +11,7 @@
 #
 # Sanitizer builds reserve terabytes of shadow memory and cannot run under ulimit -v: skipped (77).
 source "$(dirname "$0")/lib.sh"
-if sanitized; then
-    echo "skipped: a sanitizer build cannot run under ulimit -v"
-    exit 77
-fi
+skip_if_sanitized
 "$gen" 2000 >"$work/in.json"
 baseline=$(address_space_baseline "$work/in.json") || fail "a run does not fit in 4 GB of address space"
 limit=$((baseline + 100000))

@@ -2,6 +2,7 @@
 #   bash SCENARIO.sh NEWS_PROCESSOR GEN_ARTICLES REPO_ROOT
 # that exits 0 when every check holds. Sourced, not run.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../handshake.sh"
 gen=$2
 repo=$3
 work=$(mktemp -d)
@@ -50,16 +51,24 @@ wait_watching() {
     done
     return 1
 }
-# Waits (up to 20 s) until signal number $2 is no longer pending for process $1: its watcher
-# took it. Two signals of one kind sent before the first is taken merge into one.
-wait_taken() {
-    local pid=$1 bit=$((1 << ($2 - 1))) i mask
+# The pid of the run process bench process $1 started, once that process has set up its watcher
+# (wait_watching); nothing when none came within 20 s.
+bench_run_process() {
+    local i child
     for ((i = 0; i < 2000; i++)); do
-        mask=$(awk '/^ShdPnd:/ {print $2}' "/proc/$pid/status" 2>/dev/null) || return 0
-        [ -n "$mask" ] && (((16#$mask & bit) == 0)) && return 0
+        child=$(pgrep -P "$1" || true)
+        [ -n "$child" ] && wait_watching "$child" && echo "$child" && return 0
         sleep 0.01
     done
     return 1
+}
+# Exits 77 (ctest: skipped) in a sanitizer build, which reserves terabytes of shadow memory and
+# cannot run under ulimit -v.
+skip_if_sanitized() {
+    if sanitized; then
+        echo "skipped: a sanitizer build cannot run under ulimit -v"
+        exit 77
+    fi
 }
 # Waits (up to 20 s) until file $1 has at least $2 lines.
 wait_lines() {

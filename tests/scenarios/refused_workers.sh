@@ -7,10 +7,7 @@
 # succeeds, by bisection), not assumed. Sanitizer builds reserve terabytes of shadow memory and
 # cannot run under any such limit: skipped there (exit 77).
 source "$(dirname "$0")/lib.sh"
-if sanitized; then
-    echo "skipped: a sanitizer build cannot run under ulimit -v"
-    exit 77
-fi
+skip_if_sanitized
 "$gen" 200 >"$work/in.json"
 baseline=$(address_space_baseline "$work/in.json") || fail "a run does not fit in 4 GB of address space"
 limit=$((baseline + 40000))

@@ -95,12 +95,7 @@ check "compare ignores the interrupted run and says so" \
 # temporary file behind.
 "$np" bench --runs 3 --warmup 0 --latency 5000 --report bench2.json "$input" >bench2.out 2>&1 &
 pid=$!
-for ((i = 0; i < 2000; i++)); do
-    child=$(pgrep -P $pid || true)
-    [ -n "$child" ] && wait_watching "$child" && break
-    sleep 0.01
-done
-[ -n "$child" ] || fail "bench started no run process"
+child=$(bench_run_process $pid) || fail "bench started no run process"
 start=$(now_ms)
 kill -INT $pid
 status_of wait $pid
@@ -109,15 +104,9 @@ check "bench, SIGINT during a run: exit 130 within 3 s (the run's process got it
 check "bench, SIGINT: the interrupted run is in the report" jq -e '.runs | length == 1 and .[0].interrupted' bench2.json
 "$np" bench --runs 3 --warmup 0 --latency 5000 --report bench3.json "$input" >/dev/null 2>&1 &
 pid=$!
-for ((i = 0; i < 2000; i++)); do
-    child=$(pgrep -P $pid || true)
-    [ -n "$child" ] && wait_watching "$child" && break
-    sleep 0.01
-done
+child=$(bench_run_process $pid) || fail "bench started no run process"
 kill -STOP "$child" # so that only the second SIGINT can end it
-kill -INT $pid
-sleep 0.2
-kill -INT $pid
+two_sigints $pid
 status_of wait $pid
 check "bench, two SIGINTs: exit 130" test "$status" = 130
 for ((i = 0; i < 200; i++)); do kill -0 "$child" 2>/dev/null || break; sleep 0.01; done
