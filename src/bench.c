@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "np/clock.h"
+#include "np/signals.h"
 
 enum { RECORD_MAGIC = 0x4e504231 }; /* "NPB1" */
 
@@ -87,17 +88,12 @@ int np_bench_send_record(int fd, const np_run_record *record)
     return 0;
 }
 
-/* The signal that passes a cancellation on to the child. */
+/* The signal that passes a cancellation on to the child: the one that cancelled us, or SIGTERM
+ * (the deadline, an output failure). */
 static int forwarded_signal(np_cancel_reason reason)
 {
-    switch (reason) {
-    case NP_CANCEL_SIGINT:
-        return SIGINT;
-    case NP_CANCEL_SIGHUP:
-        return SIGHUP;
-    default:
-        return SIGTERM;
-    }
+    int sig = np_signals_signal_of(reason);
+    return sig ? sig : SIGTERM;
 }
 
 /* A copy of environ without NP_BENCH_CHILD_ENV, plus assignment (malloc'd array, NULL-ended). */

@@ -86,18 +86,30 @@ void np_signals_unblock(void)
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
+/* The signals that cancel a run, and the reason each gives. */
+static const struct {
+    int sig;
+    np_cancel_reason reason;
+} cancelling[] = {
+    {SIGINT, NP_CANCEL_SIGINT},
+    {SIGTERM, NP_CANCEL_SIGTERM},
+    {SIGHUP, NP_CANCEL_SIGHUP},
+};
+
 static np_cancel_reason cancel_reason_for(int sig)
 {
-    switch (sig) {
-    case SIGINT:
-        return NP_CANCEL_SIGINT;
-    case SIGTERM:
-        return NP_CANCEL_SIGTERM;
-    case SIGHUP:
-        return NP_CANCEL_SIGHUP;
-    default:
-        return NP_CANCEL_NONE;
-    }
+    for (size_t i = 0; i < sizeof(cancelling) / sizeof(cancelling[0]); i++)
+        if (cancelling[i].sig == sig)
+            return cancelling[i].reason;
+    return NP_CANCEL_NONE;
+}
+
+int np_signals_signal_of(np_cancel_reason reason)
+{
+    for (size_t i = 0; i < sizeof(cancelling) / sizeof(cancelling[0]); i++)
+        if (cancelling[i].reason == reason)
+            return cancelling[i].sig;
+    return 0;
 }
 
 /* Cleans up, then ends the process by sig's default action (or, failing that, with 128 + sig). */

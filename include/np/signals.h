@@ -22,6 +22,9 @@ typedef struct np_signals np_signals;
  * Returns 0 or an error number. */
 int np_signals_block(void);
 
+/* The signal that gives reason (SIGINT, SIGTERM, SIGHUP), or 0 for a reason no signal gives. */
+int np_signals_signal_of(np_cancel_reason reason);
+
 /* After np_signals_stop, at the very end: unblocks the watched signals, so one that came after the
  * watcher stopped is delivered now, with its default action (the process ends by it). */
 void np_signals_unblock(void);
