@@ -8,7 +8,13 @@
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
-BIN = build/news-processor
+# The build directory of run, build and install (tests/build_without_tests.sh uses another).
+BUILD_DIR ?= build
+BIN = $(BUILD_DIR)/news-processor
+# make run and make build need no test tools, so a new build directory gets no tests; but one that
+# has them (make test made it) keeps them: make run must not take away what ctest runs there.
+TESTS_KEPT = $(shell grep -qx 'BUILD_TESTING:BOOL=ON' $(BUILD_DIR)/CMakeCache.txt 2>/dev/null \
+                     && echo ON || echo OFF)
 PREFIX ?= /usr/local
 DESTDIR ?=
 SOURCES = $(wildcard src/*.c src/*.inc include/np/*.h tests/*.c tests/*.h bench/*.c)
@@ -21,12 +27,12 @@ run: setup-run build
 
 # The tool alone: the unit tests (and cmocka) are not needed to run it.
 build:
-	cmake -S . -B build -DBUILD_TESTING=OFF $(CMAKE_FLAGS) >/dev/null
-	cmake --build build -j $(JOBS) --target news-processor gen_articles
+	cmake -S . -B $(BUILD_DIR) -DBUILD_TESTING=$(TESTS_KEPT) $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target news-processor gen_articles
 
 # What build installs (the man page is built with the program), under $(DESTDIR)$(PREFIX).
 install: setup-run build
-	DESTDIR="$(DESTDIR)" cmake --install build --prefix "$(PREFIX)"
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD_DIR) --prefix "$(PREFIX)"
 
 # A Release build for /usr in build-deb/, packaged by CPack (cmake/install.cmake): the .deb
 # depends on what the binary links (libc6, libcjson1), as dpkg-shlibdeps finds.

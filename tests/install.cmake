@@ -10,3 +10,8 @@ add_test(NAME install_completions COMMAND ${NP_INSTALL_CHECK} completions
                                           $<TARGET_FILE:news-processor> ${PROJECT_SOURCE_DIR})
 add_test(NAME install_tree COMMAND ${NP_INSTALL_CHECK} install-tree ${PROJECT_BINARY_DIR})
 set_tests_properties(install_man_page install_completions install_tree PROPERTIES TIMEOUT 120)
+# make run must not break later commands: ctest in a build configured without tests fails and
+# says how to get them; make build keeps a build directory's tests.
+add_test(NAME build_without_tests COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/build_without_tests.sh
+                                          ${PROJECT_SOURCE_DIR})
+set_tests_properties(build_without_tests PROPERTIES TIMEOUT 120)
