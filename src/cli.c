@@ -95,6 +95,7 @@ void np_cli_print_help(FILE *out)
             "Usage: %s [OPTIONS] ARTICLES.json\n"
             "       %s bench [--runs N] [--warmup W] [OPTIONS] ARTICLES.json\n"
             "       %s compare BASE.json NEW.json [--threshold PCT] [--format FMT]\n"
+            "       %s merge [-o FILE] [--format FMT] PART.ndjson...\n"
             "\n"
             "Summarizes each news article and analyzes its sentiment, one thread per\n"
             "article, through two simulated LLM stages. ARTICLES.json is a JSON array of\n"
@@ -102,7 +103,7 @@ void np_cli_print_help(FILE *out)
             "array),\nor NDJSON; - reads standard input. Results go to stdout as JSON; logs "
             "and\n"
             "errors go to stderr.\n\nOptions:\n",
-            NP_PROGRAM_NAME, NP_PROGRAM_NAME, NP_PROGRAM_NAME);
+            NP_PROGRAM_NAME, NP_PROGRAM_NAME, NP_PROGRAM_NAME, NP_PROGRAM_NAME);
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         const np_option *o = &option_table[i];
         if (o->flagged)

@@ -24,6 +24,7 @@
 #include "np/cli.h"
 #include "np/clock.h"
 #include "np/compare.h"
+#include "np/merge.h"
 #include "np/exit.h"
 #include "np/input.h"
 #include "np/loader.h"
@@ -1085,6 +1086,12 @@ int main(int argc, char **argv)
     umask(start.umask_value);
     if (argc > 1 && strcmp(argv[1], "compare") == 0) {
         int status = np_compare_main(argc - 1, argv + 1, stdout, stderr);
+        if (fclose(stdout) != 0 && status == 0)
+            status = NP_EXIT_FAILURE;
+        return status;
+    }
+    if (argc > 1 && strcmp(argv[1], "merge") == 0) {
+        int status = np_merge_main(argc - 1, argv + 1, stdout, stderr, start.umask_value);
         if (fclose(stdout) != 0 && status == 0)
             status = NP_EXIT_FAILURE;
         return status;

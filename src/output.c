@@ -132,6 +132,9 @@ void np_output_write_article(FILE *out, const np_article *article, const np_resu
     piece_add_per_stage(&p, "attempts", result->attempts);
     PIECE_ADD_LITERAL(&p, ", \"completed\": ");
     piece_add_u64(&p, result->completed);
+    /* The input position, so that shards' NDJSON lines merge back into input order. */
+    PIECE_ADD_LITERAL(&p, ", \"index\": ");
+    piece_add_u64(&p, result->index);
     if (result->status != NP_STATUS_OK && result->error) {
         PIECE_ADD_LITERAL(&p, ", \"error\": ");
         piece_flush(&p);

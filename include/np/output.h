@@ -3,9 +3,11 @@
  *
  * An article is written as
  *   {"id", "title", "status", "summary", "sentiment": {"label", "score"},
- *    "latency_ms": {"summarization", "sentiment"}, "attempts": {...}, "completed"[, "error"]}
+ *    "latency_ms": {"summarization", "sentiment"}, "attempts": {...}, "completed", "index"
+ *    [, "error"]}
  * with id and title echoed exactly (same JSON type); summary and sentiment are null when that
- * stage did not succeed. The document is
+ * stage did not succeed; index is the article's position in the input, from 0 (what --shard
+ * divides, and what `merge` puts shards' lines back in order by). The document is
  *   {"articles": [...in input order...], "run": {...}}
  * Called by main after the pipeline finished, or by the collector thread for NDJSON lines.
  */
