@@ -1,0 +1,7 @@
+# The README runs as written: every console block's commands run and their output compared, every
+# other shell block explicitly marked not run (tests/doctest.sh states the convention). In every
+# build, the sanitized ones too: the examples take some 20 s of mostly simulated sleeps.
+add_test(NAME readme_doctest COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/doctest.sh
+                                     ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_BINARY_DIR}
+                                     ${PROJECT_SOURCE_DIR})
+set_tests_properties(readme_doctest PROPERTIES TIMEOUT 600)
