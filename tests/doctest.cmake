@@ -5,3 +5,8 @@ add_test(NAME readme_doctest COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/doctest.sh
                                      ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_BINARY_DIR}
                                      ${PROJECT_SOURCE_DIR})
 set_tests_properties(readme_doctest PROPERTIES TIMEOUT 600)
+# ... and the doc test fails when it should: each rule broken in a small document, and the README
+# with a sample figure changed.
+add_test(NAME readme_doctest_rules COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/doctest_rules.sh
+                                           ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR})
+set_tests_properties(readme_doctest_rules PROPERTIES TIMEOUT 600)
