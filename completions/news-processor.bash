@@ -13,7 +13,7 @@ _news_processor()
     fi
 
     local command=""
-    if [[ $COMP_CWORD -gt 1 && (${COMP_WORDS[1]} == bench || ${COMP_WORDS[1]} == compare) ]]; then
+    if [[ $COMP_CWORD -gt 1 && ${COMP_WORDS[1]} =~ ^(bench|compare|merge)$ ]]; then
         command=${COMP_WORDS[1]}
     fi
 
@@ -22,6 +22,7 @@ _news_processor()
         --trace --timeline --no-progress --quiet --verbose --help --version"
     local bench_options="--runs --warmup"
     local compare_options="--threshold --allow-single --format --help"
+    local merge_options="--output --format --help"
 
     # The argument of the option before the cursor.
     case $prev in
@@ -58,16 +59,18 @@ _news_processor()
         case $command in
         bench) options="$run_options $bench_options" ;;
         compare) options=$compare_options ;;
+        merge) options=$merge_options ;;
         esac
         mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")
         return
     fi
-    # An input file (ARTICLES.json, or the two reports of compare); first, also a subcommand.
+    # An input file (ARTICLES.json, the two reports of compare, merge's parts); first, also a
+    # subcommand.
     compopt -o filenames 2>/dev/null
     mapfile -t COMPREPLY < <(compgen -f -- "$cur")
     if [[ $COMP_CWORD -eq 1 ]]; then
         local subcommands
-        mapfile -t subcommands < <(compgen -W "bench compare" -- "$cur")
+        mapfile -t subcommands < <(compgen -W "bench compare merge" -- "$cur")
         COMPREPLY+=("${subcommands[@]}")
     fi
 }

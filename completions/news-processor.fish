@@ -2,12 +2,14 @@
 # The option lists are checked against --help by tests/install/check.sh: add an option to the
 # program and that test fails until it is offered here too.
 
-set -l run 'not __fish_seen_subcommand_from compare'
+set -l run 'not __fish_seen_subcommand_from compare merge'
 set -l bench '__fish_seen_subcommand_from bench'
 set -l compare '__fish_seen_subcommand_from compare'
+set -l merge '__fish_seen_subcommand_from merge'
 
 complete -c news-processor -n __fish_use_subcommand -f -a bench -d 'run the pipeline W+N times and print statistics'
 complete -c news-processor -n __fish_use_subcommand -f -a compare -d 'compare two timing reports'
+complete -c news-processor -n __fish_use_subcommand -f -a merge -d "merge shards' NDJSON outputs into input order"
 
 complete -c news-processor -n $run -s o -l output -r -F -d 'write the results to FILE instead of stdout'
 complete -c news-processor -n $run -l format -x -a 'json ndjson' -d 'one JSON document or one NDJSON line per article'
@@ -39,3 +41,7 @@ complete -c news-processor -n $compare -l threshold -x -d 'exit 1 when NEW is mo
 complete -c news-processor -n $compare -l allow-single -d 'with fewer than 4 runs a side, fail on the threshold alone'
 complete -c news-processor -n $compare -l format -x -a 'table markdown json' -d 'output format'
 complete -c news-processor -n $compare -s h -l help -d 'show the help and exit'
+
+complete -c news-processor -n $merge -s o -l output -r -F -d 'write the merged results to FILE instead of stdout'
+complete -c news-processor -n $merge -l format -x -a 'json ndjson' -d 'one JSON document or NDJSON lines, in input order'
+complete -c news-processor -n $merge -s h -l help -d 'show the help and exit'

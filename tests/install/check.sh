@@ -9,8 +9,9 @@
 #   check.sh install-tree BUILD_DIR                 cmake --install puts every file in its place
 #
 # --help's options are its option lines ("  -o, --output FILE", "      --mode MODE"); those
-# listed after the line that starts with "bench" are bench's own. The man page's are the tags
-# of its .TP paragraphs in the sections OPTIONS, BENCH and COMPARE.
+# listed after the line that starts with "bench" are bench's own; compare's and merge's come from
+# their own --help. The man page's are the tags of its .TP paragraphs in the sections OPTIONS,
+# BENCH, COMPARE and MERGE.
 set -euo pipefail
 what=$1
 shift
@@ -32,22 +33,25 @@ same_list() {
 }
 options_of() { grep -oE -- '--[a-z][a-z0-9-]*' | sort -u; }
 # help_lists NEWS_PROCESSOR: writes help.run (the main command's options), help.bench (bench's
-# own), help.compare into $work.
+# own), help.compare and help.merge into $work.
 help_lists() {
     "$1" --help >"$work/help"
     "$1" compare --help >"$work/help-compare"
+    "$1" merge --help >"$work/help-merge"
     local option_line='^  (-[[:alnum:]], |    )--[a-z][a-z0-9-]*'
     awk '/^bench/ { exit } { print }' "$work/help" | grep -oE "$option_line" | options_of \
         >"$work/help.run"
     awk 'bench { print } /^bench/ { bench = 1 }' "$work/help" | grep -oE "$option_line" |
         options_of >"$work/help.bench"
     grep -oE "$option_line" "$work/help-compare" | options_of >"$work/help.compare"
-    if ! [ -s "$work/help.run" ] || ! [ -s "$work/help.bench" ] || ! [ -s "$work/help.compare" ]
-    then
+    grep -oE "$option_line" "$work/help-merge" | options_of >"$work/help.merge"
+    if ! [ -s "$work/help.run" ] || ! [ -s "$work/help.bench" ] || ! [ -s "$work/help.compare" ] ||
+        ! [ -s "$work/help.merge" ]; then
         fail "could not find the option lists in --help"
     fi
     sort -u "$work/help.run" "$work/help.bench" >"$work/help.run+bench"
-    sort -u "$work/help.run" "$work/help.bench" "$work/help.compare" >"$work/help.all"
+    sort -u "$work/help.run" "$work/help.bench" "$work/help.compare" "$work/help.merge" \
+        >"$work/help.all"
 }
 
 check_man() {
@@ -62,7 +66,7 @@ check_man() {
     # lexgrog reads the NAME section as mandb and apropos will.
     lexgrog "$page" >"$work/lexgrog" 2>&1 || fail "lexgrog cannot parse NAME: $(cat "$work/lexgrog")"
     grep -q ': "news-processor - ' "$work/lexgrog" || fail "lexgrog: $(cat "$work/lexgrog")"
-    for section in SYNOPSIS DESCRIPTION OPTIONS BENCH COMPARE INPUT OUTPUT 'EXIT STATUS' \
+    for section in SYNOPSIS DESCRIPTION OPTIONS BENCH COMPARE MERGE INPUT OUTPUT 'EXIT STATUS' \
         ENVIRONMENT EXAMPLES; do
         grep -qx "$section" "$work/page.txt" || fail "no section $section"
     done
@@ -79,9 +83,11 @@ check_man() {
     grep '^OPTIONS ' "$work/tags" | options_of >"$work/man.run"
     grep '^BENCH ' "$work/tags" | options_of >"$work/man.bench"
     grep '^COMPARE ' "$work/tags" | options_of >"$work/man.compare"
+    grep '^MERGE ' "$work/tags" | options_of >"$work/man.merge"
     same_list "man page, OPTIONS" "$work/help.run" "$work/man.run"
     same_list "man page, BENCH" "$work/help.bench" "$work/man.bench"
     same_list "man page, COMPARE" "$work/help.compare" "$work/man.compare"
+    same_list "man page, MERGE" "$work/help.merge" "$work/man.merge"
     # And nothing in the rendered page names an option the program does not have (also catching
     # an option name split across two lines).
     options_of <"$work/page.txt" | comm -23 - "$work/help.all" >"$work/unknown"
@@ -113,11 +119,13 @@ check_completions() {
     bash_offers >"$work/bash.run"
     bash_offers bench >"$work/bash.bench"
     bash_offers compare >"$work/bash.compare"
+    bash_offers merge >"$work/bash.merge"
     same_list "bash completion of news-processor --" "$work/help.run" "$work/bash.run"
     same_list "bash completion of news-processor bench --" "$work/help.run+bench" \
         "$work/bash.bench"
     same_list "bash completion of news-processor compare --" "$work/help.compare" \
         "$work/bash.compare"
+    same_list "bash completion of news-processor merge --" "$work/help.merge" "$work/bash.merge"
     bash -c 'source "$1"; complete -p news-processor' bash \
         "$repo/completions/news-processor.bash" >/dev/null || fail "bash: no complete -F"
 
@@ -125,23 +133,26 @@ check_completions() {
     fish_offers >"$work/fish.run"
     fish_offers bench >"$work/fish.bench"
     fish_offers compare >"$work/fish.compare"
+    fish_offers merge >"$work/fish.merge"
     same_list "fish completion of news-processor --" "$work/help.run" "$work/fish.run"
     same_list "fish completion of news-processor bench --" "$work/help.run+bench" \
         "$work/fish.bench"
     same_list "fish completion of news-processor compare --" "$work/help.compare" \
         "$work/fish.compare"
+    same_list "fish completion of news-processor merge --" "$work/help.merge" "$work/fish.merge"
 
     # zsh completes only in an interactive shell: its three option arrays are read as text.
     local zsh_file=$repo/completions/_news-processor
     zsh -n "$zsh_file" || fail "zsh: syntax error"
     head -1 "$zsh_file" | grep -qx '#compdef news-processor' || fail "zsh: no #compdef line"
-    for list in run bench compare; do
+    for list in run bench compare merge; do
         awk -v start="${list}_options=(" '$1 == start { on = 1; next } on && $1 == ")" { exit }
              on { print }' "$zsh_file" | options_of >"$work/zsh.$list"
     done
     same_list "zsh completion, run_options" "$work/help.run" "$work/zsh.run"
     same_list "zsh completion, bench_options" "$work/help.bench" "$work/zsh.bench"
     same_list "zsh completion, compare_options" "$work/help.compare" "$work/zsh.compare"
+    same_list "zsh completion, merge_options" "$work/help.merge" "$work/zsh.merge"
     return 0
 }
 
