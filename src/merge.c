@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -270,8 +271,8 @@ static int read_result(const part *p, entry *e, entries *list, FILE *err)
         e->index = (uint64_t)value;
         status = NP_EXIT_OK;
         size_t s = 0;
-        while (s < NP_STATUS_COUNT && strcmp(np_status_name((np_status)s),
-                                             result_status->valuestring) != 0)
+        while (s < NP_STATUS_COUNT &&
+               strcmp(np_status_name((np_status)s), result_status->valuestring) != 0)
             s++;
         if (s == NP_STATUS_COUNT) {
             what = "\"status\" must be ok, failed or cancelled";
@@ -325,15 +326,16 @@ static int by_index(const void *a, const void *b)
  * Returns 0, or NP_EXIT_USAGE with the duplicate or the missing indexes said on err. */
 static int entries_check(entries *list, FILE *err)
 {
-    qsort(list->items, list->count, sizeof(*list->items), by_index);
+    if (list->count > 1) /* no items array at all when nothing was read */
+        qsort(list->items, list->count, sizeof(*list->items), by_index);
     for (size_t i = 1; i < list->count; i++) {
         const entry *a = &list->items[i - 1], *b = &list->items[i];
         if (a->index == b->index) {
             fprintf(err,
-                    PREFIX "index %llu appears twice, at %s:%zu and %s:%zu: the parts overlap "
+                    PREFIX "index %" PRIu64
+                           " appears twice, at %s:%zu and %s:%zu: the parts overlap "
                            "(the same shard twice, or shards of different --shard N?)\n",
-                    (unsigned long long)a->index, a->from->path, a->line_number, b->from->path,
-                    b->line_number);
+                    a->index, a->from->path, a->line_number, b->from->path, b->line_number);
             return NP_EXIT_USAGE;
         }
     }
@@ -341,18 +343,19 @@ static int entries_check(entries *list, FILE *err)
         return NP_EXIT_OK;
     uint64_t last = list->items[list->count - 1].index;
     uint64_t missing = last + 1 - list->count;
-    fprintf(err, PREFIX "%llu of the %llu articles up to index %llu are missing: index",
-            (unsigned long long)missing, (unsigned long long)(last + 1),
-            (unsigned long long)last);
+    fprintf(err,
+            PREFIX "%" PRIu64 " of the %" PRIu64 " articles up to index %" PRIu64
+                   " are missing: index",
+            missing, last + 1, last);
     size_t listed = 0;
     uint64_t expected = 0;
     for (size_t i = 0; i < list->count && listed < MISSING_LISTED; i++) {
         for (; expected < list->items[i].index && listed < MISSING_LISTED; expected++, listed++)
-            fprintf(err, "%s %llu", listed ? "," : "", (unsigned long long)expected);
+            fprintf(err, "%s %" PRIu64, listed ? "," : "", expected);
         expected = list->items[i].index + 1;
     }
     if (missing > listed)
-        fprintf(err, ", ... (%llu more)", (unsigned long long)(missing - listed));
+        fprintf(err, ", ... (%" PRIu64 " more)", missing - (uint64_t)listed);
     fputs("; is a shard's output missing?\n", err);
     return NP_EXIT_USAGE;
 }
@@ -393,20 +396,17 @@ static int write_output(const merge_options *opts, const entries *list, FILE *ou
     }
     np_atomic_file file;
     if (np_atomic_file_open(&file, opts->output_path, umask_value, -1) != 0) {
-        fprintf(err, "news-processor: %s: cannot create: %s\n", opts->output_path,
-                strerror(errno));
+        fprintf(err, "news-processor: %s: cannot create: %s\n", opts->output_path, strerror(errno));
         return NP_EXIT_FAILURE;
     }
     write_merged(file.stream, list, opts->ndjson, opts->part_count);
     if (ferror(file.stream)) {
         np_atomic_file_abort(&file);
-        fprintf(err, "news-processor: %s: cannot write: %s\n", opts->output_path,
-                strerror(EIO));
+        fprintf(err, "news-processor: %s: cannot write: %s\n", opts->output_path, strerror(EIO));
         return NP_EXIT_FAILURE;
     }
     if (np_atomic_file_commit(&file) != 0) {
-        fprintf(err, "news-processor: %s: cannot write: %s\n", opts->output_path,
-                strerror(errno));
+        fprintf(err, "news-processor: %s: cannot write: %s\n", opts->output_path, strerror(errno));
         return NP_EXIT_FAILURE;
     }
     return NP_EXIT_OK;

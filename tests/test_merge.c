@@ -111,7 +111,8 @@ static void assert_contains(const char *haystack, const char *needle)
 #define SHARD_1                                                                                    \
     "{\"id\": \"b\", \"status\": \"cancelled\", \"completed\": 1, \"index\": 3}\n"                 \
     "\n"                                                                                           \
-    "{\"id\": 2, \"title\": \"caf\xc3\xa9\",  \"status\": \"ok\", \"completed\": 2, \"index\": 1}\r\n"
+    "{\"id\": 2, \"title\": \"caf\xc3\xa9\",  \"status\": \"ok\", \"completed\": 2, \"index\": "   \
+    "1}\r\n"
 
 static void test_parts_in_any_order_merge_into_input_order(void **state)
 {
@@ -226,8 +227,9 @@ static void test_many_missing_indexes_are_counted(void **state)
 static void test_a_line_that_is_not_json_gives_its_position(void **state)
 {
     workspace *w = *state;
-    char *a = write_file(w, "a.ndjson",
-                         "{\"status\": \"ok\", \"index\": 0}\n{\"title\": \"\xc3\xa9\", \"index\": }\n");
+    char *a =
+        write_file(w, "a.ndjson",
+                   "{\"status\": \"ok\", \"index\": 0}\n{\"title\": \"\xc3\xa9\", \"index\": }\n");
     outcome o = MERGE(a);
     assert_int_equal(o.status, 2);
     char expected[256];
@@ -239,8 +241,9 @@ static void test_a_line_that_is_not_json_gives_its_position(void **state)
 static void test_a_results_document_is_refused_with_a_hint(void **state)
 {
     workspace *w = *state;
-    char *a = write_file(w, "all.json",
-                         "{\"articles\": [\n  {\"status\": \"ok\", \"index\": 0}\n],\n\"run\": {}}\n");
+    char *a =
+        write_file(w, "all.json",
+                   "{\"articles\": [\n  {\"status\": \"ok\", \"index\": 0}\n],\n\"run\": {}}\n");
     outcome o = MERGE(a);
     assert_int_equal(o.status, 2);
     assert_contains(o.err, "all.json:1:15: not a JSON result line (a results document? merge "
@@ -261,7 +264,8 @@ static void test_lines_that_are_not_results_are_refused(void **state)
         {"{\"status\": \"ok\", \"index\": 1.5}\n", ":1: \"index\" must be a whole number from 0"},
         {"{\"status\": \"ok\", \"index\": \"0\"}\n", ":1: \"index\" must be a whole number from 0"},
         {"{\"index\": 0}\n", ":1: no \"status\""},
-        {"{\"status\": \"done\", \"index\": 0}\n", ":1: \"status\" must be ok, failed or cancelled"},
+        {"{\"status\": \"done\", \"index\": 0}\n",
+         ":1: \"status\" must be ok, failed or cancelled"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char name[32];

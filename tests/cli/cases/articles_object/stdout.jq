@@ -1,1 +1,1 @@
-.articles == [{"id": 5, "title": "t", "status": "ok", "summary": "", "sentiment": {"label": "neutral", "score": 0}, "latency_ms": {"summarization": 0, "sentiment": 0}, "attempts": {"summarization": 1, "sentiment": 1}, "completed": 1}]
+.articles == [{"id": 5, "title": "t", "status": "ok", "summary": "", "sentiment": {"label": "neutral", "score": 0}, "latency_ms": {"summarization": 0, "sentiment": 0}, "attempts": {"summarization": 1, "sentiment": 1}, "completed": 1, "index": 0}]
