@@ -30,7 +30,7 @@
  *     struct np_queue below.
  *   - Deadlocks: a `watchdog` fires when nothing else can move and asserts that every thread has
  *     returned, so a search with a never claim (pan -a, where spin checks no end states) still
- *     reports them.
+ *     reports them (under TIMER the claim does, below).
  *   - Liveness (LIVENESS, below): the claim that every execution ends with every thread
  *     returned, searched without fairness in the model above (spurious wake-ups bounded, so any
  *     cycle is a livelock), and with weak fairness (pan -a -f) with TIMER, where the collector's
@@ -39,11 +39,15 @@
  * Reductions, each of which leaves the behaviours of the C code as they are:
  *   - A thread's return (a ghost count, `finished`) is part of the step of its last call: the
  *     state between the unlock and the return differs from the one after it only in that count,
- *     which only main's joins and the watchdog read, and they only wait for it to grow.
+ *     which only main's joins, the watchdog and the claim read, and they only wait for it to
+ *     grow.
  *   - A guard and the step it guards are one atomic step (the environment's wake-ups, main's
  *     close), so no state separates a decision from what it decided.
  *   - Scratch variables that live inside one d_step are `hidden` (not part of the state); the
  *     others are reset at the end of every step, so no state differs only in a dead value.
+ *   - A timed wait reports ETIMEDOUT only where its loop would otherwise wait again: elsewhere
+ *     the loop ends either way and `expired` is not read after it, so both results lead to the
+ *     same state.
  *   - Producers that run the same code and differ only in their number (the same MANY bit) are
  *     interchangeable: nothing in the protocol tells them apart (a signal may wake any waiter),
  *     so only item counts in ascending order among them are searched (init).
