@@ -144,7 +144,7 @@ static void leave_wait(size_t *waiting, size_t *pending)
  * Wakes up to n of the `waiting` threads blocked on cond, skipping those already signalled
  * (*pending), and counts the new signals in *pending. One signal each, not a broadcast: woken
  * all at once, they would only queue up on the mutex (measured slower with bench/queue_bench).
- * model: wake_waiters
+ * model: count_wakes, send_signals
  */
 static void wake_waiters(pthread_cond_t *cond, size_t waiting, size_t *pending, size_t n)
 {

@@ -10,22 +10,23 @@
  *
  * How each promise is known to hold:
  *   - Proven by the spin model (tests/model/queue.pml; tests/model/check.sh lists the searches),
- *     exhaustively, for capacity 1..3, consumer batch 1..2, close during or after the pushes,
- *     1..3 producers each pushing 1..3 items (producer 0, and with three also producer 2, with
- *     np_queue_push_many, the others with np_queue_push), 1..2 consumers (one with a deadline),
- *     every combination, with up to one spurious wake-up or timer expiry except for three
- *     producers with 3 items and two consumers (with three producers: one consumer and 1..3
- *     items, or two and 1..2): every item a push accepted is popped exactly once, in each
- *     producer's order; a push that finds the queue closed queues nothing, and a push fails only
- *     on a closed queue; no wake-up is lost: whenever a batch is queued (or the queue is closed)
- *     and consumers wait, one of them is on its way, and likewise for producers once the queue
- *     is at most half full; the pending counts never exceed the waiters; until a spurious
- *     wake-up, timeout or close, no signal is wasted on a waiter already woken; no deadlock.
- *     Liveness: with spurious wake-ups and timer expiries bounded, every execution ends with
- *     every thread returned under any scheduling, no fairness assumed (not searched for three
- *     producers with a spurious wake-up: there by argument, README); with the collector's timer
- *     firing without bound, every execution under weak fairness ends (up to two producers).
- *     So a blocked push completes once consumers run, and a queued batch is taken before close.
+ *     exhaustively (every reachable state stored in full: no bitstate, no hash compaction), for
+ *     capacity 1..3, consumer batch 1..2, close during or after the pushes, 0..3 producers each
+ *     pushing 0..3 items (some with np_queue_push_many, the others with np_queue_push), 1..2
+ *     consumers (one with a deadline), every combination, each with spurious wake-ups and timer
+ *     expiries at any moment: up to two, or up to one with two consumers and three producers (or
+ *     two producers that both use np_queue_push_many). Safety: every item a push accepted is popped
+ *     exactly once, in each producer's order; a push that finds the queue closed queues nothing,
+ *     and a push fails only on a closed queue; no wake-up is lost: whenever a batch is queued (or
+ *     the queue is closed) and consumers wait, one of them is on its way, and likewise for
+ *     producers once the queue is at most half full; the pending counts never exceed the waiters;
+ *     until a spurious wake-up, a timer firing before a signal, or close, no signal is wasted on a
+ *     waiter already woken; no deadlock. Liveness: with those wake-ups and expiries bounded, every
+ *     execution ends with every thread returned under any scheduling, no fairness assumed (every
+ *     configuration); with the collector's timer firing without bound, every execution under weak
+ *     fairness ends, and the safety properties but the rationing one still hold (up to two
+ *     producers). So a blocked push completes once consumers run, and a queued batch is taken
+ *     before close.
  *   - Tested (tests/test_queue.c, tests/test_queue_stress.c, also under ThreadSanitizer): the
  *     ring arithmetic (wrap-around, two-run copies: the model keeps its items in order without
  *     a ring), that every shared field is touched only under the mutex (the model's atomic steps
@@ -38,7 +39,10 @@
  *     not be repeated by the next push, and a consumer could sleep until close while producers
  *     block on a full queue. glibc had such a bug (sourceware bug 25847, a lost wake-up in
  *     pthread_cond_signal, fixed upstream in 2025; Debian 12 ships glibc 2.36, so whether its
- *     build carries the fix is for the distribution's changelog to say).
+ *     build carries the fix is for the distribution's changelog to say). Liveness assumes,
+ *     besides, that spurious wake-ups are finitely many (the searches bound them), and, with a
+ *     deadline timer that fires for ever, that the scheduler is weakly fair: a thread that can
+ *     run continuously does run.
  */
 #ifndef NP_QUEUE_H
 #define NP_QUEUE_H

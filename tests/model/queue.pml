@@ -7,6 +7,10 @@
  *     wait) to pthread_mutex_unlock (or the next wait), is one Promela atomic sequence. That is
  *     exact, not an approximation, because every shared field of struct np_queue is read and
  *     written only with the mutex held (ThreadSanitizer checks that part on every make test).
+ *     Inside a critical section the deterministic runs of statements are d_step blocks: the
+ *     same steps, executed by spin as one C block instead of one statement at a time. Only two
+ *     choices inside a critical section are left to spin: which waiter a signal wakes, and
+ *     whether a timed wait reports ETIMEDOUT.
  *   - A condition variable is the set of threads blocked in it: a bitmask, one bit per thread.
  *     pthread_cond_wait sets the caller's bit and blocks until the bit is clear; inside an atomic
  *     sequence a blocking statement releases atomicity, which is the wait releasing the mutex,
@@ -19,29 +23,47 @@
  *   - Spurious wake-ups and timeouts: the `environment` process may clear any waiter's bit at any
  *     moment, SPURIOUS times in all, and every return from a timed wait may report ETIMEDOUT,
  *     signalled or not (a timed wait "may return at any time"). The budget is bounded so that a
- *     run ends; an unbounded one would let the environment wake a sleeper forever.
+ *     run ends; an unbounded one would let the environment wake a sleeper forever. With TIMER
+ *     the collector's timer may also fire without bound (the liveness search under fairness).
  *   - Items are numbers: producer p's k-th item is p * 4 + k, copied an item at a time (the C
  *     code's memcpy runs are the same copies). The ring keeps its oldest item in slots[0]; see
  *     struct np_queue below.
  *   - Deadlocks: a `watchdog` fires when nothing else can move and asserts that every thread has
  *     returned, so a search with a never claim (pan -a, where spin checks no end states) still
- *     reports them.
+ *     reports them (under TIMER the claim does, below).
  *   - Liveness (LIVENESS, below): the claim that every execution ends with every thread
  *     returned, searched without fairness in the model above (spurious wake-ups bounded, so any
  *     cycle is a livelock), and with weak fairness (pan -a -f) with TIMER, where the collector's
  *     timer may fire without bound, as a real deadline does every time it passes.
  *
+ * Reductions, each of which leaves the behaviours of the C code as they are:
+ *   - A thread's return (a ghost count, `finished`) is part of the step of its last call: the
+ *     state between the unlock and the return differs from the one after it only in that count,
+ *     which only main's joins, the watchdog and the claim read, and they only wait for it to
+ *     grow.
+ *   - A guard and the step it guards are one atomic step (the environment's wake-ups, main's
+ *     close), so no state separates a decision from what it decided.
+ *   - Scratch variables that live inside one d_step are `hidden` (not part of the state); the
+ *     others are reset at the end of every step, so no state differs only in a dead value.
+ *   - A timed wait reports ETIMEDOUT only where its loop would otherwise wait again: elsewhere
+ *     the loop ends either way and `expired` is not read after it, so both results lead to the
+ *     same state.
+ *   - Producers that run the same code and differ only in their number (the same MANY bit) are
+ *     interchangeable: nothing in the protocol tells them apart (a signal may wake any waiter),
+ *     so only item counts in ascending order among them are searched (init).
+ *   - With TIMER the rationing check (no signal wasted before anything irregular happened) is
+ *     left out: it holds only until the timer first fires, and those executions are exactly the
+ *     ones the searches without TIMER cover.
+ *
  * Configuration: the -D options bound it (tests/model/check.sh passes them); init then picks
  * every combination within the bounds, all in one search: the capacity (MIN_CAPACITY to
  * MAX_CAPACITY), the consumer batch (1, or 2 when the capacity allows), whether main closes the
  * queue concurrently with the pushes or after joining the producers (as the pipeline does), and
- * each producer's item count (1..ITEMS, or exactly ITEMS with EXACT_ITEMS). PRODUCERS; MANY (bit
- * p set: producer p pushes all its items with one np_queue_push_many, otherwise one np_queue_push
- * each); CONSUMERS (consumer 0 is the collector: np_queue_pop_many_until of up to 2 items with a
- * deadline; consumer 1 uses np_queue_pop); SPURIOUS (spurious wake-ups and timer expiries the
- * environment may cause); TIMER (the collector's timer may also fire without bound). With three
- * producers, 0 and 2 alike, only item counts with items[0] <= items[2] are searched (symmetry,
- * in init).
+ * each of the PRODUCERS producers' item counts, 0..ITEMS (0: that thread is never started, so a
+ * search with three covers zero to three producers). MANY: bit p set, producer p pushes all its
+ * items with one np_queue_push_many, otherwise one np_queue_push each. CONSUMERS: consumer 0 is
+ * the collector (np_queue_pop_many_until of up to 2 items with a deadline), consumer 1 uses
+ * np_queue_pop. SPURIOUS: the spurious wake-ups and timer expiries the environment may cause.
  *
  * Properties: the assertions below, each with a comment saying which; the list is in the
  * README, "How we know the queue is right". NO_INVARIANTS leaves out the counters' invariants
@@ -75,8 +97,8 @@
 
 /* struct np_queue (queue.c:47 "struct np_queue {"). The ring is kept with its oldest item in
  * slots[0] (head is always 0): where the items sit in the ring is arithmetic, not
- * synchronization, and it is tested
- * on its own (test_queue: wrap-around, FIFO); modelling it would only multiply the states. */
+ * synchronization, and it is tested on its own (test_queue: wrap-around, FIFO); modelling it
+ * would only multiply the states. */
 byte slots[MAX_CAPACITY];
 byte count;
 byte capacity;
@@ -93,12 +115,14 @@ byte items[PRODUCERS];    /* how many items producer p pushes (init's choice) */
 bool early_close;         /* main closes the queue concurrently with the pushes (init's choice) */
 byte accepted[PRODUCERS]; /* how many of them the queue accepted (push returned success) */
 byte received[PRODUCERS]; /* how many of them consumers have taken */
-byte finished;            /* threads that have returned */
+byte finished;            /* threads that have returned (or were never started) */
 byte spurious = SPURIOUS; /* spurious wake-ups and timeouts the environment may still cause */
-bool irregular;           /* a wake-up other than by a counted signal has happened */
+bool irregular;           /* a wake-up other than by a signal or broadcast has happened */
 
-/* Scratch for the inlines, used only inside one atomic sequence: not part of the state. */
-hidden byte unwoken, wake, i;
+/* wake_waiters' count of signals to send, from its d_step to its loop; 0 between steps. */
+byte wake;
+/* Scratch used only inside one d_step: not part of the state. */
+hidden byte unwoken, copied, item, i;
 
 #define BITS3(s) (((s) & 1) + (((s) >> 1) & 1) + (((s) >> 2) & 1))
 
@@ -113,55 +137,55 @@ inline cond_signal(set)
     fi
 }
 
-/*
- * pthread_cond_wait(set): join the waiters and block (the mutex released) until unblocked; the
- * atomic sequence then resumes with the mutex held.
- */
-inline cond_wait(set, me)
-{
-    set = set | me;
-    (set & me) == 0
-}
-
 /* leave_wait (queue.c:136 "static void leave_wait("): one waiter fewer, and one pending signal
- * fewer if any. */
+ * fewer if any. Inside a d_step. */
 inline leave_wait(waiting, pending)
 {
-    waiting--;                                                    /* queue.c:138 "(*waiting)--" */
+    waiting--;                                          /* queue.c:138 "(*waiting)--" */
 #ifndef MUTANT_LEAVE_KEEPS_PENDING
     if
-    :: pending > 0 -> pending--                        /* queue.c:139 "if (*pending)" */
+    :: pending > 0 -> pending--                         /* queue.c:139 "if (*pending)" */
 #ifdef MUTANT_DOUBLE_DECREMENT
         ; if :: pending > 0 -> pending-- :: else fi
 #endif
     :: else
     fi
+#else
+    skip
 #endif
 }
 
 /*
- * wake_waiters (queue.c:149 "static void wake_waiters("): up to n signals, one per waiter not
- * already signalled.
- * Rationing, asserted: while nothing irregular has happened (no spurious wake-up, no timeout, no
- * close), each counted signal finds a thread still blocked, that is, no signal is wasted.
+ * wake_waiters (queue.c:149 "static void wake_waiters("), in two parts: count_wakes, inside the
+ * d_step before it, decides how many signals (one per waiter not already signalled, up to n)
+ * and counts them as pending; send_signals sends them, spin choosing whom each one wakes. The
+ * C code counts after the loop; under the mutex the order makes no difference.
  */
-inline wake_waiters(set, waiting, pending, n)
+inline count_wakes(waiting, pending, n)
 {
-    unwoken = waiting - pending;                  /* queue.c:151 "size_t unwoken = waiting - *pending" */
-    wake = (n < unwoken -> n : unwoken);          /* queue.c:152 "size_t wake = n < unwoken ? n : unwoken" */
-    i = 0;
-    do
-    :: i < wake ->                                /* queue.c:153 "for (size_t i = 0; i < wake; i++)" */
-#ifndef NO_INVARIANTS
-        assert(set != 0 || irregular || closed);  /* rationing: no wasted signal */
-#endif
-        cond_signal(set);                         /* queue.c:154 "pthread_cond_signal(cond)" */
-        i++
-    :: else -> break
-    od;
+    unwoken = waiting - pending;                 /* queue.c:151 "size_t unwoken = waiting - *pending" */
+    wake = (n < unwoken -> n : unwoken);         /* queue.c:152 "size_t wake = n < unwoken ? n : unwoken" */
 #ifndef MUTANT_UNCOUNTED_SIGNAL
-    pending = pending + wake                      /* queue.c:155 "*pending += wake" */
+    pending = pending + wake                     /* queue.c:155 "*pending += wake" */
+#else
+    skip
 #endif
+}
+
+/* Rationing, asserted: while nothing irregular has happened (no spurious wake-up, no timer
+ * firing before a signal, no close), each counted signal finds a thread still blocked, that is,
+ * no signal is wasted. */
+inline send_signals(set)
+{
+    do
+    :: wake > 0 ->                                      /* queue.c:153 "for (size_t i = 0; i < wake; i++)" */
+#if !defined(NO_INVARIANTS) && !defined(TIMER)
+        assert(set != 0 || irregular || closed);        /* rationing: no wasted signal */
+#endif
+        cond_signal(set);                               /* queue.c:154 "pthread_cond_signal(cond)" */
+        wake--
+    :: else -> break
+    od
 }
 
 /*
@@ -185,40 +209,45 @@ inline check_invariants()
     assert(!((count <= capacity / 2 || closed) && waiting_producers > 0) ||
            BITS3(not_full_set) < waiting_producers);
 #else
-    skip;
+    skip
 #endif
 }
 
 /*
  * np_queue_push_many (queue.c:159 "size_t np_queue_push_many("), and np_queue_push
  * (queue.c:206 "int np_queue_push(") when n == 1: producer p pushes its next n items; `pushed`
- * says how many went in.
+ * says how many went in. (A `skip` stands before a d_step that a loop's exit jumps to: spin
+ * does not allow a jump into a d_step.)
  */
 inline push_many(p, n, pushed)
 {
-    atomic {
-        was_closed = closed;                                /* queue.c:164 "pthread_mutex_lock(&q->mutex)" */
-        pushed = 0;
+    d_step { was_closed = closed; pushed = 0 }          /* queue.c:164 "pthread_mutex_lock(&q->mutex)" */
+    do
+    :: pushed < n ->                                    /* queue.c:165 "while (pushed < n)" */
         do
-        :: pushed < n ->                                    /* queue.c:165 "while (pushed < n)" */
-            do
-            :: count == capacity && !closed ->              /* queue.c:168 "while (q->count == q->capacity && !q->closed)" */
-                waiting_producers++;                        /* queue.c:169 "q->waiting_producers++" */
-                check_invariants();
-                cond_wait(not_full_set, 1 << p);            /* queue.c:170 "pthread_cond_wait(&q->not_full, &q->mutex)" */
-                leave_wait(waiting_producers, producer_wakes_pending) /* queue.c:171 "leave_wait(&q->waiting_producers" */
-            :: else -> break
-            od;
+        :: count == capacity && !closed ->              /* queue.c:168 "while (q->count == q->capacity && !q->closed)" */
+            d_step {
+                waiting_producers++;                    /* queue.c:169 "q->waiting_producers++" */
+                not_full_set = not_full_set | (1 << p); /* queue.c:170 "pthread_cond_wait(&q->not_full, &q->mutex)" */
+                check_invariants()
+            }
+            (not_full_set & (1 << p)) == 0;             /* blocked until woken, the mutex released */
+            d_step { leave_wait(waiting_producers, producer_wakes_pending) } /* queue.c:171 "leave_wait(&q->waiting_producers" */
+        :: else -> break
+        od;
 #ifndef MUTANT_PUSH_IGNORES_CLOSE
-            if
-            :: closed -> break                              /* queue.c:176 "if (q->closed)" */
-            :: else
-            fi;
+        if
+        :: closed -> break                              /* queue.c:176 "if (q->closed)" */
+        :: else
+        fi;
+#else
+        skip;
 #endif
+        d_step {
             copied = 0;
             do
-            :: pushed < n && count < capacity ->            /* queue.c:180 "while (pushed < n && q->count < q->capacity)" */
-                slots[count] = p * 4 + accepted[p];         /* queue.c:189 "memcpy(q->slots + tail" */
+            :: pushed < n && count < capacity ->        /* queue.c:180 "while (pushed < n && q->count < q->capacity)" */
+                slots[count] = p * 4 + accepted[p];     /* queue.c:189 "memcpy(q->slots + tail" */
                 count++;
                 pushed++;
                 copied++;
@@ -227,22 +256,25 @@ inline push_many(p, n, pushed)
             od;
             if
 #ifndef MUTANT_NO_SIGNAL_AT_BATCH
-            :: count >= consumer_batch ->                   /* queue.c:197 "if (q->count >= q->consumer_batch)" */
+            :: count >= consumer_batch ->               /* queue.c:197 "if (q->count >= q->consumer_batch)" */
 #else
             :: count > consumer_batch ->
 #endif
-                wake_waiters(not_empty_set, waiting_consumers, consumer_wakes_pending, copied) /* queue.c:198 "wake_waiters(&q->not_empty" */
-            :: else
+                count_wakes(waiting_consumers, consumer_wakes_pending, copied) /* queue.c:198 "wake_waiters(&q->not_empty" */
+            :: else -> wake = 0
             fi
-        :: else -> break
-        od;
+        }
+        send_signals(not_empty_set)
+    :: else -> break
+    od;
+    skip;
+    d_step {
         /* a push fails only on a closed queue, and one that finds it closed queues nothing */
         assert(pushed == n || closed);
         assert(!was_closed || pushed == 0);
         check_invariants();
-        copied = 0;
         was_closed = 0
-    }                                                       /* queue.c:200 "pthread_mutex_unlock(&q->mutex)" */
+    }                                                   /* queue.c:200 "pthread_mutex_unlock(&q->mutex)" */
 }
 
 /*
@@ -251,42 +283,48 @@ inline push_many(p, n, pushed)
  * and np_queue_pop (queue.c:276 "return np_queue_pop_many(q, item, 1) == 1"): consumer c takes
  * up to max items; has_deadline says whether it has one. Leaves `taken` and `timed_out`.
  */
-inline pop_many_until(c, max, has_deadline, taken, timed_out)
+inline pop_many_until(c, max, has_deadline, taken, timed_out, expired)
 {
-    atomic {
-        expired = 0;                                        /* queue.c:216 "pthread_mutex_lock(&q->mutex)" */
+    expired = 0;                                        /* queue.c:216 "pthread_mutex_lock(&q->mutex)" */
+    if
+    :: count == 0 ->                                    /* queue.c:220 "if (q->count == 0)" */
+#ifndef MUTANT_IF_NOT_WHILE
+        do
+        :: count < consumer_batch && !closed && !expired -> /* queue.c:221 "while (q->count < q->consumer_batch && !q->closed && !expired)" */
+#else
         if
-        :: count == 0 ->                                    /* queue.c:220 "if (q->count == 0)" */
-#ifndef MUTANT_IF_NOT_WHILE
-            do
-            :: count < consumer_batch && !closed && !expired -> /* queue.c:221 "while (q->count < q->consumer_batch && !q->closed && !expired)" */
-#else
+        :: count < consumer_batch && !closed && !expired ->
+#endif
+            d_step {
+                waiting_consumers++;                    /* queue.c:222 "q->waiting_consumers++" */
+                not_empty_set = not_empty_set | (1 << c); /* queue.c:226 "pthread_cond_wait(&q->not_empty, &q->mutex)" */
+                check_invariants()
+            }
+            (not_empty_set & (1 << c)) == 0;            /* blocked until woken, the mutex released */
+            /* A timed wait may report ETIMEDOUT whenever it returns, signalled or not. Where the
+             * loop's condition no longer holds it makes no difference (the loop ends either way,
+             * and `expired` is not read after it), so only there is it left out. */
             if
-            :: count < consumer_batch && !closed && !expired ->
-#endif
-                waiting_consumers++;                        /* queue.c:222 "q->waiting_consumers++" */
-                check_invariants();
-                cond_wait(not_empty_set, 1 << c);           /* queue.c:226 "pthread_cond_wait(&q->not_empty, &q->mutex)" */
-                if
-                :: has_deadline -> expired = 1              /* queue.c:224 "== ETIMEDOUT" */
-                :: true
-                fi;
-                irregular = irregular || expired;
-                leave_wait(waiting_consumers, consumer_wakes_pending) /* queue.c:227 "leave_wait(&q->waiting_consumers" */
+            :: has_deadline && count < consumer_batch && !closed -> expired = 1 /* queue.c:224 "== ETIMEDOUT" */
+            :: expired = 0
+            fi;
+            d_step { leave_wait(waiting_consumers, consumer_wakes_pending) } /* queue.c:227 "leave_wait(&q->waiting_consumers" */
 #ifndef MUTANT_IF_NOT_WHILE
-            :: else -> break
-            od
+        :: else -> break
+        od
 #else
-            :: else
-            fi
-#endif
         :: else
-        fi;
-        timed_out = (count == 0 && !closed);                /* queue.c:231 "*timed_out = q->count == 0 && !q->closed" */
+        fi
+#endif
+    :: else
+    fi;
+    skip;
+    d_step {
+        timed_out = (count == 0 && !closed);            /* queue.c:231 "*timed_out = q->count == 0 && !q->closed" */
         taken = 0;
         do
-        :: taken < max && count > 0 ->                      /* queue.c:234 "while (taken < max && q->count > 0)" */
-            item = slots[0];                                /* queue.c:240 "memcpy(out + taken * q->item_size" */
+        :: taken < max && count > 0 ->                  /* queue.c:234 "while (taken < max && q->count > 0)" */
+            item = slots[0];                            /* queue.c:240 "memcpy(out + taken * q->item_size" */
             for (i : 1 .. MAX_CAPACITY - 1) { slots[i - 1] = slots[i] }
             slots[MAX_CAPACITY - 1] = 0;
             count--;
@@ -298,73 +336,79 @@ inline pop_many_until(c, max, has_deadline, taken, timed_out)
             received[item / 4]++
         :: else -> break
         od;
-        unannounced = unannounced + taken;                  /* queue.c:247 "q->unannounced += taken" */
+        unannounced = unannounced + taken;              /* queue.c:247 "q->unannounced += taken" */
         if
 #ifndef MUTANT_STRICT_HALF
-        :: count <= capacity / 2 ->                         /* queue.c:248 "if (q->count <= q->capacity / 2)" */
+        :: count <= capacity / 2 ->                     /* queue.c:248 "if (q->count <= q->capacity / 2)" */
 #else
         :: count < capacity / 2 ->
 #endif
-            wake_waiters(not_full_set, waiting_producers, producer_wakes_pending, unannounced); /* queue.c:249 "wake_waiters(&q->not_full" */
-            unannounced = 0                                 /* queue.c:251 "q->unannounced = 0" */
-        :: else
-        fi;
+            count_wakes(waiting_producers, producer_wakes_pending, unannounced); /* queue.c:249 "wake_waiters(&q->not_full" */
+            unannounced = 0                             /* queue.c:251 "q->unannounced = 0" */
+        :: else -> wake = 0
+        fi
+    }
+    send_signals(not_full_set);
+    skip;
+    d_step {
         check_invariants();
-        item = 0;
-        expired = 0
-    }                                                       /* queue.c:253 "pthread_mutex_unlock(&q->mutex)" */
+        /* np_queue_pop and np_queue_pop_many wait until an item or close: 0 means closed */
+        assert(has_deadline || !timed_out)
+    }                                                   /* queue.c:253 "pthread_mutex_unlock(&q->mutex)" */
 }
 
-/* np_queue_close (queue.c:280 "void np_queue_close("). */
+/* np_queue_close (queue.c:280 "void np_queue_close("). Inside a d_step. */
 inline queue_close()
 {
-    atomic {
-        closed = 1;                                         /* queue.c:283 "q->closed = 1" */
+    closed = 1;                                         /* queue.c:283 "q->closed = 1" */
 #ifndef MUTANT_CLOSE_NO_BROADCAST_NOT_FULL
-        not_full_set = 0;                                   /* queue.c:284 "pthread_cond_broadcast(&q->not_full)" */
+    not_full_set = 0;                                   /* queue.c:284 "pthread_cond_broadcast(&q->not_full)" */
 #endif
 #ifndef MUTANT_CLOSE_NO_BROADCAST_NOT_EMPTY
-        not_empty_set = 0;                                  /* queue.c:285 "pthread_cond_broadcast(&q->not_empty)" */
+    not_empty_set = 0;                                  /* queue.c:285 "pthread_cond_broadcast(&q->not_empty)" */
 #endif
-        check_invariants()
-    }
+    check_invariants()
 }
 
 /* An article thread, or a pool worker handing over results: pushes items[p] items, one by one
- * or all at once, and stops at the first push that fails (the queue is closed). */
+ * or all at once, and returns after the last, or at the first push that fails (the queue is
+ * closed). */
 proctype producer(byte p)
 {
-    byte n, pushed, copied;
-    bool was_closed, stopped;
+    byte n, pushed;
+    bool was_closed;
     do
     :: atomic {
-        accepted[p] < items[p] && !stopped ->
         n = ((MANY >> p) & 1 -> items[p] - accepted[p] : 1);
         push_many(p, n, pushed);
-        stopped = pushed < n;
-        n = 0;
-        pushed = 0
+        if
+        :: pushed < n || accepted[p] == items[p] ->
+            d_step { n = 0; pushed = 0; finished++ };
+            break
+        :: else ->
+            d_step { n = 0; pushed = 0 }
+        fi
     }
-    :: atomic { accepted[p] == items[p] || stopped -> finished++; break }
     od
 }
 
 /* The collector (consumer 0: timed pops of up to 2, as with a progress display) and another
- * consumer (np_queue_pop). A consumer stops when a pop returns 0 without a timeout. */
+ * consumer (np_queue_pop). A consumer returns when a pop returns 0 without a timeout. */
 proctype consumer(byte c)
 {
-    byte taken, item;
-    bool timed_out, expired, done;
+    byte taken;
+    bool timed_out, expired;
     do
     :: atomic {
-        !done ->
-        pop_many_until(c, (c == 0 -> 2 : 1), c == 0, taken, timed_out);
-        assert(c == 0 || !timed_out);
-        done = taken == 0 && !timed_out;
-        taken = 0;
-        timed_out = 0
+        pop_many_until(c, (c == 0 -> 2 : 1), c == 0, taken, timed_out, expired);
+        if
+        :: taken == 0 && !timed_out ->
+            d_step { taken = 0; timed_out = 0; expired = 0; finished++ };
+            break
+        :: else ->
+            d_step { taken = 0; timed_out = 0; expired = 0 }
+        fi
     }
-    :: atomic { done -> finished++; break }
     od
 }
 
@@ -373,15 +417,15 @@ active proctype environment()
 {
 end:
     do
-    :: spurious > 0 && not_full_set != 0 ->
-        atomic { spurious--; irregular = 1; cond_signal(not_full_set) }
-    :: spurious > 0 && not_empty_set != 0 ->
-        atomic { spurious--; irregular = 1; cond_signal(not_empty_set) }
+    :: atomic { spurious > 0 && not_full_set != 0 ->
+        spurious--; irregular = 1; cond_signal(not_full_set) }
+    :: atomic { spurious > 0 && not_empty_set != 0 ->
+        spurious--; irregular = 1; cond_signal(not_empty_set) }
 #ifdef TIMER
-    /* The liveness search (LIVENESS): the collector's deadline passes, as often as it likes,
+    /* The liveness search under fairness: the collector's deadline passes, as often as it likes,
      * with no budget. Its timed wait returns (and may then report ETIMEDOUT); weak fairness makes
      * the timer fire eventually while the collector waits, as a real deadline does. */
-    :: atomic { not_empty_set & 1 -> irregular = 1; not_empty_set = not_empty_set ^ 1 }
+    :: atomic { not_empty_set & 1 -> not_empty_set = not_empty_set ^ 1 }
 #endif
     od
 }
@@ -389,33 +433,41 @@ end:
 /*
  * Deadlock detection that works in the searches with a never claim too (where spin does not
  * check end states): `timeout` holds when no other statement can run. That is fine once every
- * thread has returned and main has checked the results; before that, it is a deadlock.
+ * thread has returned and main has checked the results; before that, it is a deadlock. Left out
+ * under TIMER (the searches under fairness): there a deadlock is an execution that never ends,
+ * which the claim catches by itself.
  */
+#ifndef TIMER
 active proctype watchdog()
 {
 end:
     timeout;
     assert(finished == PRODUCERS + CONSUMERS + 1)
 }
+#endif
 
 #ifdef LIVENESS
 /*
- * Liveness, searched with pan -a -f (acceptance cycles under weak fairness: a thread that can
- * move continuously eventually moves), with the collector's timer unbounded (TIMER): every
- * execution ends with every thread returned, after main has checked that every accepted item
- * was taken. In particular a blocked push completes (when main closes only after joining the
- * producers, only a consumer's pop can complete it), and a batch queued once the producers are
- * done is taken before close (main's probe waits for it). Without fairness it fails: the
- * collector's timer can fire forever while no other thread is scheduled (check.sh shows that).
+ * Liveness, searched with pan -a: every execution ends with every thread returned, after main
+ * has checked that every accepted item was taken. Without TIMER, under any scheduling (no
+ * fairness); with TIMER, under weak fairness (pan -a -f: a thread that can move continuously
+ * eventually moves; the timer fires eventually while the collector waits). In particular a
+ * blocked push completes (when main closes only after joining the producers, only a consumer's
+ * pop can complete it), and a batch queued once the producers are done is taken before close
+ * (main's probe waits for it). With TIMER but without fairness it fails: the collector's timer
+ * can fire forever while no other thread is scheduled (check.sh shows that).
  */
 ltl terminates { <> (finished == PRODUCERS + CONSUMERS + 1) }
 #endif
+
+/* Producers p and q run the same code (the same MANY bit). */
+#define ALIKE(p, q) ((((MANY >> (p)) ^ (MANY >> (q))) & 1) == 0)
 
 /* The pipeline's main thread: starts the threads, closes the queue (at any moment, or once the
  * producers are joined), joins everyone, and checks that every accepted item arrived. */
 init
 {
-    byte p, c;
+    byte p, q, least;
     /* The configuration: every combination within the bounds, all in one search. */
     if
     :: MIN_CAPACITY <= 1 && MAX_CAPACITY >= 1 -> capacity = 1
@@ -431,46 +483,49 @@ init
     :: early_close = 1
     fi;
     for (p : 0 .. PRODUCERS - 1) {
-#ifdef EXACT_ITEMS
-        items[p] = ITEMS
-#else
+        /* Symmetry: a producer alike to an earlier one pushes at least as many items. */
+        least = 0;
+        for (q : 0 .. PRODUCERS - 1) {
+            if
+            :: q < p && ALIKE(p, q) && items[q] > least -> least = items[q]
+            :: else
+            fi
+        }
         if
-        :: ITEMS >= 1 -> items[p] = 1
-        :: ITEMS >= 2 -> items[p] = 2
-        :: ITEMS >= 3 -> items[p] = 3
+        :: least <= 0 -> items[p] = 0
+        :: least <= 1 && ITEMS >= 1 -> items[p] = 1
+        :: least <= 2 && ITEMS >= 2 -> items[p] = 2
+        :: least <= 3 && ITEMS >= 3 -> items[p] = 3
         fi
-#endif
     }
-#if PRODUCERS == 3 && ((MANY & 5) == 5 || (MANY & 5) == 0)
-    /* Symmetry: producers 0 and 2 run the same code (both push_many, or both push), and nothing
-     * else tells them apart (their thread bit, item numbers and counters are indexed by p alike,
-     * and a signal may wake any waiter), so swapping them maps every execution to one where
-     * items[0] <= items[2], with the same properties holding. Only those are searched. */
-    if
-    :: items[0] > items[2] -> c = items[0]; items[0] = items[2]; items[2] = c; c = 0
-    :: else
-    fi;
-#endif
     atomic {
-        for (p : 0 .. PRODUCERS - 1) { run producer(p) }
-        for (c : 0 .. CONSUMERS - 1) { run consumer(c) }
+        for (p : 0 .. PRODUCERS - 1) {
+            if
+            :: items[p] > 0 -> run producer(p)
+            :: else -> finished++                      /* never started: nothing to join */
+            fi
+        }
+        for (q : 0 .. CONSUMERS - 1) { run consumer(q) }
         p = 0;
-        c = 0
+        q = 0;
+        least = 0
     }
     if
-    :: early_close -> queue_close()
-    :: else ->
-        finished == PRODUCERS;
-        /* Liveness probe: a batch queued once the producers are done is taken before close. A
-         * consumer asleep with a batch queued and no wake-up on its way blocks this forever:
-         * spin reports the invalid end state. */
-        count < consumer_batch;
-        queue_close()
+    :: d_step { early_close -> queue_close() }
+    :: d_step {
+        /* Liveness probe: main closes only once a batch queued after the producers are done has
+         * been taken. A consumer asleep beside a queued batch, no wake-up on its way, blocks
+         * this forever: a deadlock, which the watchdog (or the claim) reports. */
+        !early_close && finished == PRODUCERS && count < consumer_batch -> queue_close()
+       }
     fi;
-    finished == PRODUCERS + CONSUMERS;
-    for (p : 0 .. PRODUCERS - 1) {
-        assert(received[p] == accepted[p]);
-        assert(early_close || accepted[p] == items[p])
+    d_step {
+        finished == PRODUCERS + CONSUMERS;
+        for (p : 0 .. PRODUCERS - 1) {
+            assert(received[p] == accepted[p]);
+            assert(early_close || accepted[p] == items[p])
+        }
+        p = 0;
+        finished++
     }
-    finished++
 }
