@@ -24,8 +24,8 @@
  *     waiter already woken; no deadlock. Liveness: with those wake-ups and expiries bounded, every
  *     execution ends with every thread returned under any scheduling, no fairness assumed (every
  *     configuration); with the collector's timer firing without bound, every execution under weak
- *     fairness ends, and the safety properties but the rationing one still hold (up to two
- *     producers). So a blocked push completes once consumers run, and a queued batch is taken
+ *     fairness ends, and the safety properties but the rationing one still hold (every
+ *     configuration). So a blocked push completes once consumers run, and a queued batch is taken
  *     before close.
  *   - Tested (tests/test_queue.c, tests/test_queue_stress.c, also under ThreadSanitizer): the
  *     ring arithmetic (wrap-around, two-run copies: the model keeps its items in order without
