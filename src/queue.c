@@ -254,8 +254,8 @@ size_t np_queue_pop_many_until(np_queue *q, void *items, size_t max,
     return taken;
 }
 
-/* model: init sets the batch before the threads start, as the pipeline does; the broadcast for
- * a batch lowered while consumers wait is tested (test_queue), not modelled. */
+/* model: a fixed batch; the collector changes it only between its own pops, so each wait is one
+ * the model has. The broadcast for a batch lowered under waiters is tested (test_queue). */
 void np_queue_set_consumer_batch(np_queue *q, size_t items)
 {
     pthread_mutex_lock(&q->mutex);

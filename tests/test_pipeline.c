@@ -8,6 +8,7 @@
  * threads, the way kernel.pid_max and RLIMIT_NPROC do.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,12 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "np/clock.h"
+#include "np/collector.h"
 #include "np/pipeline.h"
 #include "np/summarize.h"
 
@@ -188,49 +189,6 @@ static void test_pool_without_waits_batches_and_loses_nothing(void **state)
         check_every_article_exactly_once_at(NP_MODE_POOL, 1000, 64, 0);
         check_every_article_exactly_once_at(NP_MODE_POOL, 3, 16, 0); /* fewer than a batch */
     }
-}
-
-/* Linux >= 6.16 gives a threaded process a small private futex hash; thread mode enlarges it for
- * runs of 2,048 articles or more (resizing costs 30-40 ms, more than a small run takes).
- * The hash belongs to the process and never shrinks, so each run happens in a fresh child that
- * has never started a thread (as a process does the first time it runs), not after earlier tests'
- * threads made it. The child exits with 0 (enlarged), 1 (not), 2 (run failed), 3 (no hash). */
-static int futex_hash_enlarged_by_a_run_of(size_t articles)
-{
-    fflush(NULL);
-    pid_t child = fork();
-    assert_true(child >= 0);
-    if (child == 0) {
-        int before = prctl(78 /* PR_FUTEX_HASH */, 2 /* PR_FUTEX_HASH_GET_SLOTS */, 0, 0, 0);
-        fixture f = make_articles(articles);
-        np_pipeline_config config = config_with(NP_MODE_THREAD, 0, 2, 16);
-        np_pipeline_results kept;
-        np_run_stats stats;
-        np_source *source = np_source_from_list(&f.list);
-        char err[256];
-        int rc = np_pipeline_run(source, &config, &kept, &stats, err, sizeof(err));
-        int slots = prctl(78, 2, 0, 0, 0);
-        _exit(rc != 0 || kept.count != articles ? 2
-              : before < 0 || slots <= 0        ? 3
-              : slots >= 4 * (int)articles      ? 0 /* four buckets per thread blocked at once */
-                                                : 1);
-    }
-    int status;
-    assert_int_equal(waitpid(child, &status, 0), child);
-    assert_true(WIFEXITED(status));
-    return WEXITSTATUS(status);
-}
-
-static void test_thread_mode_sizes_the_futex_hash_for_many_threads_only(void **state)
-{
-    (void)state;
-    int large = futex_hash_enlarged_by_a_run_of(2100);
-    if (large == 3) {
-        print_message("futex hash: global or not supported by this kernel; nothing to check\n");
-        return;
-    }
-    assert_int_equal(large, 0);
-    assert_int_equal(futex_hash_enlarged_by_a_run_of(300), 1); /* left alone: not worth 35 ms */
 }
 
 /* Simulated latencies are sleeps: the default 50 µs timer slack would stretch every one. */
@@ -627,6 +585,64 @@ static void test_faults_fail_exactly_the_predicted_articles(void **state)
     free_fixture(&f);
 }
 
+/* Reads from fd until `lines` newlines have come, waiting at most 10 s for each read. Returns
+ * how many came. */
+static size_t read_lines(int fd, size_t lines)
+{
+    size_t seen = 0;
+    char buf[4096];
+    while (seen < lines) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 10000) <= 0)
+            break;
+        ssize_t n = read(fd, buf, sizeof(buf));
+        if (n <= 0)
+            break;
+        for (ssize_t i = 0; i < n; i++)
+            seen += buf[i] == '\n';
+    }
+    return seen;
+}
+
+/*
+ * While results flood in, the collector waits for a batch of them (or a millisecond) instead of
+ * waking for each; it never holds one back. Three results handed over at once start a flood;
+ * the fourth, alone and with nothing after it, must still reach the output while the queue is
+ * open (a collector waiting for its batch without the deadline would keep it until the close).
+ */
+static void test_collector_in_a_flood_holds_no_result_back(void **state)
+{
+    (void)state;
+    fixture f = make_articles(4);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    FILE *out = fdopen(fds[1], "w");
+    assert_non_null(out);
+    np_pipeline_config config = config_with(NP_MODE_THREAD, 1, 2, 16);
+    config.stream_out = out;
+    np_collector c = {0};
+    char err[256];
+    assert_int_equal(np_collector_init(&c, &config, 1, 4, 0, err, sizeof(err)), 0);
+    assert_int_equal(np_collector_start(&c, NULL, err, sizeof(err)), 0);
+    np_finished items[4];
+    for (size_t i = 0; i < 4; i++) {
+        items[i] = (np_finished){.work = {.article = &f.list.items[i], .index = i},
+                                 .slot = np_collector_next_slot(&c)};
+        np_process_skip_cancelled(i, &items[i].result);
+    }
+    np_collector_deliver(&c, items, 3); /* one push of three: taken together, a flood */
+    assert_int_equal(read_lines(fds[0], 3), 3);
+    np_collector_deliver(&c, items + 3, 1);
+    assert_int_equal(read_lines(fds[0], 1), 1); /* before the close */
+    np_run_stats stats = {0};
+    np_collector_finish(&c, &stats);
+    assert_int_equal(stats.collected, 4);
+    np_collector_destroy(&c);
+    fclose(out);
+    close(fds[0]);
+    free_fixture(&f);
+}
+
 static void test_streaming_writes_one_line_per_article(void **state)
 {
     (void)state;
@@ -660,7 +676,6 @@ int main(void)
         cmocka_unit_test(test_pool_without_waits_batches_and_loses_nothing),
         cmocka_unit_test(test_default_workers_follow_whether_stages_wait),
         cmocka_unit_test(test_default_queue_capacity_follows_whether_stages_wait),
-        cmocka_unit_test(test_thread_mode_sizes_the_futex_hash_for_many_threads_only),
         cmocka_unit_test(test_a_run_sleeps_with_the_finest_timer_slack),
         cmocka_unit_test(test_zero_articles_is_an_empty_run),
         cmocka_unit_test(test_two_hundred_articles_run_concurrently),
@@ -674,6 +689,7 @@ int main(void)
         cmocka_unit_test(test_cancel_with_batched_hand_offs_keeps_every_article),
         cmocka_unit_test(test_faults_fail_exactly_the_predicted_articles),
         cmocka_unit_test(test_streaming_writes_one_line_per_article),
+        cmocka_unit_test(test_collector_in_a_flood_holds_no_result_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
