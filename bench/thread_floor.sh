@@ -3,8 +3,9 @@
 #
 # The floor is bench/floor.c: the same articles' drawn latencies, one bare pthread per article on
 # program-owned stacks, created in input order by one thread, each only sleeping its two
-# latencies, then joined. For each case below, news-processor (thread mode, output to /dev/null)
-# and the floor run alternately (A/B interleaved: the machine is shared, and a slow minute then
+# latencies, then joined (at 1,000 and 10,000 articles also with two creating threads,
+# --creators 2, printed for comparison). For each case below, news-processor (thread mode,
+# output to /dev/null) and the floor run alternately (A/B interleaved: the machine is shared, and a slow minute then
 # slows both): one warm-up run of each (not counted), RUNS warm runs of each, then COLD cold runs
 # of each, every one preceded by `sync; echo 3 > /proc/sys/vm/drop_caches` (page cache, dentries
 # and inodes dropped: the binary, its libraries and the input are read from disk again; needs
@@ -53,7 +54,9 @@ one() {
         set -- $line
         line="$1 $(awk -v w="$2" 'BEGIN {print w * 1000}') $(awk -v c="$3" 'BEGIN {print c * 1000}')"
     else
-        "$timed" "$floor" --latency "$latency" "$input" 2>"$tmp/err" >"$tmp/out"
+        # floor2: the floor with two threads creating the article threads (--creators 2)
+        "$timed" "$floor" $([ "$kind" = floor2 ] && echo --creators 2) --latency "$latency" \
+            "$input" 2>"$tmp/err" >"$tmp/out"
         line=$(sed -n 's/^articles=\([0-9]*\) ideal_ms=\([0-9]*\) wall_ms=\([0-9.]*\).*/\1 \3 \2/p' "$tmp/out")
         [ -n "$line" ] || { echo "floor failed: $(cat "$tmp/err")" >&2; exit 1; }
     fi
@@ -90,9 +93,10 @@ row() {
         "${5:+   (target ≤ $5: $(verdict "$ratio" "$5"))}"
 }
 
-# run_case LABEL LATENCY INPUT
+# run_case LABEL LATENCY INPUT [two]: with "two", the floor with two creating threads runs too
+# (warm, interleaved), and its per article is printed beside the one-thread floor's: not a target.
 run_case() {
-    local label=$1 latency=$2 input=$3 before
+    local label=$1 latency=$2 input=$3 two=${4:-} before
     before=$(load)
     rm -f "$tmp"/ours-* "$tmp"/floor-*
     one ours "$latency" "$input" "$tmp/warm-up"
@@ -100,6 +104,7 @@ run_case() {
     for _ in $(seq "$runs"); do
         one ours "$latency" "$input" "$tmp/ours-warm"
         one floor "$latency" "$input" "$tmp/floor-warm"
+        [ -z "$two" ] || one floor2 "$latency" "$input" "$tmp/floor2-warm"
     done
     if [ $can_drop = 1 ]; then
         for i in $(seq "$cold"); do
@@ -119,11 +124,18 @@ run_case() {
     row "phase, warm" 2 warm ms
     row "process, warm" 5 warm ms
     row "process, cold" 5 cold ms
+    if [ -n "$two" ]; then
+        local f1 f2
+        f1=($(summary "$tmp/floor-warm" 1))
+        f2=($(summary "$tmp/floor2-warm" 1))
+        printf '  floor with two creating threads: per article, warm %.1f µs (%.1f–%.1f), %s× the one-thread floor'"'"'s (not a target: ours has one dispatcher)\n' \
+            "${f2[0]}" "${f2[1]}" "${f2[2]}" "$(awk -v a="${f2[0]}" -v b="${f1[0]}" 'BEGIN {printf "%.2f", a / b}')"
+    fi
 }
 
 for n in 1000 10000 100000; do "$gen" "$n" >"$tmp/in-$n.json"; done
-run_case "1,000 articles, --latency 10:30" 10:30 "$tmp/in-1000.json"
-run_case "10,000 articles, --latency 100:300" 100:300 "$tmp/in-10000.json"
+run_case "1,000 articles, --latency 10:30" 10:30 "$tmp/in-1000.json" two
+run_case "10,000 articles, --latency 100:300" 100:300 "$tmp/in-10000.json" two
 run_case "100,000 articles, --latency 0:0" 0:0 "$tmp/in-100000.json"
 
 # The default latency: overhead = wall / ideal, ours within 0.005 of the floor's.
