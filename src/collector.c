@@ -26,12 +26,14 @@
 #define TICK_NS 100000000LL
 
 /*
- * While results come faster than one per PACE_NS, the collector waits for half a queue of them or
- * PACE_NS, whichever is first, instead of being woken for each: every wake-up is a futex call by
- * the producer, with the queue's mutex held, and two context switches, which in a burst of
- * thousands of article threads finishing was most of what thread mode added to the kernel's work
- * (bench/thread_floor.sh). A result then waits at most PACE_NS longer in the queue; when they
- * come slower, each still wakes the collector at once.
+ * While results come faster than one per PACE_NS, the collector waits for a quarter of a queue of
+ * them or PACE_NS, whichever is first, instead of being woken for each: every wake-up is a futex
+ * call by the producer, with the queue's mutex held, and two context switches, which in a burst
+ * of thousands of article threads finishing was most of what thread mode added to the kernel's
+ * work (bench/thread_floor.sh). A quarter, not half: the rest of the queue is the producers'
+ * slack while a loaded machine is slow to run the collector (half filled it, and producers then
+ * blocked: more futex calls, not fewer). A result waits at most PACE_NS longer in the queue;
+ * when they come slower, each still wakes the collector at once.
  */
 #define PACE_NS 1000000LL
 
@@ -197,7 +199,7 @@ int np_collector_init(np_collector *c, const np_pipeline_config *config, int thr
         if (bulk)
             np_queue_set_consumer_batch(c->queue, config->queue_capacity / 2);
         else
-            c->pace_batch = config->queue_capacity / 2; /* see PACE_NS */
+            c->pace_batch = config->queue_capacity / 4; /* see PACE_NS */
     }
     /* With the article count known, the arrays are sized once, before any thread starts, rather
      * than grown (and copied) as results arrive. */

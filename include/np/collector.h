@@ -56,8 +56,8 @@ typedef struct np_collector {
  * Sets c up (c zeroed by the caller) for a run of config. threaded: results go through a bounded
  * results queue of config->queue_capacity places to a collector thread; bulk (results come in a
  * flood): the collector thread waits for half a queue rather than wake for every hand-over;
- * otherwise it does so only while results come faster than one a millisecond, and then waits at
- * most a millisecond for them (a result is never held back longer). expected: the number of
+ * otherwise, while results come faster than one a millisecond, it waits for a quarter of a queue
+ * but at most a millisecond (a result is never held back longer). expected: the number of
  * articles when known in advance (else 0): the kept arrays are then sized once, not grown. Returns
  * 0, or -1 with an "out of memory ..." message in err.
  */
