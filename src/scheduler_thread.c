@@ -54,7 +54,6 @@ typedef struct thread_scheduler {
     /* Under mutex: how many finished threads wake a waiting dispatcher (or the last one): 1 when
      * it waits for any finish (a refusal), REAP_BATCH at the end. */
     size_t reap_batch;
-    article *reaping; /* dispatcher only: taken from the done list, joined at the next reap */
 } thread_scheduler;
 
 static void *article_thread(void *arg)
@@ -73,37 +72,21 @@ static void *article_thread(void *arg)
     return NULL;
 }
 
-/* Joins the threads on list and gives their stacks back; returns NULL. Dispatcher only. */
-static article *join_all(thread_scheduler *s, article *list)
-{
-    while (list) {
-        article *next = list->next_done;
-        pthread_join(list->thread, NULL);
-        np_stack_pool_release(s->stacks, list->stack);
-        free(list);
-        list = next;
-    }
-    return NULL;
-}
-
-/*
- * Takes the threads that have finished since the last call and joins those taken by the previous
- * one. A thread is on the done list a few instructions before it exits, so joining it at once
- * often finds it still exiting and waits (a futex wait and a wake-up); one thread start later it
- * is gone. wait_for_all: join the ones just taken too. Dispatcher only.
- */
-static void reap_finished(thread_scheduler *s, int wait_for_all)
+/* Joins every thread that has finished. Dispatcher only. */
+static void reap_finished(thread_scheduler *s)
 {
     pthread_mutex_lock(&s->mutex);
     article *done = s->done_list;
     s->done_list = NULL;
     s->done_count = 0;
     pthread_mutex_unlock(&s->mutex);
-    s->reaping = join_all(s, s->reaping);
-    if (wait_for_all)
-        join_all(s, done);
-    else
-        s->reaping = done;
+    while (done) {
+        article *next = done->next_done;
+        pthread_join(done->thread, NULL);
+        np_stack_pool_release(s->stacks, done->stack);
+        free(done);
+        done = next;
+    }
 }
 
 /* Waits until a running article finishes, then joins it (NP_ROOM_FINISHED); NP_ROOM_NONE at
@@ -112,16 +95,14 @@ static np_room make_room(np_scheduler *base)
 {
     thread_scheduler *s = (thread_scheduler *)base;
     /* Memory or a thread was refused: first give back the stacks no thread uses. */
-    int progressed = s->reaping != NULL;
-    s->reaping = join_all(s, s->reaping);
     np_stack_pool_trim(s->stacks);
     pthread_mutex_lock(&s->mutex);
     s->reap_batch = 1;
-    while (!progressed && s->live_threads > 0 && !s->done_list)
+    while (s->live_threads > 0 && !s->done_list)
         pthread_cond_wait(&s->thread_exited, &s->mutex);
-    progressed |= s->done_list != NULL;
+    int progressed = s->done_list != NULL;
     pthread_mutex_unlock(&s->mutex);
-    reap_finished(s, 1);
+    reap_finished(s);
     return progressed ? NP_ROOM_FINISHED : NP_ROOM_NONE;
 }
 
@@ -133,7 +114,7 @@ static np_room make_room(np_scheduler *base)
 static void start_article_thread(thread_scheduler *s, article *a)
 {
     for (;;) {
-        reap_finished(s, 0);
+        reap_finished(s);
         int err = np_stack_pool_acquire(s->stacks, &a->stack);
         if (!err) {
             pthread_mutex_lock(&s->mutex);
@@ -231,7 +212,7 @@ static void finish(np_scheduler *base)
 {
     thread_scheduler *s = (thread_scheduler *)base;
     for (;;) {
-        reap_finished(s, 0);
+        reap_finished(s);
         pthread_mutex_lock(&s->mutex);
         s->reap_batch = REAP_BATCH;
         while (s->live_threads > 0 && s->done_count < s->reap_batch)
@@ -241,7 +222,6 @@ static void finish(np_scheduler *base)
         if (all_joined)
             break;
     }
-    join_all(s, s->reaping);
     s->stats->peak_threads = s->peak_threads;
     pthread_attr_destroy(&s->attr);
     np_stack_pool_destroy(s->stacks);
