@@ -1,7 +1,7 @@
 /*
  * floor: the physical floor of thread-per-article on this machine (not a test).
  *
- *     floor [--latency MIN:MAX] [--seed N] [--glibc-stacks] ARTICLES.json
+ *     floor [--latency MIN:MAX] [--seed N] [--glibc-stacks] [--creators 2] ARTICLES.json
  *
  * runs the schedule news-processor's thread mode runs, with nothing else: the same articles (read
  * with the same loader), the same drawn latencies (np_llm_latency_ms, checked against
@@ -13,7 +13,10 @@
  *
  * At most SLOTS threads are alive at once: when they are all taken (or the system refuses a
  * thread) the oldest one is joined and its stack reused. The rest are joined in creation order
- * after the last one started.
+ * after the last one started. With --creators 2 the main thread and a second one share the work
+ * on the two cores: the first creates (and joins) the threads of articles 0, 2, 4, ..., the
+ * second those of 1, 3, 5, ..., each in input order with half the slots: a lower floor, which
+ * news-processor's one dispatcher does not reach (measured, not a target).
  *
  * Prints one line of key=value pairs: articles, ideal_ms (the largest per-article latency sum:
  * the critical path), wall_ms (first create to last join), per_article_us = (wall - ideal) /
@@ -63,6 +66,46 @@ static void *sleep_twice(void *arg)
     return NULL;
 }
 
+/* One creator's share: articles first, first + step, ... < n, on `slots` stacks from `stacks`
+ * (NULL: glibc's), created in that order and joined. */
+typedef struct plan {
+    sleeper *sleepers;
+    pthread_t *threads;
+    size_t n, first, step;
+    unsigned char *stacks;
+    size_t slots, stride, page, stack_size;
+    pthread_attr_t *attr;
+    int failed;
+} plan;
+
+static void *create_and_join(void *arg)
+{
+    plan *p = arg;
+    size_t started = 0, joined = 0; /* counted in this creator's articles */
+    for (size_t i = p->first; i < p->n; i += p->step, started++) {
+        for (;;) {
+            /* The slot of this creator's k-th article is k % slots: its oldest thread held it. */
+            if (started - joined >= p->slots)
+                pthread_join(p->threads[p->first + p->step * joined++], NULL);
+            if (p->stacks)
+                pthread_attr_setstack(
+                    p->attr, p->stacks + (started % p->slots) * p->stride + p->page, p->stack_size);
+            int e = pthread_create(&p->threads[i], p->attr, sleep_twice, &p->sleepers[i]);
+            if (!e)
+                break;
+            if (joined == started) {
+                fprintf(stderr, "floor: pthread_create: %s\n", strerror(e));
+                p->failed = 1;
+                return NULL;
+            }
+            pthread_join(p->threads[p->first + p->step * joined++], NULL);
+        }
+    }
+    while (joined < started)
+        pthread_join(p->threads[p->first + p->step * joined++], NULL);
+    return NULL;
+}
+
 static struct timespec from_ms(uint32_t ms)
 {
     return (struct timespec){.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
@@ -93,6 +136,7 @@ int main(int argc, char **argv)
     np_process_config process = {
         .seed = 1, .latency_min_ms = 500, .latency_max_ms = 1500, .retries = 2};
     int glibc_stacks = 0;
+    int creators = 1;
     const char *path = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--latency") && i + 1 < argc) {
@@ -102,17 +146,26 @@ int main(int argc, char **argv)
             }
         } else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
             process.seed = strtoull(argv[++i], NULL, 10);
+        } else if (!strcmp(argv[i], "--creators") && i + 1 < argc) {
+            creators = atoi(argv[++i]);
+            if (creators != 1 && creators != 2) {
+                fprintf(stderr, "floor: --creators is 1 or 2\n");
+                return 2;
+            }
         } else if (!strcmp(argv[i], "--glibc-stacks")) {
             glibc_stacks = 1;
         } else if (!path && argv[i][0] != '-') {
             path = argv[i];
         } else {
-            fprintf(stderr, "usage: floor [--latency MIN:MAX] [--seed N] [--glibc-stacks] FILE\n");
+            fprintf(stderr, "usage: floor [--latency MIN:MAX] [--seed N] [--glibc-stacks] "
+                            "[--creators 2] FILE\n");
             return 2;
         }
     }
     if (!path) {
-        fprintf(stderr, "usage: floor [--latency MIN:MAX] [--seed N] [--glibc-stacks] FILE\n");
+        fprintf(
+            stderr,
+            "usage: floor [--latency MIN:MAX] [--seed N] [--glibc-stacks] [--creators 2] FILE\n");
         return 2;
     }
     np_article_list list;
@@ -170,28 +223,47 @@ int main(int argc, char **argv)
     }
     (void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 
-    double start = now_ms();
-    size_t joined = 0;
-    for (size_t i = 0; i < n; i++) {
-        for (;;) {
-            /* The slot of article i is i % slots: the oldest thread held it. */
-            if (i - joined >= slots)
-                pthread_join(threads[joined++], NULL);
-            if (stacks)
-                pthread_attr_setstack(&attr, stacks + (i % slots) * stride + page, stack_size);
-            int e = pthread_create(&threads[i], &attr, sleep_twice, &sleepers[i]);
-            if (!e)
-                break;
-            if (joined == i) {
-                fprintf(stderr, "floor: pthread_create: %s\n", strerror(e));
-                return 1;
-            }
-            pthread_join(threads[joined++], NULL);
+    plan whole = {.sleepers = sleepers,
+                  .threads = threads,
+                  .n = n,
+                  .step = 1,
+                  .stacks = stacks,
+                  .slots = slots,
+                  .stride = stride,
+                  .page = page,
+                  .stack_size = stack_size,
+                  .attr = &attr};
+    plan halves[2] = {whole, whole};
+    pthread_attr_t second_attr;
+    pthread_t second;
+    if (creators == 2) {
+        pthread_attr_init(&second_attr);
+        if (glibc_stacks)
+            pthread_attr_setstacksize(&second_attr, stack_size);
+        for (size_t k = 0; k < 2; k++) {
+            halves[k].first = k;
+            halves[k].step = 2;
+            halves[k].slots = slots / 2 > 0 ? slots / 2 : 1;
+            halves[k].stacks = stacks ? stacks + k * halves[0].slots * stride : NULL;
         }
+        halves[1].attr = &second_attr;
     }
-    while (joined < n)
-        pthread_join(threads[joined++], NULL);
+    double start = now_ms();
+    if (creators == 2) {
+        if (pthread_create(&second, NULL, create_and_join, &halves[1]) != 0) {
+            fprintf(stderr, "floor: cannot start the second creator\n");
+            return 1;
+        }
+        create_and_join(&halves[0]);
+        pthread_join(second, NULL);
+    } else {
+        create_and_join(&whole);
+    }
     double wall = now_ms() - start;
+    if (creators == 2)
+        pthread_attr_destroy(&second_attr);
+    if (whole.failed || halves[0].failed || halves[1].failed)
+        return 1;
 
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);

@@ -3,10 +3,13 @@
 #
 # The floor is bench/floor.c: the same articles' drawn latencies, one bare pthread per article on
 # program-owned stacks, created in input order by one thread, each only sleeping its two
-# latencies, then joined. For each case below, news-processor (thread mode, output to /dev/null)
-# and the floor run alternately, RUNS times each (A/B interleaved: the machine is shared, and a
-# slow minute then slows both); the first run of each is the cold one (a fresh process right
-# after the input file was written), the others are warm. Printed per case, median (min–max):
+# latencies, then joined (at 1,000 and 10,000 articles also with two creating threads,
+# --creators 2, printed for comparison). For each case below, news-processor (thread mode,
+# output to /dev/null) and the floor run alternately (A/B interleaved: the machine is shared, and a slow minute then
+# slows both): one warm-up run of each (not counted), RUNS warm runs of each, then COLD cold runs
+# of each, every one preceded by `sync; echo 3 > /proc/sys/vm/drop_caches` (page cache, dentries
+# and inodes dropped: the binary, its libraries and the input are read from disk again; needs
+# root, else the cold rows are skipped). Printed per case, median (min–max):
 #   per article   (wall − ideal) / articles of the processing phase: news-processor's "Processed
 #                 ... in W s (critical path C s)" line, the floor's own clock around create..join
 #   sys CPU       system CPU time of the whole process (wait4 rusage, bench/timed)
@@ -14,11 +17,15 @@
 # and the ratio ours / floor of the medians, against issue 11's targets: per article and system
 # CPU ≤ 1.2× the floor's at 1,000 articles 10:30, 10,000 at 100:300, 100,000 at 0:0, cold and
 # warm; the smoke run (data/articles.json, 15 articles, 0:0) ≤ 5 ms whole process; overhead
-# (wall / ideal) at 1,000 articles at the default latency within 0.005 of the floor's.
-# Usage: bench/thread_floor.sh [BUILD_DIR [RUNS]]   (BUILD_DIR default build-release, RUNS 5)
+# (wall / ideal) at 1,000 articles at the default latency within 0.005 of the floor's. Last,
+# pool mode on the 100,000 articles at 0:0 (`news-processor bench`, RUNS fresh processes after a
+# warm-up): whole process − load phase ≤ 0.25 s, and peak RSS ≤ 3× the input file.
+# The load average is printed before and after each case: the figures are only as quiet as that.
+# Usage: bench/thread_floor.sh [BUILD_DIR [RUNS [COLD]]]   (default build-release, 5, 5)
 set -euo pipefail
 build=${1:-build-release}
 runs=${2:-5}
+cold=${3:-5}
 root=$(cd "$(dirname "$0")/.." && pwd)
 np=$build/news-processor
 floor=$build/floor
@@ -28,12 +35,18 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "thread mode vs the floor — $(nproc) cores, $(uname -sr), $(date -u '+%Y-%m-%d %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "median (min–max) of $runs interleaved runs each; cold = the first run of each program"
+can_drop=0
+if [ "$cold" -gt 0 ] && { echo 3 >/proc/sys/vm/drop_caches; } 2>/dev/null; then can_drop=1; fi
+echo "median (min–max) of $runs interleaved warm runs each, after a warm-up run of each$(
+    [ $can_drop = 1 ] && echo "; $cold cold runs each, every one after sync + drop_caches" ||
+        echo "; no cold runs (dropping the page cache needs root)")"
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 
-# one KIND LATENCY INPUT: runs one program once, appends "per_article_us wall_ms ideal_ms sys_ms
-# process_ms" to $tmp/KIND.
+# one KIND LATENCY INPUT FILE: runs one program (ours or floor) once, appends "per_article_us
+# wall_ms ideal_ms sys_ms process_ms" to FILE.
 one() {
-    local kind=$1 latency=$2 input=$3 line stats
+    local kind=$1 latency=$2 input=$3 file=$4 line stats
     if [ "$kind" = ours ]; then
         "$timed" "$np" --latency "$latency" -o /dev/null "$input" 2>"$tmp/err" >/dev/null
         line=$(sed -n 's/^Processed \([0-9]*\) articles in \([0-9.]*\) s (critical path \([0-9.]*\) s).*/\1 \2 \3/p' "$tmp/err")
@@ -41,7 +54,9 @@ one() {
         set -- $line
         line="$1 $(awk -v w="$2" 'BEGIN {print w * 1000}') $(awk -v c="$3" 'BEGIN {print c * 1000}')"
     else
-        "$timed" "$floor" --latency "$latency" "$input" 2>"$tmp/err" >"$tmp/out"
+        # floor2: the floor with two threads creating the article threads (--creators 2)
+        "$timed" "$floor" $([ "$kind" = floor2 ] && echo --creators 2) --latency "$latency" \
+            "$input" 2>"$tmp/err" >"$tmp/out"
         line=$(sed -n 's/^articles=\([0-9]*\) ideal_ms=\([0-9]*\) wall_ms=\([0-9.]*\).*/\1 \3 \2/p' "$tmp/out")
         [ -n "$line" ] || { echo "floor failed: $(cat "$tmp/err")" >&2; exit 1; }
     fi
@@ -49,7 +64,7 @@ one() {
     set -- $line $stats
     # $1 articles, $2 wall_ms, $3 ideal_ms, $4 sys_ms, $5 process_ms
     awk -v n="$1" -v w="$2" -v i="$3" -v s="$4" -v p="$5" \
-        'BEGIN {printf "%.3f %.3f %.3f %.3f %.3f\n", (w - i) * 1000 / n, w, i, s, p}' >>"$tmp/$kind"
+        'BEGIN {printf "%.3f %.3f %.3f %.3f %.3f\n", (w - i) * 1000 / n, w, i, s, p}' >>"$file"
 }
 
 # median: "median min max" of the numbers on stdin, one a line.
@@ -58,60 +73,82 @@ median() {
         printf "%s %s %s\n", m, v[1], v[NR]}'
 }
 
-# summary FILE COLUMN FROM TO: median min max of COLUMN over rows FROM..TO.
+# summary FILE COLUMN: median min max of COLUMN.
 summary() {
-    awk -v c="$2" -v from="$3" -v to="$4" 'NR >= from && NR <= to {print $c}' "$1" | median
+    awk -v c="$2" '{print $c}' "$1" | median
 }
 
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN {print (r <= t ? "met" : "MISSED")}'; }
 
-# row LABEL COLUMN FROM TO UNIT [TARGET]: one line, ours vs floor, ratio of the medians.
+# row LABEL COLUMN SET UNIT [TARGET]: one line, ours vs floor (runs of SET: warm or cold), ratio
+# of the medians.
 row() {
     local o f ratio
-    o=($(summary "$tmp/ours" "$2" "$3" "$4"))
-    f=($(summary "$tmp/floor" "$2" "$3" "$4"))
+    [ -s "$tmp/ours-$3" ] || return 0
+    o=($(summary "$tmp/ours-$3" "$2"))
+    f=($(summary "$tmp/floor-$3" "$2"))
     ratio=$(awk -v a="${o[0]}" -v b="${f[0]}" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
     printf '  %-18s ours %8.1f %s (%.1f–%.1f)   floor %8.1f %s (%.1f–%.1f)   ratio %s%s\n' "$1" \
-        "${o[0]}" "$5" "${o[1]}" "${o[2]}" "${f[0]}" "$5" "${f[1]}" "${f[2]}" "$ratio" \
-        "${6:+   (target ≤ $6: $(verdict "$ratio" "$6"))}"
+        "${o[0]}" "$4" "${o[1]}" "${o[2]}" "${f[0]}" "$4" "${f[1]}" "${f[2]}" "$ratio" \
+        "${5:+   (target ≤ $5: $(verdict "$ratio" "$5"))}"
 }
 
-# run_case LABEL LATENCY INPUT
+# run_case LABEL LATENCY INPUT [two]: with "two", the floor with two creating threads runs too
+# (warm, interleaved), and its per article is printed beside the one-thread floor's: not a target.
 run_case() {
-    local label=$1 latency=$2 input=$3
-    : >"$tmp/ours"
-    : >"$tmp/floor"
+    local label=$1 latency=$2 input=$3 two=${4:-} before
+    before=$(load)
+    rm -f "$tmp"/ours-* "$tmp"/floor-*
+    one ours "$latency" "$input" "$tmp/warm-up"
+    one floor "$latency" "$input" "$tmp/warm-up"
     for _ in $(seq "$runs"); do
-        one ours "$latency" "$input"
-        one floor "$latency" "$input"
+        one ours "$latency" "$input" "$tmp/ours-warm"
+        one floor "$latency" "$input" "$tmp/floor-warm"
+        [ -z "$two" ] || one floor2 "$latency" "$input" "$tmp/floor2-warm"
     done
+    if [ $can_drop = 1 ]; then
+        for i in $(seq "$cold"); do
+            # Alternate which goes first: each starts from dropped caches either way.
+            for kind in $([ $((i % 2)) = 1 ] && echo ours floor || echo floor ours); do
+                drop_caches
+                one "$kind" "$latency" "$input" "$tmp/$kind-cold"
+            done
+        done
+    fi
     echo
-    echo "$label (ideal $(awk 'NR == 1 {print $3}' "$tmp/ours") ms)"
-    row "per article, warm" 1 2 "$runs" µs 1.2
-    row "per article, cold" 1 1 1 µs 1.2
-    row "sys CPU, warm" 4 2 "$runs" ms 1.2
-    row "sys CPU, cold" 4 1 1 ms 1.2
-    row "phase, warm" 2 2 "$runs" ms
-    row "process, warm" 5 2 "$runs" ms
-    row "process, cold" 5 1 1 ms
+    echo "$label (ideal $(awk 'NR == 1 {print $3}' "$tmp/ours-warm") ms; load average $before before, $(load) after)"
+    row "per article, warm" 1 warm µs 1.2
+    row "per article, cold" 1 cold µs 1.2
+    row "sys CPU, warm" 4 warm ms 1.2
+    row "sys CPU, cold" 4 cold ms 1.2
+    row "phase, warm" 2 warm ms
+    row "process, warm" 5 warm ms
+    row "process, cold" 5 cold ms
+    if [ -n "$two" ]; then
+        local f1 f2
+        f1=($(summary "$tmp/floor-warm" 1))
+        f2=($(summary "$tmp/floor2-warm" 1))
+        printf '  floor with two creating threads: per article, warm %.1f µs (%.1f–%.1f), %s× the one-thread floor'"'"'s (not a target: ours has one dispatcher)\n' \
+            "${f2[0]}" "${f2[1]}" "${f2[2]}" "$(awk -v a="${f2[0]}" -v b="${f1[0]}" 'BEGIN {printf "%.2f", a / b}')"
+    fi
 }
 
 for n in 1000 10000 100000; do "$gen" "$n" >"$tmp/in-$n.json"; done
-run_case "1,000 articles, --latency 10:30" 10:30 "$tmp/in-1000.json"
-run_case "10,000 articles, --latency 100:300" 100:300 "$tmp/in-10000.json"
+run_case "1,000 articles, --latency 10:30" 10:30 "$tmp/in-1000.json" two
+run_case "10,000 articles, --latency 100:300" 100:300 "$tmp/in-10000.json" two
 run_case "100,000 articles, --latency 0:0" 0:0 "$tmp/in-100000.json"
 
 # The default latency: overhead = wall / ideal, ours within 0.005 of the floor's.
-: >"$tmp/ours"
-: >"$tmp/floor"
+rm -f "$tmp"/ours-* "$tmp"/floor-*
+before=$(load)
 for _ in $(seq "$runs"); do
-    one ours 500:1500 "$tmp/in-1000.json"
-    one floor 500:1500 "$tmp/in-1000.json"
+    one ours 500:1500 "$tmp/in-1000.json" "$tmp/ours-warm"
+    one floor 500:1500 "$tmp/in-1000.json" "$tmp/floor-warm"
 done
 echo
-echo "1,000 articles at the default latency (500:1500): overhead = wall / ideal"
-o=($(awk '{print $2 / $3}' "$tmp/ours" | median))
-f=($(awk '{print $2 / $3}' "$tmp/floor" | median))
+echo "1,000 articles at the default latency (500:1500): overhead = wall / ideal (load average $before before, $(load) after)"
+o=($(awk '{print $2 / $3}' "$tmp/ours-warm" | median))
+f=($(awk '{print $2 / $3}' "$tmp/floor-warm" | median))
 d=$(awk -v a="${o[0]}" -v b="${f[0]}" 'BEGIN {printf "%.4f", a - b}')
 printf '  ours %.4f (%.4f–%.4f)   floor %.4f (%.4f–%.4f)   difference %s   (target ≤ 0.005: %s)\n' \
     "${o[0]}" "${o[1]}" "${o[2]}" "${f[0]}" "${f[1]}" "${f[2]}" "$d" "$(verdict "$d" 0.005)"
@@ -126,3 +163,26 @@ s=($(median <"$tmp/smoke"))
 echo
 printf 'smoke run (news-processor -q --latency 0:0 data/articles.json), whole process: %.1f ms (%.1f–%.1f) over %d runs   (target ≤ 5 ms: %s)\n' \
     "${s[0]}" "${s[1]}" "${s[2]}" $((runs * 2)) "$(verdict "${s[0]}" 5)"
+
+# Pool mode, 100,000 articles at 0:0, whole process against its load phase, and peak RSS against
+# the input: fresh processes timed by `news-processor bench` (wait4), one warm-up.
+command -v jq >/dev/null || { echo "pool mode: needs jq" >&2; exit 1; }
+before=$(load)
+"$np" bench -q --runs "$runs" --warmup 1 --mode pool --latency 0:0 --report "$tmp/pool.json" \
+    "$tmp/in-100000.json" >/dev/null
+size_kb=$(($(stat -c %s "$tmp/in-100000.json") / 1024))
+echo
+echo "pool mode, 100,000 articles at 0:0 ($((size_kb / 1024)) MB input), $runs runs (load average $before before, $(load) after)"
+jq -r --arg size_kb "$size_kb" '
+    def median: sort | if length % 2 == 1 then .[(length - 1) / 2] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+    def fmt: . * 10 | round / 10 | tostring;
+    def stat(f): (map(f) | median | fmt) + " (" + (map(f) | min | fmt) + "–" + (map(f) | max | fmt) + ")";
+    [.runs[] | select((.warmup | not) and (.interrupted | not))] as $r |
+    ($r | map(.process_wall_ms - .phases_ms.load) | median) as $extra |
+    ($r | map(.max_rss_kb) | max) as $rss |
+    "  whole process   \($r | stat(.process_wall_ms)) ms",
+    "  load phase      \($r | stat(.phases_ms.load)) ms",
+    "  process phase   \($r | stat(.phases_ms.process)) ms,  output \($r | stat(.phases_ms.output)) ms,  start-up and exit \($r | stat(.startup_exit_ms)) ms",
+    "  whole − load    \($r | stat(.process_wall_ms - .phases_ms.load)) ms   (target ≤ 250 ms: \(if $extra <= 250 then "met" else "MISSED" end))",
+    "  peak RSS        \($rss / 1024 | fmt) MB = \($rss / ($size_kb | tonumber) * 100 | round / 100)× the input   (target ≤ 3×: \(if $rss <= 3 * ($size_kb | tonumber) then "met" else "MISSED" end))"
+    ' "$tmp/pool.json"

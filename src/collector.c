@@ -22,6 +22,21 @@
 /* How many results the collector takes per lock acquisition. */
 #define COLLECT_BATCH 64
 
+/* The progress line's period. */
+#define TICK_NS 100000000LL
+
+/*
+ * While results come faster than one per PACE_NS, the collector waits for a quarter of a queue of
+ * them or PACE_NS, whichever is first, instead of being woken for each: every wake-up is a futex
+ * call by the producer, with the queue's mutex held, and two context switches, which in a burst
+ * of thousands of article threads finishing was most of what thread mode added to the kernel's
+ * work (bench/thread_floor.sh). A quarter, not half: the rest of the queue is the producers'
+ * slack while a loaded machine is slow to run the collector (half filled it, and producers then
+ * blocked: more futex calls, not fewer). A result waits at most PACE_NS longer in the queue;
+ * when they come slower, each still wakes the collector at once.
+ */
+#define PACE_NS 1000000LL
+
 /* Collector only (or before it starts): grows the kept arrays to capacity slots. */
 static int reserve_capacity(np_collector *c, size_t capacity)
 {
@@ -131,23 +146,37 @@ static void *collector_thread(void *arg)
     np_finished batch[COLLECT_BATCH];
     /* With a progress display, wake at least 10 times a second so the line stays live. */
     int ticking = c->config->progress != NULL;
+    long long next_tick = ticking ? np_clock_now_ns() + TICK_NS : 0;
+    int paced = 0;
+    long long last_received_ns = 0;
     for (;;) {
         long long wait_start = np_clock_now_ns();
-        struct timespec tick = {0};
-        if (ticking)
-            tick = np_clock_deadline_after_ns(100000000LL);
+        long long until = paced ? wait_start + PACE_NS : 0;
+        if (ticking && (!until || next_tick < until))
+            until = next_tick;
+        struct timespec deadline = {.tv_sec = until / 1000000000LL,
+                                    .tv_nsec = until % 1000000000LL};
         int timed_out = 0;
-        size_t n = np_queue_pop_many_until(c->queue, batch, COLLECT_BATCH, ticking ? &tick : NULL,
+        size_t n = np_queue_pop_many_until(c->queue, batch, COLLECT_BATCH, until ? &deadline : NULL,
                                            &timed_out);
         /* Taken together by one pop: one time for all of them. */
         long long received_ns = np_clock_now_ns();
         c->wait_ns += received_ns - wait_start;
-        if (ticking && timed_out) {
+        if (ticking && received_ns >= next_tick) {
             report_progress(c);
-            continue;
+            next_tick = received_ns + TICK_NS;
         }
-        if (n == 0)
-            break;
+        if (n == 0 && !timed_out)
+            break; /* closed and drained */
+        /* Paced while results come faster than one per PACE_NS: several at once, or one within
+         * PACE_NS of the last (a paced pop that got at most one by its deadline ends it). */
+        int flood = n > 1 || (n == 1 && !paced && received_ns - last_received_ns < PACE_NS);
+        if (n > 0)
+            last_received_ns = received_ns;
+        if (c->pace_batch > 1 && flood != paced) {
+            paced = flood;
+            np_queue_set_consumer_batch(c->queue, paced ? c->pace_batch : 1);
+        }
         for (size_t i = 0; i < n; i++)
             collect(c, &batch[i], received_ns);
     }
@@ -169,6 +198,8 @@ int np_collector_init(np_collector *c, const np_pipeline_config *config, int thr
          * half a queue instead; the last results arrive when the queue closes. */
         if (bulk)
             np_queue_set_consumer_batch(c->queue, config->queue_capacity / 2);
+        else
+            c->pace_batch = config->queue_capacity / 4; /* see PACE_NS */
     }
     /* With the article count known, the arrays are sized once, before any thread starts, rather
      * than grown (and copied) as results arrive. */

@@ -107,7 +107,9 @@ static void size_futex_hash(size_t threads)
     /* Resizing costs an RCU grace period, 30-40 ms here (most of a small run's time), and below
      * a few thousand threads the default chains are short: since stage sleeps wait in ppoll
      * rather than on a futex, no gain was measured at 1,000 threads, while at 10,000 runs
-     * without it sometimes took 4 s instead of 1 (producers and the registry's waiters). */
+     * without it sometimes took 4 s instead of 1 (producers and the registry's waiters). With the
+     * collector paced too, still: 1 run in 8 without it took 1.95 s, 2.8 s of it system CPU
+     * (the others 0.92-1.29 s); with it, none above 1.24 s (interleaved, load average 40). */
     if (threads < FUTEX_HASH_MIN_THREADS)
         return;
     if (threads > LIVE_THREADS_MAX)

@@ -254,8 +254,8 @@ size_t np_queue_pop_many_until(np_queue *q, void *items, size_t max,
     return taken;
 }
 
-/* model: init sets the batch before the threads start, as the pipeline does; the broadcast for
- * a batch lowered while consumers wait is tested (test_queue), not modelled. */
+/* model: init sets a fixed batch; the collector changes it only between its own pops, so each
+ * wait is a modelled one. A batch lowered under waiters broadcasts: tested (test_queue). */
 void np_queue_set_consumer_batch(np_queue *q, size_t items)
 {
     pthread_mutex_lock(&q->mutex);
@@ -284,11 +284,6 @@ void np_queue_close(np_queue *q)
     pthread_cond_broadcast(&q->not_full);
     pthread_cond_broadcast(&q->not_empty);
     pthread_mutex_unlock(&q->mutex);
-}
-
-size_t np_queue_capacity(const np_queue *q)
-{
-    return q->capacity;
 }
 
 size_t np_queue_max_depth(np_queue *q)

@@ -118,11 +118,6 @@ size_t np_source_total(const np_source *source)
     return source->list ? source->list->count : 0;
 }
 
-size_t np_source_count(const np_source *source)
-{
-    return source->produced;
-}
-
 int np_source_read_errno(const np_source *source)
 {
     return source->read_errno;

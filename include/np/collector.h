@@ -44,6 +44,7 @@ typedef struct np_collector {
     size_t collected;
     size_t status_count[NP_STATUS_COUNT];
     long long wait_ns;
+    size_t pace_batch; /* > 1: in a flood, wait for this many or PACE_NS (collector.c) */
     int out_of_memory;
     int output_errno;
     atomic_llong producer_wait_ns; /* summed over producers blocked on a full queue */
@@ -54,9 +55,11 @@ typedef struct np_collector {
 /*
  * Sets c up (c zeroed by the caller) for a run of config. threaded: results go through a bounded
  * results queue of config->queue_capacity places to a collector thread; bulk (results come in a
- * flood): the collector thread waits for half a queue rather than wake for every hand-over.
- * expected: the number of articles when known in advance (else 0): the kept arrays are then
- * sized once, not grown. Returns 0, or -1 with an "out of memory ..." message in err.
+ * flood): the collector thread waits for half a queue rather than wake for every hand-over;
+ * otherwise, while results come faster than one a millisecond, it waits for a quarter of a queue
+ * but at most a millisecond (a result is never held back longer). expected: the number of
+ * articles when known in advance (else 0): the kept arrays are then sized once, not grown. Returns
+ * 0, or -1 with an "out of memory ..." message in err.
  */
 int np_collector_init(np_collector *c, const np_pipeline_config *config, int threaded,
                       size_t expected, int bulk, char *err, size_t err_size);

@@ -107,9 +107,6 @@ void np_queue_set_consumer_batch(np_queue *q, size_t items);
  */
 void np_queue_close(np_queue *q);
 
-/* The capacity given at creation. */
-size_t np_queue_capacity(const np_queue *q);
-
 /* The largest number of items the queue has held at once so far. */
 size_t np_queue_max_depth(np_queue *q);
 
