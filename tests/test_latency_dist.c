@@ -115,7 +115,7 @@ static void test_unusable_reports_are_clear_errors(void **state)
 {
     (void)state;
     expect_error("{\"schema\": 1,,}", ":1:15: not JSON");
-    expect_error("{\n  \"a\": [1, 2,]\n}", ":2:15: not JSON");
+    expect_error("{\n  \"a\": [1, 2,]\n}", ":2:14: not JSON");
     expect_error("{\"schema\": \"other\", \"schema_version\": 1, \"runs\": []}",
                  "not a news-processor report");
     expect_error("{\"schema\": \"news-processor-report\", \"schema_version\": 7, \"runs\": []}",
