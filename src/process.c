@@ -198,7 +198,8 @@ void np_process_fail_out_of_memory(size_t index, np_result *result)
 
 int np_process_can_wait(const np_process_config *config)
 {
-    return config->latency_max_ms > 0 || config->fail_rate > 0 || config->limiter != NULL;
+    return config->latency_max_ms > 0 || config->fail_rate > 0 || config->limiter != NULL ||
+           config->tpm != NULL || config->inflight != NULL || config->latency_from != NULL;
 }
 
 void np_process_skip_cancelled(size_t index, np_result *result)

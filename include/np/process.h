@@ -14,10 +14,14 @@
 #include <stdint.h>
 
 #include "np/article.h"
+#include "np/breaker.h"
 #include "np/cancel.h"
+#include "np/inflight.h"
+#include "np/latency_dist.h"
 #include "np/log.h"
 #include "np/ratelimit.h"
 #include "np/result.h"
+#include "np/tpm.h"
 
 typedef struct np_process_config {
     uint64_t seed;
@@ -29,6 +33,12 @@ typedef struct np_process_config {
     np_rate_limiter *limiter; /* NULL = unlimited */
     np_cancel *cancel;        /* NULL = never cancelled */
     const np_log *log;        /* verbose lines for each stage call */
+    /* The limits shared by every call (np/inflight.h, np/breaker.h, np/tpm.h); NULL = none. */
+    np_inflight *inflight;
+    np_breaker *breaker;
+    np_tpm *tpm;
+    /* --latency-from: draw the simulator's latencies from this instead of [min, max]. */
+    const np_latency_dist *latency_from;
 } np_process_config;
 
 /*
