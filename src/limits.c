@@ -24,10 +24,6 @@ static int wait_for_tokens(const np_process_config *config, const np_article *ar
         return 0;
     int rc = np_cancel_sleep_ns(config->cancel, wait);
     result->tpm_wait_ns += np_clock_now_ns() - start;
-    if (rc != 0) {
-        np_tpm_correct(config->tpm, gate->estimated_tokens, 0);
-        gate->estimated_tokens = 0;
-    }
     return rc;
 }
 
@@ -52,6 +48,10 @@ np_gate_verdict np_limits_enter(const np_process_config *config, const np_articl
     }
     return NP_GATE_GO;
 cancelled:
+    /* The call never began: its tokens go back whole. */
+    if (gate->estimated_tokens)
+        np_tpm_correct(config->tpm, gate->estimated_tokens, 0);
+    gate->estimated_tokens = 0;
     np_limits_leave(config, gate, NP_BREAKER_CANCELLED, 0);
     return NP_GATE_CANCELLED;
 }
@@ -65,7 +65,7 @@ void np_limits_leave(const np_process_config *config, np_call_gate *gate,
     if (config->breaker && gate->breaker != NP_BREAKER_REJECT)
         np_breaker_record(config->breaker, gate->breaker, outcome, np_clock_now_ns());
     gate->breaker = NP_BREAKER_REJECT; /* recorded: never twice */
-    if (config->tpm && gate->estimated_tokens)
+    if (config->tpm && gate->estimated_tokens && tokens_used)
         np_tpm_correct(config->tpm, gate->estimated_tokens, tokens_used);
     gate->estimated_tokens = 0;
 }

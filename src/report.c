@@ -262,22 +262,51 @@ static void write_quantile_table(FILE *out, const double *sorted, size_t n)
 }
 
 /*
+ * One sample of kind from a result's stage, in ms; < 0 when the result has none. The last
+ * attempt's start is taken as its end less its latency (the result keeps only the stage's first
+ * start), so a first-token delay is exact to within the latency's rounding to whole ms.
+ */
+static double latency_sample(const np_result *r, int stage, np_latency_kind kind)
+{
+    if (r->attempts[stage] == 0)
+        return -1;
+    if (kind == NP_LATENCY_CALL)
+        return r->latency_ms[stage];
+    long long first = r->first_token_ns[stage], end = r->stage_end_ns[stage];
+    if (first == 0 || end == 0 || first > end)
+        return -1;
+    if (kind == NP_LATENCY_FIRST_TOKEN) {
+        double ms = r->latency_ms[stage] - (double)(end - first) / 1e6;
+        return ms > 0 ? ms : 0;
+    }
+    if (r->tokens_out[stage] < 2)
+        return -1;
+    return (double)(end - first) / 1e6 / (r->tokens_out[stage] - 1); /* the call's mean gap */
+}
+
+/*
  * "latency_distribution": per stage, NP_LATENCY_QUANTILES quantiles of the calls' latencies (each
- * started stage's last attempt), for --latency-from. scratch holds run->articles_detail doubles.
+ * started stage's last attempt), of their first-token delays and of their mean inter-token gaps
+ * (null when no call streamed), for --latency-from. scratch holds run->articles_detail doubles.
  */
 static void write_latency_distribution(FILE *out, const np_run_record *run, double *scratch)
 {
     fputs("   \"latency_distribution\": {", out);
     for (int stage = 0; stage < NP_STAGE_COUNT; stage++) {
-        size_t n = 0;
-        for (size_t i = 0; i < run->articles_detail; i++)
-            if (run->results[i].attempts[stage] > 0)
-                scratch[n++] = run->results[i].latency_ms[stage];
-        np_stats_sort(scratch, n);
-        fprintf(out, "%s\"%s\": {\"latency_ms\": ", stage ? ",\n    " : "\n    ",
-                np_stage_name((np_stage)stage));
-        write_quantile_table(out, scratch, n);
-        fputs(", \"first_token_ms\": null, \"token_gap_ms\": null}", out);
+        fprintf(out, "%s\"%s\": {", stage ? ",\n    " : "\n    ", np_stage_name((np_stage)stage));
+        for (int kind = 0; kind < NP_LATENCY_KIND_COUNT; kind++) {
+            size_t n = 0;
+            for (size_t i = 0; i < run->articles_detail; i++) {
+                double ms = latency_sample(&run->results[i], stage, (np_latency_kind)kind);
+                if (ms >= 0)
+                    scratch[n++] = ms;
+            }
+            np_stats_sort(scratch, n);
+            fprintf(out, "%s\"%s\": ", kind ? ",\n      " : "",
+                    np_latency_kind_name((np_latency_kind)kind));
+            write_quantile_table(out, scratch, n);
+        }
+        fputc('}', out);
     }
     fputs("},\n", out);
 }

@@ -37,7 +37,9 @@ np_gate_verdict np_limits_enter(const np_process_config *config, const np_articl
                                 np_stage stage, np_call_gate *gate, np_result *result);
 
 /* After the call: gives the slot back, tells the breaker how the call ended, and corrects the
- * tokens by tokens_used (in + out; 0 when the call never reached a server). */
+ * tokens by tokens_used (in + out, as the server or simulator counted them). tokens_used 0 means
+ * unknown (a failed call, a reply without `usage`): the estimate then stands, since a server may
+ * well have spent the tokens. */
 void np_limits_leave(const np_process_config *config, np_call_gate *gate,
                      np_breaker_outcome outcome, uint64_t tokens_used);
 
