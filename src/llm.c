@@ -94,10 +94,14 @@ uint32_t np_llm_first_token_ms(uint64_t seed, const np_id *id, np_stage stage, u
                                uint32_t latency_ms, const double *first_token_quantiles,
                                size_t count)
 {
-    double u = unit_interval(draw(seed, id, stage, attempt, DRAW_FIRST_TOKEN));
-    double ms = first_token_quantiles && count >= 2
-                    ? inverse_cdf(u, first_token_quantiles, count)
-                    : (0.1 + 0.4 * u) * (double)latency_ms;
+    /* From a table: at the quantile the call's latency was drawn at (np_llm_quantile_ms), since
+     * a call slow to finish is slow to start too -- independent draws would pair slow first
+     * tokens with fast calls and clamp them. */
+    int table = first_token_quantiles && count >= 2;
+    double u =
+        unit_interval(draw(seed, id, stage, attempt, table ? DRAW_LATENCY : DRAW_FIRST_TOKEN));
+    double ms = table ? inverse_cdf(u, first_token_quantiles, count)
+                      : (0.1 + 0.4 * u) * (double)latency_ms;
     uint32_t first = whole_ms(ms);
     return first < latency_ms ? first : latency_ms;
 }
