@@ -58,8 +58,10 @@ void np_cancel_raise(np_cancel *cancel, np_cancel_reason reason);
 /*
  * Registers fn(context) to run once, on the thread of the first np_cancel_raise, after the reason
  * is set and outside the token's lock: for waiters on a condition variable of their own (the
- * in-flight slots), whose hook takes that variable's mutex and broadcasts. Call before any thread
- * can raise; fn must not raise. Returns 0, or ENOSPC past NP_CANCEL_HOOKS_MAX hooks.
+ * in-flight slots), whose hook takes that variable's mutex and broadcasts. Thread-safe; a hook
+ * added after the run was cancelled is never called (its waiters must check the reason in their
+ * predicate, under their mutex, as np/inflight.h does). fn must not raise. Returns 0, or ENOSPC
+ * past NP_CANCEL_HOOKS_MAX hooks.
  */
 int np_cancel_on_raise(np_cancel *cancel, void (*fn)(void *context), void *context);
 
