@@ -80,8 +80,8 @@ np_breaker_verdict np_breaker_admit(np_breaker *breaker, long long now_ns)
     return verdict;
 }
 
-void np_breaker_record(np_breaker *breaker, np_breaker_verdict verdict,
-                       np_breaker_outcome outcome, long long now_ns)
+void np_breaker_record(np_breaker *breaker, np_breaker_verdict verdict, np_breaker_outcome outcome,
+                       long long now_ns)
 {
     pthread_mutex_lock(&breaker->mutex);
     if (verdict == NP_BREAKER_TRIAL && breaker->state == NP_BREAKER_HALF_OPEN) {

@@ -127,8 +127,9 @@ static int read_distribution(const cJSON *doc, np_latency_dist *dist, char *err,
         return -1;
     }
     if (!cJSON_IsNumber(version) || version->valuedouble != NP_REPORT_SCHEMA_VERSION) {
-        snprintf(err, err_size, "unknown or missing schema_version (this news-processor reads "
-                                "version %d)",
+        snprintf(err, err_size,
+                 "unknown or missing schema_version (this news-processor reads "
+                 "version %d)",
                  NP_REPORT_SCHEMA_VERSION);
         return -1;
     }

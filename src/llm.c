@@ -100,8 +100,8 @@ uint32_t np_llm_first_token_ms(uint64_t seed, const np_id *id, np_stage stage, u
     int table = first_token_quantiles && count >= 2;
     double u =
         unit_interval(draw(seed, id, stage, attempt, table ? DRAW_LATENCY : DRAW_FIRST_TOKEN));
-    double ms = table ? inverse_cdf(u, first_token_quantiles, count)
-                      : (0.1 + 0.4 * u) * (double)latency_ms;
+    double ms =
+        table ? inverse_cdf(u, first_token_quantiles, count) : (0.1 + 0.4 * u) * (double)latency_ms;
     uint32_t first = whole_ms(ms);
     return first < latency_ms ? first : latency_ms;
 }

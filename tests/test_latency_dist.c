@@ -171,12 +171,12 @@ static void test_inverse_cdf_draws_follow_the_table(void **state)
         np_id id = number_id(i);
         draws[i] = np_llm_quantile_ms(3, &id, NP_STAGE_SENTIMENT, 0, q, NP_LATENCY_QUANTILES);
         assert_in_range(draws[i], 100, 1000);
-        assert_int_equal(draws[i], np_llm_quantile_ms(3, &id, NP_STAGE_SENTIMENT, 0, q,
-                                                      NP_LATENCY_QUANTILES));
+        assert_int_equal(
+            draws[i], np_llm_quantile_ms(3, &id, NP_STAGE_SENTIMENT, 0, q, NP_LATENCY_QUANTILES));
     }
     qsort(draws, N, sizeof(draws[0]), compare_u32);
-    assert_in_range(draws[N / 2], 108, 112);         /* the median, 110 */
-    assert_in_range(draws[N * 9 / 10], 780, 860);    /* the 90th percentile, 822 */
+    assert_in_range(draws[N / 2], 108, 112);      /* the median, 110 */
+    assert_in_range(draws[N * 9 / 10], 780, 860); /* the 90th percentile, 822 */
     np_id id = number_id(1);
     double fixed[2] = {250, 250};
     assert_int_equal(np_llm_quantile_ms(1, &id, NP_STAGE_SUMMARIZATION, 0, fixed, 2), 250);
@@ -190,8 +190,8 @@ static void test_first_token_lies_inside_the_latency(void **state)
         np_id id = number_id(i);
         uint32_t first = np_llm_first_token_ms(9, &id, NP_STAGE_SUMMARIZATION, 0, 1000, NULL, 0);
         assert_in_range(first, 100, 500);
-        assert_int_equal(first, np_llm_first_token_ms(9, &id, NP_STAGE_SUMMARIZATION, 0, 1000,
-                                                      NULL, 0));
+        assert_int_equal(first,
+                         np_llm_first_token_ms(9, &id, NP_STAGE_SUMMARIZATION, 0, 1000, NULL, 0));
         differ |= first != np_llm_first_token_ms(9, &id, NP_STAGE_SUMMARIZATION, 1, 1000, NULL, 0);
     }
     assert_true(differ);

@@ -86,8 +86,8 @@ void np_breaker_destroy(np_breaker *breaker);
 np_breaker_verdict np_breaker_admit(np_breaker *breaker, long long now_ns);
 
 /* After an admitted call: how it ended, at time now_ns. */
-void np_breaker_record(np_breaker *breaker, np_breaker_verdict verdict,
-                       np_breaker_outcome outcome, long long now_ns);
+void np_breaker_record(np_breaker *breaker, np_breaker_verdict verdict, np_breaker_outcome outcome,
+                       long long now_ns);
 
 /* The current state (for tests and the report). */
 np_breaker_state np_breaker_state_of(np_breaker *breaker);

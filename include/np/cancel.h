@@ -15,8 +15,8 @@
 #define NP_CANCEL_H
 
 #include <pthread.h>
-#include <stddef.h>
 #include <stdatomic.h>
+#include <stddef.h>
 
 typedef enum np_cancel_reason {
     NP_CANCEL_NONE,

@@ -45,8 +45,9 @@ uint32_t np_llm_quantile_ms(uint64_t seed, const np_id *id, np_stage stage, uint
  * The streaming shape of a simulated call of latency_ms that replies with tokens tokens: when its
  * first token arrives, in whole ms from the call's start. Drawn uniformly in [10%, 50%] of the
  * latency, or, with first_token_quantiles (count >= 2, NULL for none), from that empirical
- * distribution at the same quantile as the latency of np_llm_quantile_ms; never past the latency. The other tokens follow evenly up to the latency, so the
- * call's total time is exactly the latency.
+ * distribution at the same quantile as the latency of np_llm_quantile_ms; never past the latency.
+ * The other tokens follow evenly up to the latency, so the call's total time is exactly the
+ * latency.
  */
 uint32_t np_llm_first_token_ms(uint64_t seed, const np_id *id, np_stage stage, uint32_t attempt,
                                uint32_t latency_ms, const double *first_token_quantiles,
