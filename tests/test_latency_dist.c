@@ -195,7 +195,26 @@ static void test_first_token_lies_inside_the_latency(void **state)
         differ |= first != np_llm_first_token_ms(9, &id, NP_STAGE_SUMMARIZATION, 1, 1000, NULL, 0);
     }
     assert_true(differ);
-    /* From a table, but never past the call's latency. */
+    /* From a table, at the latency's quantile: the draws follow the table (its median). */
+    double latency_q[NP_LATENCY_QUANTILES], first_q[NP_LATENCY_QUANTILES];
+    for (int i = 0; i < NP_LATENCY_QUANTILES; i++) {
+        latency_q[i] = 1000 + 10.0 * i;
+        first_q[i] = 100 + 2.0 * i;
+    }
+    enum { N = 2001 };
+    static uint32_t firsts[N];
+    for (uint64_t i = 0; i < N; i++) {
+        np_id each = number_id(i);
+        uint32_t latency = np_llm_quantile_ms(4, &each, NP_STAGE_SUMMARIZATION, 0, latency_q,
+                                              NP_LATENCY_QUANTILES);
+        firsts[i] = np_llm_first_token_ms(4, &each, NP_STAGE_SUMMARIZATION, 0, latency, first_q,
+                                          NP_LATENCY_QUANTILES);
+        /* The same quantile: latency 1000 + 10 k goes with first token 100 + 2 k. */
+        assert_true(abs((int)firsts[i] - (100 + ((int)latency - 1000) / 5)) <= 1);
+    }
+    qsort(firsts, N, sizeof(firsts[0]), compare_u32);
+    assert_in_range(firsts[N / 2], 198, 202);
+    /* Never past the call's latency. */
     double q[2] = {700, 900};
     np_id id = number_id(5);
     assert_in_range(np_llm_first_token_ms(1, &id, NP_STAGE_SENTIMENT, 0, 2000, q, 2), 700, 900);

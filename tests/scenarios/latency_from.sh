@@ -14,8 +14,10 @@ for stage in summarization sentiment; do
         '(.runs[0].stages[$s].simulated_ms.p50 - $want[0].runs[0].latency_distribution[$s].latency_ms[50]) | fabs <= 0.05 * $want[0].runs[0].latency_distribution[$s].latency_ms[50]' "$work/cal.json"
     check "$stage: the 90th percentile within 5% too" jq -e --slurpfile want "$work/skewed.json" --arg s "$stage" \
         '(.runs[0].stages[$s].simulated_ms.p90 - $want[0].runs[0].latency_distribution[$s].latency_ms[90]) | fabs <= 0.05 * $want[0].runs[0].latency_distribution[$s].latency_ms[90]' "$work/cal.json"
-    check "$stage: the first-token median within 10% of the report's" jq -e --slurpfile want "$work/skewed.json" --arg s "$stage" \
-        '(.runs[0].latency_distribution[$s].first_token_ms[50] - $want[0].runs[0].latency_distribution[$s].first_token_ms[50]) | fabs <= 0.1 * $want[0].runs[0].latency_distribution[$s].first_token_ms[50]' "$work/cal.json"
+    # Measured, not drawn, in the report (a sleep's wake-up is late under load): a generous band.
+    # The draw itself is exact (test_latency_dist: the first token follows the table).
+    check "$stage: the measured first-token median within 30% of the report's" jq -e --slurpfile want "$work/skewed.json" --arg s "$stage" \
+        '(.runs[0].latency_distribution[$s].first_token_ms[50] - $want[0].runs[0].latency_distribution[$s].first_token_ms[50]) | fabs <= 0.3 * $want[0].runs[0].latency_distribution[$s].first_token_ms[50]' "$work/cal.json"
 done
 check "the medians differ from the uncalibrated run's (the check can fail)" jq -e --slurpfile base "$work/base.json" \
     '(.runs[0].stages.sentiment.simulated_ms.p50 - $base[0].runs[0].stages.sentiment.simulated_ms.p50) | fabs > 0.2 * $base[0].runs[0].stages.sentiment.simulated_ms.p50' "$work/cal.json"
