@@ -33,7 +33,7 @@ static int reserve_memory(const np_pipeline_config *config, np_scheduler *schedu
                           np_collector *collector, np_ideal *ideal, np_task *t, np_run_stats *stats)
 {
     for (;;) {
-        t->summary = np_process_reserve(t->work.article);
+        t->summary = np_process_reserve(t->work.article, &config->process);
         if (t->summary)
             return 0;
         np_room room = scheduler->ops->make_room(scheduler);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "np/atomic_file.h"
+#include "np/backend_choice.h"
 #include "np/bench.h"
 #include "np/cli.h"
 #include "np/clock.h"
@@ -311,6 +312,7 @@ typedef struct session {
     np_mode mode;
     size_t workers;
     size_t queue_capacity;
+    np_backend *backend;  /* NULL: the simulator */
     atomic_int child_pid; /* bench: the run's process while it may run, else 0 */
 } session;
 
@@ -436,6 +438,15 @@ static int session_open(session *s, const np_cli_options *opts, const process_st
     int status = load ? session_load(s) : NP_EXIT_OK;
     if (status != NP_EXIT_OK)
         return status;
+    if (load) {
+        /* After the input is loaded and checked: a bad input costs no request. */
+        char err[512];
+        status = np_backend_choose(opts, &s->backend, err, sizeof(err));
+        if (status != NP_EXIT_OK) {
+            report_error("%s", err);
+            return status;
+        }
+    }
     if (opts->rate > 0) {
         e = np_rate_limiter_init(&s->limiter, opts->rate, 1);
         if (e) {
@@ -446,7 +457,8 @@ static int session_open(session *s, const np_cli_options *opts, const process_st
     }
     np_process_config stages = {.latency_max_ms = opts->latency_max_ms,
                                 .fail_rate = opts->fail_rate,
-                                .limiter = s->limiter_ready ? &s->limiter : NULL};
+                                .limiter = s->limiter_ready ? &s->limiter : NULL,
+                                .backend = s->backend};
     s->workers = opts->workers ? opts->workers : np_pipeline_default_workers(&stages);
     s->queue_capacity =
         opts->queue_capacity ? opts->queue_capacity : np_pipeline_default_queue_capacity(&stages);
@@ -469,6 +481,8 @@ static void session_close(session *s)
         np_cancel_destroy(&s->cancel);
     if (s->limiter_ready)
         np_rate_limiter_destroy(&s->limiter);
+    np_backend_choice_free(s->backend);
+    s->backend = NULL;
     np_article_list_free(&s->list);
 }
 
@@ -539,8 +553,11 @@ static int session_run(session *s, FILE *stream_out, np_pipeline_results *kept, 
                     .retries = opts->retries,
                     .limiter = s->limiter_ready ? &s->limiter : NULL,
                     .cancel = &s->cancel,
-                    .log = &s->log},
+                    .log = &s->log,
+                    .backend = s->backend},
         .mode = s->mode,
+        /* libcurl, TLS and the resolver need more stack than a simulated call's few frames. */
+        .stack_size = s->backend ? NP_HTTP_THREAD_STACK_SIZE : 0,
         .workers = s->workers,
         .queue_capacity = s->queue_capacity,
         .shard_index = opts->shard_index,
@@ -1107,6 +1124,10 @@ int main(int argc, char **argv)
     if (opts.show_version) {
         printf("%s %s\n", NP_PROGRAM_NAME, NP_VERSION);
         return fclose(stdout) == 0 ? NP_EXIT_OK : NP_EXIT_FAILURE;
+    }
+    if (np_backend_check(&opts, err, sizeof(err)) != 0) {
+        report_error("%s", err);
+        return NP_EXIT_USAGE;
     }
     int status;
     np_bench_child child;
