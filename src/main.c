@@ -257,7 +257,13 @@ static long peak_rss_kb(void)
 static np_run_options run_options(const np_cli_options *opts, np_mode mode, size_t workers,
                                   size_t queue_capacity)
 {
+    int openai = strcmp(opts->backend, "openai") == 0;
+    np_backend_target target = np_backend_target_of(opts);
     return (np_run_options){.input = opts->input_path,
+                            .backend = opts->backend,
+                            .model = openai ? target.model : NULL,
+                            .base_url = openai ? target.base_url : NULL,
+                            .stream = openai && opts->stream,
                             .mode = np_mode_name(mode),
                             .workers = mode == NP_MODE_POOL ? workers : 0,
                             .seed = opts->seed,

@@ -25,6 +25,10 @@ typedef struct np_run_options {
     uint32_t timeout_ms; /* 0 = no timeout */
     double rate;         /* stage calls per second; 0 = unlimited */
     const char *drawn;   /* bench: which run a trace or timeline draws (NULL for a single run) */
+    const char *backend; /* "sim" or "openai"; NULL is written as "sim" */
+    const char *model;   /* openai: the model and base URL asked; NULL otherwise */
+    const char *base_url;
+    int stream; /* openai: replies streamed */
 } np_run_options;
 
 typedef struct np_run_record {
