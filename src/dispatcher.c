@@ -71,7 +71,9 @@ int np_dispatch(np_source *source, const np_pipeline_config *config, np_schedule
         }
         if (reserve_memory(config, scheduler, collector, ideal, &task, stats) != 0)
             continue; /* delivered failed or cancelled: it takes no time in the ideal schedule */
-        np_ideal_add(ideal, np_process_ideal_ms(work.article, &config->process));
+        /* A backend that cannot plan: its measured times are added after the run (pipeline). */
+        if (np_process_ideal_known(&config->process))
+            np_ideal_add(ideal, np_process_ideal_ms(work.article, &config->process));
         scheduler->ops->submit(scheduler, &task);
     }
     np_collector_input_finished(collector);

@@ -110,7 +110,8 @@ check "404: one request, the error names --model and --base-url" \
 
 # --- retried failures: 5xx, 429 with Retry-After, malformed, bad output, cut short, reset --------
 status_of "$np" --backend openai --base-url "$url" --model "t5+status=503+times=1" -q \
-    --report "$work/503.report.json" "$work/one.json" >"$work/503.json"
+    --report "$work/503.report.json" --trace "$work/503.trace.json" "$work/one.json" \
+    >"$work/503.json"
 check "503 once: the retry succeeds" jq -e '.articles[0].status == "ok" and
     .articles[0].attempts.summarization == 2 and .articles[0].attempts.sentiment == 2' \
     "$work/503.json" >/dev/null
@@ -216,6 +217,16 @@ check "streaming: tokens out counted from usage" \
     jq -e '.runs[0].stages.summarization.tokens_out > 0 and .runs[0].tokens.out > 0' \
     "$work/stream.report.json" >/dev/null
 
+status_of "$np" --backend openai --base-url "$url" --model "st2+first-token=150+token=2" \
+    --stream -q --report "$work/stream2.report.json" --trace "$work/stream2.trace.json" \
+    "$work/six.json" >/dev/null
+check "streaming: the trace marks every call's first token" \
+    test "$(jq '[.traceEvents[] | select(.name == "first token")] | length' "$work/stream2.trace.json")" = 12
+"$np" compare "$work/stream.report.json" "$work/stream2.report.json" >"$work/cmp.txt" || true
+check "compare: TTFT compared (first token 30 ms vs 150 ms)" \
+    grep -E -q '^summarization.ttft_p50_ms +[0-9.]+ .* \+[0-9.]+%' "$work/cmp.txt"
+check "compare: output tokens per second compared" grep -q '^tokens.out_per_s' "$work/cmp.txt"
+
 # --- response_format fallback -------------------------------------------------------------------
 model="rf+reject-response-format"
 status_of "$np" --backend openai --base-url "$url" --model "$model" --mode sequential -q \
@@ -230,6 +241,9 @@ check "response_format was sent once, refused with 400, and never again" \
 check "report: retries by cause (503 once per stage: 2 transient)" \
     jq -e '.runs[0].retries.transient == 2 and .runs[0].http_status["200"] == 2' \
     "$work/503.report.json" >/dev/null
+check "trace: each stage's retry is marked" \
+    test "$(jq -c '[.traceEvents[] | select(.name == "retry") | .args.stage]' "$work/503.trace.json")" = \
+    '["summarization","sentiment"]'
 check "report: the backend and model in the options" \
     jq -e '.options.backend == "openai" and .options.model == "t5+status=503+times=1"' \
     "$work/503.report.json" >/dev/null
