@@ -18,14 +18,14 @@ _news_processor()
     fi
 
     local run_options="--output --format --input-format --mode --workers --shard --latency
-        --seed --queue-capacity --fail-rate --timeout-ms --retries --rate --deadline-ms --report
-        --trace --timeline --no-progress --quiet --verbose --help --version"
+        --seed --queue-capacity --fail-rate --timeout-ms --retries --rate --max-inflight --tpm --breaker
+        --latency-from --deadline-ms --report --trace --timeline --no-progress --quiet --verbose --help --version"
     local bench_options="--runs --warmup"
     local compare_options="--threshold --allow-single --format --help"
 
     # The argument of the option before the cursor.
     case $prev in
-    -o | --output | --report | --trace | --timeline)
+    -o | --output | --report | --trace | --timeline | --latency-from)
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         return
@@ -47,7 +47,8 @@ _news_processor()
         return
         ;;
     --workers | --shard | --latency | --seed | --queue-capacity | --fail-rate | --timeout-ms | \
-        --retries | --rate | --deadline-ms | --runs | --warmup | --threshold)
+        --retries | --rate | --max-inflight | --tpm | --breaker | --deadline-ms | --runs | \
+        --warmup | --threshold)
         COMPREPLY=() # a number: nothing to offer
         return
         ;;

@@ -22,6 +22,10 @@ complete -c news-processor -n $run -l fail-rate -x -d 'probability that a stage 
 complete -c news-processor -n $run -l timeout-ms -x -d 'a stage call slower than T ms gives up at T'
 complete -c news-processor -n $run -l retries -x -d 'retries of a failed or timed-out call'
 complete -c news-processor -n $run -l rate -x -d 'at most R stage calls per second'
+complete -c news-processor -n $run -l max-inflight -x -d 'at most N stage calls in flight at once'
+complete -c news-processor -n $run -l tpm -x -d 'at most N tokens per minute'
+complete -c news-processor -n $run -l breaker -x -d 'circuit breaker: N:COOLDOWN_MS'
+complete -c news-processor -n $run -l latency-from -r -F -d "draw latencies from a report's distribution"
 complete -c news-processor -n $run -l deadline-ms -x -d 'cancel the run after D ms and exit 124'
 complete -c news-processor -n $run -l report -r -F -d 'write a JSON timing report'
 complete -c news-processor -n $run -l trace -r -F -d 'write a Chrome trace'

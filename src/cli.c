@@ -11,8 +11,11 @@
 #include <string.h>
 
 #include "np/exit.h"
+#include "np/breaker.h"
 #include "np/help.h"
+#include "np/inflight.h"
 #include "np/llm.h"
+#include "np/tpm.h"
 
 /* The longest --deadline-ms: a year. */
 #define DEADLINE_MS_MAX (365ULL * 24 * 3600 * 1000)
@@ -35,6 +38,10 @@ enum option_key {
     OPT_TIMEOUT_MS,
     OPT_RETRIES,
     OPT_RATE,
+    OPT_MAX_INFLIGHT,
+    OPT_TPM,
+    OPT_BREAKER,
+    OPT_LATENCY_FROM,
     OPT_DEADLINE_MS,
     OPT_REPORT,
     OPT_TRACE,
@@ -81,6 +88,16 @@ static const np_option option_table[] = {
     {"retries", OPT_RETRIES, 0, "N",
      "retries of a failed or timed-out call, with exponential backoff and full jitter (default 2)"},
     {"rate", OPT_RATE, 0, "R", "at most R stage calls per second across all threads (burst 1)"},
+    {"max-inflight", OPT_MAX_INFLIGHT, 0, "N",
+     "at most N stage calls in flight at once across all threads (default unlimited)"},
+    {"tpm", OPT_TPM, 0, "N",
+     "at most N tokens per minute across all calls: each call reserves its estimated tokens "
+     "and is corrected by its usage"},
+    {"breaker", OPT_BREAKER, 0, "N:COOLDOWN_MS",
+     "circuit breaker: after N consecutive failed calls, reject calls (\"circuit open\") for "
+     "COOLDOWN_MS, then let one trial call through"},
+    {"latency-from", OPT_LATENCY_FROM, 0, "REPORT.json",
+     "draw each stage's latency from the distribution a --report measured (not with --latency)"},
     {"deadline-ms", OPT_DEADLINE_MS, 0, "D",
      "cancel the run after D ms, as SIGINT would, and exit 124"},
     {"backend", OPT_BACKEND, 0, "NAME",
@@ -247,6 +264,24 @@ static int parse_format(const char *text, np_format *format)
     return 0;
 }
 
+/* N:COOLDOWN_MS, N from 1, COOLDOWN_MS from 0. */
+static int parse_breaker(const char *text, np_cli_options *opts)
+{
+    const char *colon = strchr(text, ':');
+    char count_text[32];
+    uint64_t count, cooldown;
+    if (!colon || (size_t)(colon - text) >= sizeof(count_text))
+        return -1;
+    memcpy(count_text, text, (size_t)(colon - text));
+    count_text[colon - text] = '\0';
+    if (parse_number(count_text, NP_BREAKER_THRESHOLD_MAX, &count) != 0 || count == 0 ||
+        parse_number(colon + 1, NP_BREAKER_COOLDOWN_MAX, &cooldown) != 0)
+        return -1;
+    opts->breaker_threshold = (unsigned)count;
+    opts->breaker_cooldown_ms = (unsigned)cooldown;
+    return 0;
+}
+
 static int parse_shard(const char *text, np_cli_options *opts)
 {
     const char *slash = strchr(text, '/');
@@ -338,6 +373,7 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
         opts->output_path = strcmp(arg, "-") == 0 ? NULL : arg; /* -o - is standard output */
         return 0;
     case OPT_LATENCY:
+        opts->latency_given = 1;
         return parse_latency(arg, opts, err, err_size);
     case OPT_SEED:
         if (parse_number(arg, UINT64_MAX, &value) != 0)
@@ -391,6 +427,25 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
         if (parse_fraction(arg, 0.001, 1e6, &fraction) != 0)
             break;
         opts->rate = fraction;
+        return 0;
+    case OPT_MAX_INFLIGHT:
+        if (parse_number(arg, NP_INFLIGHT_MAX, &value) != 0 || value == 0)
+            break;
+        opts->max_inflight = (unsigned)value;
+        return 0;
+    case OPT_TPM:
+        if (parse_number(arg, NP_TPM_MAX, &value) != 0 || value == 0)
+            break;
+        opts->tpm = value;
+        return 0;
+    case OPT_BREAKER:
+        if (parse_breaker(arg, opts) != 0)
+            break;
+        return 0;
+    case OPT_LATENCY_FROM:
+        if (*arg == '\0')
+            break;
+        opts->latency_from = arg;
         return 0;
     case OPT_DEADLINE_MS:
         if (parse_number(arg, DEADLINE_MS_MAX, &value) != 0 || value == 0)
@@ -484,6 +539,10 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
         {OPT_TIMEOUT_MS, "a whole number of ms from 1 to 3600000"},
         {OPT_RETRIES, "a whole number from 0 to 100"},
         {OPT_RATE, "calls per second, from 0.001 to 1000000"},
+        {OPT_MAX_INFLIGHT, "a whole number from 1 to 1000000"},
+        {OPT_TPM, "a whole number of tokens per minute from 1 to 1000000000"},
+        {OPT_BREAKER, "N:COOLDOWN_MS, N from 1 to 1000000 and COOLDOWN_MS from 0 to 3600000"},
+        {OPT_LATENCY_FROM, "a report file written by --report"},
         {OPT_DEADLINE_MS, "a whole number of ms from 1 to 31536000000 (a year)"},
         {OPT_OUTPUT, "a file name, or - for standard output"},
         {OPT_REPORT, "a file name"},
@@ -575,6 +634,12 @@ int np_cli_parse(int argc, char **argv, np_cli_options *opts, char *err, size_t 
         return -1;
     }
     opts->input_path = sub_argv[optind];
+    if (opts->latency_from && opts->latency_given) {
+        snprintf(err, err_size,
+                 "--latency and --latency-from cannot be combined: the report gives the "
+                 "latencies");
+        return -1;
+    }
     if (opts->workers && strcmp(opts->mode, "pool") != 0) {
         snprintf(err, err_size, "--workers applies to --mode pool only");
         return -1;

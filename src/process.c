@@ -25,6 +25,7 @@
 
 #include "np/backend_sim.h"
 #include "np/clock.h"
+#include "np/limits.h"
 #include "np/summarize.h"
 
 static const np_backend *backend_of(const np_process_config *config)
@@ -157,6 +158,29 @@ static int stage_cancelled(np_stage stage, np_result *result)
     return -1;
 }
 
+/* A call the circuit breaker turned away: the stage fails at once, without retries. */
+static int stage_rejected(const np_process_config *config, const np_article *article,
+                          np_stage stage, np_result *result)
+{
+    if (np_log_enabled(config->log, NP_LOG_VERBOSE)) {
+        char id_text[96];
+        np_id_format(&article->id, id_text, sizeof(id_text));
+        np_log_line(config->log, NP_LOG_VERBOSE, "[%s] %s rejected: circuit open", id_text,
+                    np_stage_name(stage));
+    }
+    result->status = NP_STATUS_FAILED;
+    result->error = "circuit open";
+    return -1;
+}
+
+/* How a call ended, for the circuit breaker: a rejection by the server is a failure too. */
+static np_breaker_outcome breaker_outcome(np_call_status status)
+{
+    return status == NP_CALL_OK          ? NP_BREAKER_SUCCEEDED
+           : status == NP_CALL_CANCELLED ? NP_BREAKER_CANCELLED
+                                         : NP_BREAKER_FAILED;
+}
+
 /* Copies what the backend said about the stage's latest attempt into the result. */
 static void record_call(const np_call *call, np_result *result)
 {
@@ -196,6 +220,12 @@ static int run_stage(const np_process_config *config, const np_backend *backend,
             backend->ops->plan(backend, config, article, stage, attempt, &plan);
             call.plan = &plan;
         }
+        np_call_gate gate;
+        np_gate_verdict gate_verdict = np_limits_enter(config, article, stage, &gate, result);
+        if (gate_verdict == NP_GATE_CANCELLED)
+            return stage_cancelled(stage, result);
+        if (gate_verdict == NP_GATE_REJECTED) /* never reached the backend: not an attempt */
+            return stage_rejected(config, article, stage, result);
         long long start = np_clock_now_ns();
         if (attempt == 0)
             result->stage_start_ns[stage] = start;
@@ -209,6 +239,8 @@ static int run_stage(const np_process_config *config, const np_backend *backend,
          * latency). */
         long long end = call.plan && plan.spent_ms == 0 ? start : np_clock_now_ns();
         result->stage_end_ns[stage] = end;
+        np_limits_leave(config, &gate, breaker_outcome(call.status),
+                        (uint64_t)call.tokens_in + call.tokens_out);
         record_call(&call, result);
         *measured_ms += whole_ms(end - start);
         if (call.status == NP_CALL_CANCELLED)
@@ -284,7 +316,8 @@ void np_process_fail_out_of_memory(size_t index, np_result *result)
 int np_process_can_wait(const np_process_config *config)
 {
     const np_backend *backend = backend_of(config);
-    return backend->ops->can_wait(backend, config) || config->limiter != NULL;
+    return backend->ops->can_wait(backend, config) || config->limiter != NULL ||
+           config->tpm != NULL || config->inflight != NULL;
 }
 
 void np_process_skip_cancelled(size_t index, np_result *result)

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "np/json_write.h"
+#include "np/latency_dist.h"
 #include "np/llm.h"
 #include "np/result.h"
 #include "np/stats.h"
@@ -129,7 +130,26 @@ static void write_options(FILE *out, const np_run_options *o)
     write_text(out, o->model);
     fputs(", \"base_url\": ", out);
     write_text(out, o->base_url);
-    fprintf(out, ", \"stream\": %s},\n", o->stream ? "true" : "false");
+    fprintf(out, ", \"stream\": %s", o->stream ? "true" : "false");
+    fprintf(out, ",\n             \"max_inflight\": ");
+    if (o->max_inflight)
+        fprintf(out, "%u", o->max_inflight);
+    else
+        fputs("null", out);
+    fputs(", \"tpm\": ", out);
+    if (o->tpm)
+        fprintf(out, "%" PRIu64, o->tpm);
+    else
+        fputs("null", out);
+    fputs(", \"breaker\": ", out);
+    if (o->breaker_threshold)
+        fprintf(out, "{\"failures\": %u, \"cooldown_ms\": %u}", o->breaker_threshold,
+                o->breaker_cooldown_ms);
+    else
+        fputs("null", out);
+    fputs(", \"latency_from\": ", out);
+    write_text(out, o->latency_from);
+    fputs("},\n", out);
 }
 
 /* {"min", "p50", "p90", "p99", "max"} of sorted[0..n) in ms, or null when n is 0. */
@@ -327,6 +347,10 @@ static void write_article_row(FILE *out, const np_run_record *run, const np_resu
     np_json_write_ms(out, r->backoff_ns);
     fputs(", \"rate_wait_ms\": ", out);
     np_json_write_ms(out, r->rate_wait_ns);
+    fputs(", \"slot_wait_ms\": ", out);
+    np_json_write_ms(out, r->slot_wait_ns);
+    fputs(", \"tpm_wait_ms\": ", out);
+    np_json_write_ms(out, r->tpm_wait_ns);
     int retried = 0;
     for (int c = 0; c < NP_CAUSE_COUNT; c++)
         retried |= r->retries[c] != 0;
@@ -338,6 +362,117 @@ static void write_article_row(FILE *out, const np_run_record *run, const np_resu
         fputc('}', out);
     }
     fputc('}', out);
+}
+
+/* A quantile table of sorted[0..n) (ms), or null when n is 0. */
+static void write_quantile_table(FILE *out, const double *sorted, size_t n)
+{
+    if (n == 0) {
+        fputs("null", out);
+        return;
+    }
+    double table[NP_LATENCY_QUANTILES];
+    np_latency_quantiles(sorted, n, table);
+    fputc('[', out);
+    for (size_t i = 0; i < NP_LATENCY_QUANTILES; i++) {
+        fputs(i ? ", " : "", out);
+        write_fixed(out, table[i], 3);
+    }
+    fputc(']', out);
+}
+
+/*
+ * One sample of kind from a result's stage, in ms; < 0 when the result has none. The last
+ * attempt's start is taken as its end less its latency (the result keeps only the stage's first
+ * start), so a first-token delay is exact to within the latency's rounding to whole ms.
+ */
+static double latency_sample(const np_result *r, int stage, np_latency_kind kind)
+{
+    if (r->attempts[stage] == 0)
+        return -1;
+    if (kind == NP_LATENCY_CALL)
+        return r->latency_ms[stage];
+    long long first = r->first_token_ns[stage], end = r->stage_end_ns[stage];
+    if (first == 0 || end == 0 || first > end)
+        return -1;
+    if (kind == NP_LATENCY_FIRST_TOKEN) {
+        double ms = r->latency_ms[stage] - (double)(end - first) / 1e6;
+        return ms > 0 ? ms : 0;
+    }
+    if (r->tokens_out[stage] < 2)
+        return -1;
+    return (double)(end - first) / 1e6 / (r->tokens_out[stage] - 1); /* the call's mean gap */
+}
+
+/*
+ * "latency_distribution": per stage, NP_LATENCY_QUANTILES quantiles of the calls' latencies (each
+ * started stage's last attempt), of their first-token delays and of their mean inter-token gaps
+ * (null when no call streamed), for --latency-from. scratch holds run->articles_detail doubles.
+ */
+static void write_latency_distribution(FILE *out, const np_run_record *run, double *scratch)
+{
+    fputs("   \"latency_distribution\": {", out);
+    for (int stage = 0; stage < NP_STAGE_COUNT; stage++) {
+        fprintf(out, "%s\"%s\": {", stage ? ",\n    " : "\n    ", np_stage_name((np_stage)stage));
+        for (int kind = 0; kind < NP_LATENCY_KIND_COUNT; kind++) {
+            size_t n = 0;
+            for (size_t i = 0; i < run->articles_detail; i++) {
+                double ms = latency_sample(&run->results[i], stage, (np_latency_kind)kind);
+                if (ms >= 0)
+                    scratch[n++] = ms;
+            }
+            np_stats_sort(scratch, n);
+            fprintf(out, "%s\"%s\": ", kind ? ",\n      " : "",
+                    np_latency_kind_name((np_latency_kind)kind));
+            write_quantile_table(out, scratch, n);
+        }
+        fputc('}', out);
+    }
+    fputs("},\n", out);
+}
+
+/*
+ * "limits": what --max-inflight, --tpm and --breaker did: each null when not set. The waits are
+ * summed over the articles with rows.
+ */
+static void write_limits(FILE *out, const np_run_record *run)
+{
+    const np_limits_record *l = &run->limits;
+    long long slot_wait = 0, tpm_wait = 0;
+    for (size_t i = 0; run->results && i < run->articles_detail; i++) {
+        slot_wait += run->results[i].slot_wait_ns;
+        tpm_wait += run->results[i].tpm_wait_ns;
+    }
+    fputs("   \"limits\": {\"inflight\": ", out);
+    if (l->max_inflight) {
+        fprintf(out, "{\"max\": %u, \"peak\": %u, \"slot_wait_ms\": ", l->max_inflight,
+                l->inflight_peak);
+        np_json_write_ms(out, slot_wait);
+        fputc('}', out);
+    } else {
+        fputs("null", out);
+    }
+    fputs(", \"tpm\": ", out);
+    if (l->tpm) {
+        fprintf(out,
+                "{\"tokens_per_minute\": %" PRIu64 ", \"reserved\": %" PRIu64
+                ", \"corrected\": %" PRId64 ", \"wait_ms\": ",
+                l->tpm, l->tpm_reserved, l->tpm_corrected);
+        np_json_write_ms(out, tpm_wait);
+        fputc('}', out);
+    } else {
+        fputs("null", out);
+    }
+    fputs(",\n             \"breaker\": ", out);
+    if (l->breaker_threshold)
+        fprintf(out,
+                "{\"failures\": %u, \"cooldown_ms\": %u, \"opens\": %zu, \"half_opens\": %zu, "
+                "\"closes\": %zu, \"rejected_calls\": %zu}",
+                l->breaker_threshold, l->breaker_cooldown_ms, l->breaker_opens,
+                l->breaker_half_opens, l->breaker_closes, l->breaker_rejected);
+    else
+        fputs("null", out);
+    fputs("},\n", out);
 }
 
 /* The whole process's figures (bench: each run a fresh process), or nulls for a run made inside
@@ -395,8 +530,10 @@ static int write_run(FILE *out, const np_run_record *run)
     np_run_record rows_only = *run;
     rows_only.articles_detail = rows;
     write_stage_stats(out, &rows_only, scratch, scratch + (rows ? rows : 1));
+    write_latency_distribution(out, &rows_only, scratch);
     free(scratch);
     write_call_totals(out, &rows_only);
+    write_limits(out, &rows_only);
 
     fprintf(out, "   \"queue\": {\"capacity\": %zu, \"max_depth\": %zu, \"producer_wait_ms\": ",
             run->queue_capacity, run->queue_max_depth);

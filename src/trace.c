@@ -188,6 +188,23 @@ static void write_receives(trace_writer *w, const np_run_record *run, size_t n, 
     }
 }
 
+/* The circuit breaker's state changes: instant events of global scope (a line across every row),
+ * on the collector's row, named "circuit <state>". */
+static void write_breaker_events(trace_writer *w, const np_run_record *run)
+{
+    for (size_t i = 0; run->limits.breaker_events && i < run->limits.breaker_event_count; i++) {
+        const np_breaker_event *e = &run->limits.breaker_events[i];
+        const char *state = np_breaker_state_name(e->to);
+        begin_event(w);
+        fprintf(w->out,
+                "{\"ph\": \"i\", \"s\": \"g\", \"name\": \"circuit %s\", \"cat\": \"breaker\", "
+                "\"pid\": 1, \"tid\": %d, \"ts\": ",
+                state, COLLECTOR_TID);
+        write_us(w->out, e->ns - run->start_ns);
+        fprintf(w->out, ", \"args\": {\"state\": \"%s\"}}", state);
+    }
+}
+
 int np_trace_write(FILE *out, const np_run_options *options, const np_run_record *run)
 {
     size_t n = run->list && run->results ? run->articles_detail : 0;
@@ -224,6 +241,7 @@ int np_trace_write(FILE *out, const np_run_options *options, const np_run_record
         write_article_events(&w, run, &run->list->items[i], &run->results[i], tid);
     }
     write_receives(&w, run, n, order); /* order is no longer needed: reuse it */
+    write_breaker_events(&w, run);
     free(order);
 
     fputs("\n],\n\"displayTimeUnit\": \"ms\",\n\"otherData\": {\"tool\": \"news-processor\", "

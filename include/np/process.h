@@ -16,10 +16,14 @@
 
 #include "np/article.h"
 #include "np/backend.h"
+#include "np/breaker.h"
 #include "np/cancel.h"
+#include "np/inflight.h"
+#include "np/latency_dist.h"
 #include "np/log.h"
 #include "np/ratelimit.h"
 #include "np/result.h"
+#include "np/tpm.h"
 
 typedef struct np_process_config {
     uint64_t seed;
@@ -34,6 +38,12 @@ typedef struct np_process_config {
     /* What carries out each call; NULL = the simulator (np/backend_sim.h), configured by the
      * latency and fail_rate fields above. */
     const np_backend *backend;
+    /* The limits shared by every call (np/inflight.h, np/breaker.h, np/tpm.h); NULL = none. */
+    np_inflight *inflight;
+    np_breaker *breaker;
+    np_tpm *tpm;
+    /* --latency-from: the simulator draws its latencies from this instead of [min, max]. */
+    const np_latency_dist *latency_from;
 } np_process_config;
 
 /*

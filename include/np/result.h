@@ -51,6 +51,8 @@ typedef struct np_result {
     long long failed_ns;     /* time spent in attempts that failed or timed out */
     long long backoff_ns;    /* time spent waiting between retries */
     long long rate_wait_ns;  /* time spent waiting for a rate-limit token */
+    long long slot_wait_ns;  /* time spent waiting for an in-flight slot (--max-inflight) */
+    long long tpm_wait_ns;   /* time spent waiting for tokens (--tpm) */
     long long received_ns;   /* the collector took it (stamped by the collector) */
     size_t completed;        /* 1-based order of arrival at the collector; 0 = never arrived */
 } np_result;
