@@ -22,8 +22,8 @@ static void plan_call(const np_backend *backend, const np_process_config *config
     plan->latency_ms =
         from ? np_llm_quantile_ms(config->seed, &article->id, stage, attempt,
                                   from->q[stage][NP_LATENCY_CALL], NP_LATENCY_QUANTILES)
-             : np_llm_latency_ms(config->seed, &article->id, stage, attempt,
-                                 config->latency_min_ms, config->latency_max_ms);
+             : np_llm_latency_ms(config->seed, &article->id, stage, attempt, config->latency_min_ms,
+                                 config->latency_max_ms);
     plan->spent_ms = plan->latency_ms;
     plan->status = NP_CALL_OK;
     if (config->timeout_ms && plan->latency_ms > config->timeout_ms) {
@@ -50,7 +50,8 @@ static int sleep_call(const np_process_config *config, np_call *call, const np_c
     int table = from && from->present[call->stage][NP_LATENCY_FIRST_TOKEN];
     uint32_t first_ms = np_llm_first_token_ms(
         config->seed, &call->article->id, call->stage, call->attempt, plan->latency_ms,
-        table ? from->q[call->stage][NP_LATENCY_FIRST_TOKEN] : NULL, table ? NP_LATENCY_QUANTILES : 0);
+        table ? from->q[call->stage][NP_LATENCY_FIRST_TOKEN] : NULL,
+        table ? NP_LATENCY_QUANTILES : 0);
     long long start = np_clock_now_ns();
     if (np_cancel_sleep_ns(config->cancel, (long long)first_ms * 1000000LL) != 0)
         return -1;
