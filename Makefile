@@ -11,7 +11,7 @@ CMAKE_FLAGS ?=
 BIN = build/news-processor
 PREFIX ?= /usr/local
 DESTDIR ?=
-SOURCES = $(wildcard src/*.c src/*.inc include/np/*.h tests/*.c tests/*.h bench/*.c)
+SOURCES = $(wildcard src/*.c src/*.inc include/np/*.h tests/*.c tests/*.h tests/llm_server/*.c bench/*.c)
 
 .PHONY: run test build install deb model bench lint format clean setup-run setup-test setup-bench \
         test-plain test-thread test-address test-fuzz

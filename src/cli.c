@@ -49,6 +49,14 @@ enum option_key {
     OPT_NO_PROGRESS,
     OPT_RUNS,
     OPT_WARMUP,
+    OPT_BACKEND,
+    OPT_BASE_URL,
+    OPT_MODEL,
+    OPT_API_KEY_FILE,
+    OPT_CACERT,
+    OPT_TEMPERATURE,
+    OPT_MAX_TOKENS,
+    OPT_STREAM,
 };
 
 static const np_option option_table[] = {
@@ -92,6 +100,21 @@ static const np_option option_table[] = {
      "draw each stage's latency from the distribution a --report measured (not with --latency)"},
     {"deadline-ms", OPT_DEADLINE_MS, 0, "D",
      "cancel the run after D ms, as SIGINT would, and exit 124"},
+    {"backend", OPT_BACKEND, 0, "NAME",
+     "sim: the simulated LLM (default); openai: a server speaking the OpenAI chat-completions "
+     "API (llama-server, vLLM, Ollama, OpenAI)"},
+    {"base-url", OPT_BASE_URL, 0, "URL",
+     "openai: the API's base URL, before /chat/completions (default $NP_BASE_URL)"},
+    {"model", OPT_MODEL, 0, "NAME", "openai: the model to ask (default $NP_MODEL)"},
+    {"api-key-file", OPT_API_KEY_FILE, 0, "FILE",
+     "openai: read the API key from FILE (default $OPENAI_API_KEY; never on the command line)"},
+    {"cacert", OPT_CACERT, 0, "FILE",
+     "openai: verify the server's TLS certificate with FILE's CAs"},
+    {"temperature", OPT_TEMPERATURE, 0, "T", "openai: sampling temperature, 0..2 (default 0)"},
+    {"max-tokens", OPT_MAX_TOKENS, 0, "N|SUM:SENT",
+     "openai: most tokens per reply, for both stages or per stage (default 256:64)"},
+    {"stream", OPT_STREAM, 0, NULL,
+     "openai: stream replies (server-sent events) and record the time to the first token"},
     {"report", OPT_REPORT, 0, "FILE", "write a JSON timing report (see docs/report.md)"},
     {"trace", OPT_TRACE, 0, "FILE", "write a Chrome trace (open in Perfetto or chrome://tracing)"},
     {"timeline", OPT_TIMELINE, 0, "FILE.svg", "write an SVG picture of the run"},
@@ -206,6 +229,27 @@ static int parse_fraction(const char *text, double min, double max, double *valu
     if (errno || *end != '\0' || !(v >= min && v <= max))
         return -1;
     *value = v;
+    return 0;
+}
+
+/* --max-tokens N (both stages) or SUM:SENT. */
+static int parse_max_tokens(const char *text, np_cli_options *opts)
+{
+    const char *colon = strchr(text, ':');
+    char first[32];
+    size_t first_len = colon ? (size_t)(colon - text) : strlen(text);
+    uint64_t sum, sent;
+    if (first_len >= sizeof(first))
+        return -1;
+    memcpy(first, text, first_len);
+    first[first_len] = '\0';
+    if (parse_number(first, NP_MAX_TOKENS_MAX, &sum) != 0 || sum == 0)
+        return -1;
+    sent = sum;
+    if (colon && (parse_number(colon + 1, NP_MAX_TOKENS_MAX, &sent) != 0 || sent == 0))
+        return -1;
+    opts->max_tokens[0] = (uint32_t)sum;
+    opts->max_tokens[1] = (uint32_t)sent;
     return 0;
 }
 
@@ -420,6 +464,41 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
     case OPT_NO_PROGRESS:
         opts->no_progress = 1;
         return 0;
+    case OPT_BACKEND:
+        if (strcmp(arg, "sim") != 0 && strcmp(arg, "openai") != 0)
+            break;
+        opts->backend = arg;
+        return 0;
+    case OPT_BASE_URL:
+    case OPT_MODEL:
+    case OPT_API_KEY_FILE:
+    case OPT_CACERT:
+        if (*arg == '\0')
+            break;
+        *(key == OPT_BASE_URL ? &opts->base_url
+          : key == OPT_MODEL  ? &opts->model
+          : key == OPT_CACERT ? &opts->cacert
+                              : &opts->api_key_file) = arg;
+        opts->backend_option = key == OPT_BASE_URL ? "--base-url"
+                               : key == OPT_MODEL  ? "--model"
+                               : key == OPT_CACERT ? "--cacert"
+                                                   : "--api-key-file";
+        return 0;
+    case OPT_TEMPERATURE:
+        if (parse_fraction(arg, 0, 2, &fraction) != 0)
+            break;
+        opts->temperature = fraction;
+        opts->backend_option = "--temperature";
+        return 0;
+    case OPT_MAX_TOKENS:
+        if (parse_max_tokens(arg, opts) != 0)
+            break;
+        opts->backend_option = "--max-tokens";
+        return 0;
+    case OPT_STREAM:
+        opts->stream = 1;
+        opts->backend_option = "--stream";
+        return 0;
     case OPT_RUNS:
         if (parse_number(arg, 100000, &value) != 0 || value == 0)
             break;
@@ -470,6 +549,13 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
         {OPT_TRACE, "a file name"},
         {OPT_TIMELINE, "a file name"},
         {OPT_RUNS, "a whole number from 1 to 100000"},
+        {OPT_BACKEND, "sim or openai"},
+        {OPT_BASE_URL, "a URL such as http://127.0.0.1:8080/v1"},
+        {OPT_MODEL, "a model name"},
+        {OPT_API_KEY_FILE, "a file name"},
+        {OPT_CACERT, "a file name"},
+        {OPT_TEMPERATURE, "a number from 0 to 2"},
+        {OPT_MAX_TOKENS, "N or SUM:SENT, whole numbers from 1 to 1000000"},
         {OPT_WARMUP, "a whole number from 0 to 100000"},
     };
     for (size_t i = 0; i < sizeof(expectations) / sizeof(expectations[0]); i++) {
@@ -493,6 +579,8 @@ int np_cli_parse(int argc, char **argv, np_cli_options *opts, char *err, size_t 
         .latency_min_ms = NP_DEFAULT_LATENCY_MIN_MS,
         .latency_max_ms = NP_DEFAULT_LATENCY_MAX_MS,
         .retries = NP_DEFAULT_RETRIES,
+        .backend = "sim",
+        .max_tokens = {NP_DEFAULT_MAX_TOKENS_SUMMARY, NP_DEFAULT_MAX_TOKENS_SENTIMENT},
         .log_level = NP_LOG_NORMAL,
         .bench_runs = 10,
         .bench_warmup = 1,
@@ -554,6 +642,14 @@ int np_cli_parse(int argc, char **argv, np_cli_options *opts, char *err, size_t 
     }
     if (opts->workers && strcmp(opts->mode, "pool") != 0) {
         snprintf(err, err_size, "--workers applies to --mode pool only");
+        return -1;
+    }
+    if (opts->latency_from && strcmp(opts->backend, "sim") != 0) {
+        snprintf(err, err_size, "--latency-from applies to --backend sim only");
+        return -1;
+    }
+    if (opts->backend_option && strcmp(opts->backend, "openai") != 0) {
+        snprintf(err, err_size, "%s applies to --backend openai only", opts->backend_option);
         return -1;
     }
     if (opts->bench && opts->output_path) {

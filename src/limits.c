@@ -7,17 +7,21 @@
 
 #include "np/clock.h"
 
-uint64_t np_limits_estimate_tokens(const np_article *article, np_stage stage)
+uint64_t np_limits_estimate_tokens(const np_article *article, np_stage stage,
+                                   uint32_t completion_tokens)
 {
-    return np_tpm_prompt_tokens(article->title_len + article->content_len) +
-           (stage == NP_STAGE_SUMMARIZATION ? NP_TPM_SUMMARY_TOKENS : NP_TPM_SENTIMENT_TOKENS);
+    uint64_t reply = completion_tokens                 ? completion_tokens
+                     : stage == NP_STAGE_SUMMARIZATION ? NP_TPM_SUMMARY_TOKENS
+                                                       : NP_TPM_SENTIMENT_TOKENS;
+    return np_tpm_prompt_tokens(article->title_len + article->content_len) + reply;
 }
 
 /* Waits for the call's tokens; -1 when cancelled meanwhile (the tokens are given back). */
 static int wait_for_tokens(const np_process_config *config, const np_article *article,
                            np_stage stage, np_call_gate *gate, np_result *result)
 {
-    gate->estimated_tokens = np_limits_estimate_tokens(article, stage);
+    gate->estimated_tokens =
+        np_limits_estimate_tokens(article, stage, config->completion_tokens[stage]);
     long long start = np_clock_now_ns();
     long long wait = np_tpm_reserve(config->tpm, gate->estimated_tokens, start);
     if (wait <= 0)

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "np/atomic_file.h"
+#include "np/backend_choice.h"
 #include "np/bench.h"
 #include "np/cli.h"
 #include "np/clock.h"
@@ -258,7 +259,13 @@ static long peak_rss_kb(void)
 static np_run_options run_options(const np_cli_options *opts, np_mode mode, size_t workers,
                                   size_t queue_capacity)
 {
+    int openai = strcmp(opts->backend, "openai") == 0;
+    np_backend_target target = np_backend_target_of(opts);
     return (np_run_options){.input = opts->input_path,
+                            .backend = opts->backend,
+                            .model = openai ? target.model : NULL,
+                            .base_url = openai ? target.base_url : NULL,
+                            .stream = openai && opts->stream,
                             .mode = np_mode_name(mode),
                             .workers = mode == NP_MODE_POOL ? workers : 0,
                             .seed = opts->seed,
@@ -323,6 +330,7 @@ typedef struct session {
     np_mode mode;
     size_t workers;
     size_t queue_capacity;
+    np_backend *backend;  /* NULL: the simulator */
     atomic_int child_pid; /* bench: the run's process while it may run, else 0 */
 } session;
 
@@ -498,6 +506,15 @@ static int session_open(session *s, const np_cli_options *opts, const process_st
     int status = load ? session_load(s) : NP_EXIT_OK;
     if (status != NP_EXIT_OK)
         return status;
+    if (load) {
+        /* After the input is loaded and checked: a bad input costs no request. */
+        char err[512];
+        status = np_backend_choose(opts, &s->backend, err, sizeof(err));
+        if (status != NP_EXIT_OK) {
+            report_error("%s", err);
+            return status;
+        }
+    }
     if (opts->rate > 0) {
         e = np_rate_limiter_init(&s->limiter, opts->rate, 1);
         if (e) {
@@ -515,6 +532,7 @@ static int session_open(session *s, const np_cli_options *opts, const process_st
     np_process_config stages = {.latency_max_ms = opts->latency_max_ms,
                                 .fail_rate = opts->fail_rate,
                                 .limiter = s->limiter_ready ? &s->limiter : NULL,
+                                .backend = s->backend,
                                 .inflight = s->inflight_ready ? &s->inflight : NULL,
                                 .tpm = s->tpm_ready ? &s->tpm : NULL,
                                 .latency_from = s->latency_from};
@@ -540,6 +558,8 @@ static void session_close(session *s)
         np_cancel_destroy(&s->cancel);
     if (s->limiter_ready)
         np_rate_limiter_destroy(&s->limiter);
+    np_backend_choice_free(s->backend);
+    s->backend = NULL;
     /* After the watcher is stopped: a cancellation's hook wakes the in-flight waiters. */
     if (s->inflight_ready)
         np_inflight_destroy(&s->inflight);
@@ -618,11 +638,17 @@ static int session_run(session *s, FILE *stream_out, np_pipeline_results *kept, 
                     .limiter = s->limiter_ready ? &s->limiter : NULL,
                     .cancel = &s->cancel,
                     .log = &s->log,
+                    .backend = s->backend,
                     .inflight = s->inflight_ready ? &s->inflight : NULL,
                     .breaker = s->breaker_ready ? &s->breaker : NULL,
                     .tpm = s->tpm_ready ? &s->tpm : NULL,
-                    .latency_from = s->latency_from},
+                    .latency_from = s->latency_from,
+                    /* With a server, a reply is estimated at its --max-tokens. */
+                    .completion_tokens = {s->backend ? opts->max_tokens[0] : 0,
+                                          s->backend ? opts->max_tokens[1] : 0}},
         .mode = s->mode,
+        /* libcurl, TLS and the resolver need more stack than a simulated call's few frames. */
+        .stack_size = s->backend ? NP_HTTP_THREAD_STACK_SIZE : 0,
         .workers = s->workers,
         .queue_capacity = s->queue_capacity,
         .shard_index = opts->shard_index,
@@ -1201,6 +1227,10 @@ int main(int argc, char **argv)
     if (opts.show_version) {
         printf("%s %s\n", NP_PROGRAM_NAME, NP_VERSION);
         return fclose(stdout) == 0 ? NP_EXIT_OK : NP_EXIT_FAILURE;
+    }
+    if (np_backend_check(&opts, err, sizeof(err)) != 0) {
+        report_error("%s", err);
+        return NP_EXIT_USAGE;
     }
     int status;
     np_bench_child child;

@@ -273,8 +273,11 @@ static int run_stage(const np_process_config *config, const np_backend *backend,
     }
 }
 
-char *np_process_reserve(const np_article *article)
+char *np_process_reserve(const np_article *article, const np_process_config *config)
 {
+    /* A backend that cannot plan writes a summary of a reply not known yet: the largest one. */
+    if (!np_process_ideal_known(config))
+        return malloc(NP_SUMMARY_MAX_BYTES);
     return malloc(np_summarize_bound(article->content, article->content_len));
 }
 

@@ -124,6 +124,13 @@ static void write_options(FILE *out, const np_run_options *o)
     fprintf(out, ", \"retries\": %u, \"timeout_ms\": %" PRIu32 ", \"rate\": ", o->retries,
             o->timeout_ms);
     write_exact(out, o->rate);
+    fputs(",\n             \"backend\": ", out);
+    write_text(out, o->backend ? o->backend : "sim");
+    fputs(", \"model\": ", out);
+    write_text(out, o->model);
+    fputs(", \"base_url\": ", out);
+    write_text(out, o->base_url);
+    fprintf(out, ", \"stream\": %s", o->stream ? "true" : "false");
     fprintf(out, ",\n             \"max_inflight\": ");
     if (o->max_inflight)
         fprintf(out, "%u", o->max_inflight);
@@ -164,6 +171,95 @@ static void write_percentiles(FILE *out, const double *sorted, size_t n)
     fputc('}', out);
 }
 
+/* Where the stage's last attempt began: the stage's start for a first attempt, else its end less
+ * the attempt's latency (whole ms). */
+static long long last_attempt_start_ns(const np_result *r, int stage)
+{
+    if (r->attempts[stage] <= 1)
+        return r->stage_start_ns[stage];
+    return r->stage_end_ns[stage] - (long long)r->latency_ms[stage] * 1000000LL;
+}
+
+/*
+ * A stage's token figures: the tokens in and out summed over its last attempts, and percentiles
+ * of the time to the first token (streamed calls), of the time per output token after the first,
+ * and of output tokens per second of each call. a and b are scratch arrays of
+ * run->articles_detail doubles.
+ */
+static void write_token_stats(FILE *out, const np_run_record *run, np_stage stage, double *a,
+                              double *b)
+{
+    uint64_t in = 0, tokens_out = 0;
+    size_t ttft = 0, rates = 0;
+    for (size_t i = 0; i < run->articles_detail; i++) {
+        const np_result *r = &run->results[i];
+        if (r->attempts[stage] == 0)
+            continue;
+        in += r->tokens_in[stage];
+        tokens_out += r->tokens_out[stage];
+        if (r->first_token_ns[stage] != 0)
+            a[ttft++] = (double)(r->first_token_ns[stage] - last_attempt_start_ns(r, stage)) / 1e6;
+        if (r->tokens_out[stage] > 0 && r->latency_ms[stage] > 0 && r->http_status[stage] == 200)
+            b[rates++] = r->tokens_out[stage] * 1000.0 / r->latency_ms[stage];
+    }
+    np_stats_sort(a, ttft);
+    np_stats_sort(b, rates);
+    fprintf(out, ",\n      \"tokens_in\": %" PRIu64 ", \"tokens_out\": %" PRIu64, in, tokens_out);
+    fputs(",\n      \"ttft_ms\": ", out);
+    write_percentiles(out, a, ttft);
+    fputs(",\n      \"tokens_per_s\": ", out);
+    write_percentiles(out, b, rates);
+    size_t tpot = 0;
+    for (size_t i = 0; i < run->articles_detail; i++) {
+        const np_result *r = &run->results[i];
+        if (r->attempts[stage] > 0 && r->first_token_ns[stage] != 0 && r->tokens_out[stage] > 1 &&
+            r->stage_end_ns[stage] > r->first_token_ns[stage])
+            a[tpot++] = (double)(r->stage_end_ns[stage] - r->first_token_ns[stage]) / 1e6 /
+                        (r->tokens_out[stage] - 1);
+    }
+    np_stats_sort(a, tpot);
+    fputs(",\n      \"tpot_ms\": ", out);
+    write_percentiles(out, a, tpot);
+}
+
+/* Run-wide: tokens in and out (and out per second of wall time), the HTTP status of each stage's
+ * last attempt, and retries by why the call failed. */
+static void write_call_totals(FILE *out, const np_run_record *run)
+{
+    uint64_t in = 0, tokens_out = 0;
+    uint64_t retries[NP_CAUSE_COUNT] = {0};
+    enum { STATUS_SLOTS = 600 };
+    uint32_t status_count[STATUS_SLOTS] = {0};
+    for (size_t i = 0; i < run->articles_detail; i++) {
+        const np_result *r = &run->results[i];
+        for (int stage = 0; stage < NP_STAGE_COUNT; stage++) {
+            in += r->tokens_in[stage];
+            tokens_out += r->tokens_out[stage];
+            if (r->http_status[stage] > 0 && r->http_status[stage] < STATUS_SLOTS)
+                status_count[r->http_status[stage]]++;
+        }
+        for (int c = 0; c < NP_CAUSE_COUNT; c++)
+            retries[c] += r->retries[c];
+    }
+    fprintf(out, "   \"tokens\": {\"in\": %" PRIu64 ", \"out\": %" PRIu64 ", \"out_per_s\": ", in,
+            tokens_out);
+    write_fixed(
+        out, run->process_ns > 0 ? (double)tokens_out / ((double)run->process_ns / 1e9) : NAN, 3);
+    fputs("},\n   \"http_status\": {", out);
+    int first = 1;
+    for (int code = 0; code < STATUS_SLOTS; code++) {
+        if (!status_count[code])
+            continue;
+        fprintf(out, "%s\"%d\": %" PRIu32, first ? "" : ", ", code, status_count[code]);
+        first = 0;
+    }
+    fputs("},\n   \"retries\": {", out);
+    for (int c = 0; c < NP_CAUSE_COUNT; c++)
+        fprintf(out, "%s\"%s\": %" PRIu64, c ? ", " : "", np_retry_cause_name((np_retry_cause)c),
+                retries[c]);
+    fputs("},\n", out);
+}
+
 /*
  * "stages": per stage, how many articles started it, and the percentiles of the simulated
  * latencies and of the observed durations (end - start, only where both were stamped).
@@ -191,6 +287,7 @@ static void write_stage_stats(FILE *out, const np_run_record *run, double *simul
         write_percentiles(out, simulated, count);
         fputs(",\n      \"observed_ms\": ", out);
         write_percentiles(out, observed, timed);
+        write_token_stats(out, run, (np_stage)stage, simulated, observed);
         fputc('}', out);
     }
     fputs("},\n", out);
@@ -221,7 +318,20 @@ static void write_article_row(FILE *out, const np_run_record *run, const np_resu
             fprintf(out, ", \"simulated_ms\": %" PRIu32, r->latency_ms[stage]);
         else
             fputs(", \"simulated_ms\": null", out);
-        fprintf(out, ", \"attempts\": %" PRIu32 "}", r->attempts[stage]);
+        fprintf(out, ", \"attempts\": %" PRIu32, r->attempts[stage]);
+        if (r->http_status[stage] || r->tokens_in[stage] || r->tokens_out[stage] ||
+            r->first_token_ns[stage]) {
+            /* What a server said (or a streamed call): absent for the simulator's calls. */
+            fputs(", \"first_token_ms\": ", out);
+            write_timestamp(out, r->first_token_ns[stage], origin);
+            fprintf(out, ", \"tokens_in\": %" PRIu32 ", \"tokens_out\": %" PRIu32,
+                    r->tokens_in[stage], r->tokens_out[stage]);
+            if (r->http_status[stage])
+                fprintf(out, ", \"http_status\": %u", (unsigned)r->http_status[stage]);
+            else
+                fputs(", \"http_status\": null", out);
+        }
+        fputc('}', out);
     }
     fputs("}, \"queue_wait_ms\": ", out);
     np_json_write_ms(out, r->queue_wait_ns);
@@ -241,6 +351,16 @@ static void write_article_row(FILE *out, const np_run_record *run, const np_resu
     np_json_write_ms(out, r->slot_wait_ns);
     fputs(", \"tpm_wait_ms\": ", out);
     np_json_write_ms(out, r->tpm_wait_ns);
+    int retried = 0;
+    for (int c = 0; c < NP_CAUSE_COUNT; c++)
+        retried |= r->retries[c] != 0;
+    if (retried) {
+        fputs(", \"retries\": {", out);
+        for (int c = 0; c < NP_CAUSE_COUNT; c++)
+            fprintf(out, "%s\"%s\": %u", c ? ", " : "", np_retry_cause_name((np_retry_cause)c),
+                    (unsigned)r->retries[c]);
+        fputc('}', out);
+    }
     fputc('}', out);
 }
 
@@ -412,6 +532,7 @@ static int write_run(FILE *out, const np_run_record *run)
     write_stage_stats(out, &rows_only, scratch, scratch + (rows ? rows : 1));
     write_latency_distribution(out, &rows_only, scratch);
     free(scratch);
+    write_call_totals(out, &rows_only);
     write_limits(out, &rows_only);
 
     fprintf(out, "   \"queue\": {\"capacity\": %zu, \"max_depth\": %zu, \"producer_wait_ms\": ",

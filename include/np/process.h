@@ -42,19 +42,23 @@ typedef struct np_process_config {
     np_inflight *inflight;
     np_breaker *breaker;
     np_tpm *tpm;
+    /* --tpm: a stage call's expected reply, in tokens (the stage's --max-tokens with a server);
+     * 0 = np/tpm.h's defaults. */
+    uint32_t completion_tokens[NP_STAGE_COUNT];
     /* --latency-from: the simulator draws its latencies from this instead of [min, max]. */
     const np_latency_dist *latency_from;
 } np_process_config;
 
 /*
  * The memory an article's result will own (its summary's buffer, np_summarize_bound bytes),
- * allocated before the article starts, so that running its stages cannot run out of memory.
+ * allocated before the article starts, so that running its stages cannot run out of memory. A
+ * backend that cannot plan (a real server) summarizes a reply not known yet: NP_SUMMARY_MAX_BYTES.
  * Returns the buffer, which np_process_article takes, or NULL when memory is short: nothing has
  * been spent then (no stage called, no simulated time), and the caller may wait for other
  * articles to finish and ask again (see the pipeline), or fail the article with
  * np_process_fail_out_of_memory.
  */
-char *np_process_reserve(const np_article *article);
+char *np_process_reserve(const np_article *article, const np_process_config *config);
 
 /*
  * Runs both stages for article (at input position index) and fills *result, which is zeroed

@@ -30,7 +30,11 @@ typedef struct np_run_options {
     unsigned breaker_threshold; /* 0 = no breaker */
     unsigned breaker_cooldown_ms;
     const char *latency_from; /* --latency-from REPORT.json; NULL = none */
-    const char *drawn; /* bench: which run a trace or timeline draws (NULL for a single run) */
+    const char *drawn;   /* bench: which run a trace or timeline draws (NULL for a single run) */
+    const char *backend; /* "sim" or "openai"; NULL is written as "sim" */
+    const char *model;   /* openai: the model and base URL asked; NULL otherwise */
+    const char *base_url;
+    int stream; /* openai: replies streamed */
 } np_run_options;
 
 /* What the limits shared by all calls did in a run; all 0 for a limit that was not set. */
