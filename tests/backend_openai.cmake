@@ -11,3 +11,9 @@ if(VALGRIND AND NP_SANITIZE STREQUAL "")
                    $<TARGET_FILE:news-processor>)
   set_tests_properties(valgrind_openai PROPERTIES TIMEOUT 300)
 endif()
+# The limits shared by all calls (--max-inflight, --breaker, --tpm), measured at the server.
+add_test(NAME backend_limits
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/backend/limits_openai.sh
+                 $<TARGET_FILE:news-processor> $<TARGET_FILE:gen_articles> ${PROJECT_SOURCE_DIR}
+                 $<TARGET_FILE:llm_server>)
+set_tests_properties(backend_limits PROPERTIES TIMEOUT 300)
