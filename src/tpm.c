@@ -37,17 +37,34 @@ static void refill(np_tpm *tpm, long long now_ns)
         tpm->tokens = tpm->capacity;
 }
 
-long long np_tpm_reserve(np_tpm *tpm, uint64_t tokens, long long now_ns)
+/* The lock is held. The wait of the caller whose reservation brought `reserved` to ticket: the
+ * bucket less the tokens reserved after it must have refilled to zero. */
+static long long wait_for(const np_tpm *tpm, uint64_t ticket, long long now_ns)
+{
+    double deficit = -(tpm->tokens + (double)(tpm->reserved - ticket));
+    if (deficit <= 0)
+        return 0;
+    /* The wait runs from last_ns, which may be later than this caller's now_ns. */
+    return (long long)(deficit / tpm->per_ns) + 1 + (tpm->last_ns - now_ns);
+}
+
+long long np_tpm_reserve(np_tpm *tpm, uint64_t tokens, long long now_ns, uint64_t *ticket)
 {
     pthread_mutex_lock(&tpm->mutex);
     refill(tpm, now_ns);
     tpm->tokens -= (double)tokens;
     tpm->reserved += tokens;
-    double deficit = -tpm->tokens;
-    long long wait = deficit > 0 ? (long long)(deficit / tpm->per_ns) + 1 : 0;
-    /* The wait runs from last_ns, which may be later than this caller's now_ns. */
-    if (wait > 0)
-        wait += tpm->last_ns - now_ns;
+    *ticket = tpm->reserved;
+    long long wait = wait_for(tpm, *ticket, now_ns);
+    pthread_mutex_unlock(&tpm->mutex);
+    return wait;
+}
+
+long long np_tpm_wait_left(np_tpm *tpm, uint64_t ticket, long long now_ns)
+{
+    pthread_mutex_lock(&tpm->mutex);
+    refill(tpm, now_ns);
+    long long wait = wait_for(tpm, ticket, now_ns);
     pthread_mutex_unlock(&tpm->mutex);
     return wait;
 }
