@@ -258,13 +258,7 @@ static channel *channel_take(openai *o)
     pthread_mutex_unlock(&o->pool_lock);
     if (ch)
         return ch;
-    ch = channel_new(o);
-    if (ch) {
-        pthread_mutex_lock(&o->pool_lock);
-        o->channels++;
-        pthread_mutex_unlock(&o->pool_lock);
-    }
-    return ch;
+    return channel_new(o);
 }
 
 static void channel_give_back(openai *o, channel *ch)
@@ -507,22 +501,6 @@ static int openai_can_wait(const np_backend *backend, const np_process_config *c
 
 static const np_backend_ops openai_ops = {
     .name = "openai", .plan = NULL, .call = openai_call, .can_wait = openai_can_wait};
-
-int np_backend_is_openai(const np_backend *backend)
-{
-    return backend && backend->ops == &openai_ops;
-}
-
-np_openai_stats np_backend_openai_stats(const np_backend *backend)
-{
-    openai *o = backend->state;
-    np_openai_stats stats = {0};
-    pthread_mutex_lock(&o->pool_lock);
-    stats.channels = o->channels;
-    pthread_mutex_unlock(&o->pool_lock);
-    stats.json_mode_refused = (size_t)atomic_load(&o->json_mode_refused);
-    return stats;
-}
 
 static void wipe(char *s)
 {
