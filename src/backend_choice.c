@@ -131,7 +131,8 @@ int np_backend_choose(const np_cli_options *opts, np_backend **out, char *err, s
     if (opts->api_key_file) {
         status = read_key_file(opts->api_key_file, &key, &key_size, err, err_size);
     } else if (non_empty(getenv("OPENAI_API_KEY"))) {
-        key = strdup(getenv("OPENAI_API_KEY"));
+        const char *from_env = getenv("OPENAI_API_KEY");
+        key = from_env ? strdup(from_env) : NULL;
         key_size = key ? strlen(key) : 0;
         if (!key) {
             snprintf(err, err_size, "out of memory");

@@ -31,7 +31,7 @@
 
 /* The largest reply body kept (an error page, a whole completion) and the largest text. */
 #define MAX_BODY (1u << 20)
-#define MAX_TEXT (64u * 1024)
+#define MAX_TEXT ((size_t)64 * 1024)
 /* The longest a call sleeps in curl_multi_poll before looking at the clock again. */
 #define POLL_MS 1000
 
@@ -146,7 +146,7 @@ static size_t on_header(char *bytes, size_t size, size_t count, void *user)
     line[keep] = '\0';
     if (strncmp(line, "HTTP/", 5) == 0) {
         const char *space = strchr(line, ' ');
-        t->status = space ? atoi(space + 1) : 0;
+        t->status = space ? (int)strtol(space + 1, NULL, 10) : 0;
         t->retry_after_ms = -1;
     } else if (strncasecmp(line, "retry-after:", 12) == 0) {
         t->retry_after_ms = np_chat_retry_after_ms(line + 12, time(NULL));
@@ -545,10 +545,8 @@ static char *request_url(const char *base)
         n--;
     static const char path[] = "/chat/completions";
     char *url = malloc(n + sizeof(path));
-    if (url) {
-        memcpy(url, base, n);
-        memcpy(url + n, path, sizeof(path));
-    }
+    if (url)
+        snprintf(url, n + sizeof(path), "%.*s%s", (int)n, base, path);
     return url;
 }
 

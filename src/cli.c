@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "np/exit.h"
 #include "np/breaker.h"
+#include "np/exit.h"
 #include "np/help.h"
 #include "np/inflight.h"
 #include "np/llm.h"

@@ -41,14 +41,14 @@ typedef struct np_cli_options {
     double fail_rate;
     uint32_t timeout_ms;
     unsigned retries;
-    double rate;           /* stage calls per second; 0 = unlimited */
-    unsigned max_inflight; /* stage calls in flight at once; 0 = unlimited */
-    uint64_t tpm;          /* tokens per minute; 0 = unlimited */
+    double rate;                  /* stage calls per second; 0 = unlimited */
+    unsigned max_inflight;        /* stage calls in flight at once; 0 = unlimited */
+    uint64_t tpm;                 /* tokens per minute; 0 = unlimited */
     unsigned breaker_threshold;   /* --breaker N; 0 = no breaker */
     unsigned breaker_cooldown_ms; /* --breaker :COOLDOWN_MS */
     const char *latency_from;     /* --latency-from REPORT.json; NULL = --latency */
     int latency_given;            /* --latency was on the command line */
-    long long deadline_ms; /* 0 = none */
+    long long deadline_ms;        /* 0 = none */
     /* The backend: "sim" (default) or "openai" and the latter's settings. base_url and model
      * may still be NULL after parsing: NP_BASE_URL and NP_MODEL are read by the caller. */
     const char *backend;

@@ -23,13 +23,13 @@ typedef struct np_run_options {
     size_t queue_capacity;
     double fail_rate; /* 0 when faults are off */
     unsigned retries;
-    uint32_t timeout_ms; /* 0 = no timeout */
-    double rate;         /* stage calls per second; 0 = unlimited */
-    unsigned max_inflight;        /* 0 = unlimited */
-    uint64_t tpm;                 /* tokens per minute; 0 = unlimited */
-    unsigned breaker_threshold;   /* 0 = no breaker */
+    uint32_t timeout_ms;        /* 0 = no timeout */
+    double rate;                /* stage calls per second; 0 = unlimited */
+    unsigned max_inflight;      /* 0 = unlimited */
+    uint64_t tpm;               /* tokens per minute; 0 = unlimited */
+    unsigned breaker_threshold; /* 0 = no breaker */
     unsigned breaker_cooldown_ms;
-    const char *latency_from;     /* --latency-from REPORT.json; NULL = none */
+    const char *latency_from; /* --latency-from REPORT.json; NULL = none */
     const char *drawn;   /* bench: which run a trace or timeline draws (NULL for a single run) */
     const char *backend; /* "sim" or "openai"; NULL is written as "sim" */
     const char *model;   /* openai: the model and base URL asked; NULL otherwise */
@@ -39,11 +39,11 @@ typedef struct np_run_options {
 
 /* What the limits shared by all calls did in a run; all 0 for a limit that was not set. */
 typedef struct np_limits_record {
-    unsigned max_inflight;  /* --max-inflight */
-    unsigned inflight_peak; /* most calls in flight at once (with --max-inflight) */
-    uint64_t tpm;           /* --tpm */
-    uint64_t tpm_reserved;  /* tokens reserved by estimate */
-    int64_t tpm_corrected;  /* actual - estimated, summed over the calls */
+    unsigned max_inflight;      /* --max-inflight */
+    unsigned inflight_peak;     /* most calls in flight at once (with --max-inflight) */
+    uint64_t tpm;               /* --tpm */
+    uint64_t tpm_reserved;      /* tokens reserved by estimate */
+    int64_t tpm_corrected;      /* actual - estimated, summed over the calls */
     unsigned breaker_threshold; /* --breaker N; 0 = no breaker */
     unsigned breaker_cooldown_ms;
     size_t breaker_opens, breaker_half_opens, breaker_closes, breaker_rejected;
