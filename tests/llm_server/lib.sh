@@ -11,7 +11,8 @@
 #       The server stops when the script exits (EXIT trap), and also if the script is killed
 #       (the server watches its parent). Fails if it does not come up.
 #   llm_server_stop [PID]
-#       SIGTERM, then waits for it; returns the server's exit status (0 for a clean stop).
+#       SIGTERM, then waits for it; returns the server's exit status (0 for a clean stop). One
+#       that has not ended 20 s after the SIGTERM is killed (status 137).
 #   llm_stats FIELD   one field of GET /stats of the last server started (requests,
 #                     connections, max_concurrent, in_flight)
 _llm_server_pids=()
@@ -60,8 +61,19 @@ llm_server_start() {
 }
 
 llm_server_stop() {
-    local pid=${1:-$llm_pid} status=0 kept=() p
+    local pid=${1:-$llm_pid} status=0 kept=() p i state
     kill -TERM "$pid" 2>/dev/null || true
+    # Up to 20 s for it to end (gone: bash reaped it already; or a zombie), then SIGKILL: a
+    # stop never hangs a test.
+    for ((i = 0; i < 2000; i++)); do
+        state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)
+        [ -z "$state" ] || [ "$state" = Z ] && break
+        sleep 0.01
+    done
+    if [ "$i" -eq 2000 ]; then
+        echo "llm_server (pid $pid) did not stop within 20 s of SIGTERM" >&2
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
     wait "$pid" || status=$?
     for p in "${_llm_server_pids[@]}"; do [ "$p" = "$pid" ] || kept+=("$p"); done
     _llm_server_pids=("${kept[@]}")
