@@ -98,9 +98,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_HEAD     (64 * 1024)
-#define MAX_BODY     (16 * 1024 * 1024)
-#define THREAD_STACK (512 * 1024)
+#define MAX_HEAD     ((size_t)64 * 1024)
+#define MAX_BODY     ((size_t)16 * 1024 * 1024)
+#define THREAD_STACK ((size_t)512 * 1024)
 
 struct options {
     const char *port_file, *log_file;
@@ -299,7 +299,7 @@ static bool send_response(const struct conn *c, long status, const char *content
                         "HTTP/1.1 %ld %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n",
                         status, reason_phrase(status), content_type, len + cut_short, extra_headers,
                         keep_alive ? "" : "Connection: close\r\n");
-    memcpy(response + head, body, len);
+    memcpy(response + head, body, len + 1);
     bool ok = send_all(c, response, (size_t)head + len);
     free(response);
     return ok;
@@ -678,13 +678,15 @@ static bool read_chat(struct server *srv, const struct request *req, struct chat
     x->max_tokens = cJSON_GetObjectItemCaseSensitive(body, "max_tokens");
     x->temperature = cJSON_GetObjectItemCaseSensitive(body, "temperature");
     x->seed = cJSON_GetObjectItemCaseSensitive(body, "seed");
-    if (!cJSON_IsObject(body))
+    if (!cJSON_IsObject(body)) {
         snprintf(error, size, "the request body is not a JSON object");
-    else if (!x->model)
+        return false;
+    }
+    if (!x->model) {
         snprintf(error, size, "'model' must be a string");
-    else if (parse_knobs(x->model, &chat->knobs, error, size))
-        read_messages(chat, x, error, size);
-    return !*error;
+        return false;
+    }
+    return parse_knobs(x->model, &chat->knobs, error, size) && read_messages(chat, x, error, size);
 }
 
 /* Sets the reply's content (bad_output: one without label and score) and its tokens (see the
