@@ -46,18 +46,18 @@
  *   status=CODE            reply CODE with an OpenAI-style {"error":{"message","type","code"}}
  *   retry-after=S          with status: a Retry-After: S header
  *   retry-after-date[=S]   with status: Retry-After as an HTTP date S (default 1) s ahead
- *   times=K                the failure knobs (status, malformed, bad-output, cut-short, reset,
- *                          hang) apply to the first K requests with this model string and these
- *                          messages (FNV-1a of both), then requests succeed
- *   reject-response-format 400 "response_format is not supported" when response_format is sent
- *   malformed              200 with a body that is not valid JSON (stream: an event that is not)
- *   bad-output             200, valid reply, content {"mood": "unclear"} (no label, no score)
- *   cut-short              Content-Length promises more than is sent, then the connection closes
- *                          (stream: half the tokens, then close without the last chunk)
- *   reset                  read the request, then close with SO_LINGER 0 (a TCP RST)
- *   hang                   read the request and never answer; ends when the client closes the
- *                          connection or the server stops
- *   fence                  sentiment in a ```json code fence
+ *   times=K                the failure knobs (status, malformed, bad-output, cut-short, stall,
+ *                          reset, hang) apply to the first K requests with this model string and
+ * these messages (FNV-1a of both), then requests succeed reject-response-format 400
+ * "response_format is not supported" when response_format is sent malformed              200 with a
+ * body that is not valid JSON (stream: an event that is not) bad-output             200, valid
+ * reply, content {"mood": "unclear"} (no label, no score) cut-short              Content-Length
+ * promises more than is sent, then the connection closes (stream: half the tokens, then close
+ * without the last chunk) stall                  send part of the reply (plain: the head and half
+ * the body; stream: the first token), then nothing more, as hang reset                  read the
+ * request, then close with SO_LINGER 0 (a TCP RST) hang                   read the request and
+ * never answer; ends when the client closes the connection or the server stops fence sentiment in a
+ * ```json code fence
  *
  * --log FILE appends one JSON line per request (GET /stats excepted), flushed at once:
  * {"seq","conn" (connection number, in accept order),"method","path","model","authorization"
@@ -154,7 +154,7 @@ struct request {
 struct knobs {
     long latency_ms, first_token_ms, token_ms; /* -1: the server's default */
     long status, retry_after_s, retry_after_date_s, times;
-    bool reject_response_format, malformed, bad_output, cut_short, reset, hang, fence;
+    bool reject_response_format, malformed, bad_output, cut_short, stall, reset, hang, fence;
 };
 
 /* What one chat request asked for and how it went, for the log line. */
@@ -501,6 +501,7 @@ static bool parse_knobs(const char *model, struct knobs *k, char *error, size_t 
             {"malformed", NULL, &k->malformed},
             {"bad-output", NULL, &k->bad_output},
             {"cut-short", NULL, &k->cut_short},
+            {"stall", NULL, &k->stall},
             {"reset", NULL, &k->reset},
             {"hang", NULL, &k->hang},
             {"fence", NULL, &k->fence},
@@ -577,7 +578,7 @@ static long count_words(const char *s)
 static bool mentions_sentiment(const char *s)
 {
     for (; *s; s++)
-        if (strncasecmp(s, "sentiment", 9) == 0)
+        if ((*s == 's' || *s == 'S') && strncasecmp(s, "sentiment", 9) == 0)
             return true;
     return false;
 }
@@ -776,6 +777,27 @@ static bool send_json_event(const struct conn *c, cJSON *root, bool malformed)
 /* ---- answers: each sets x->status and x->outcome, and returns whether to keep the
  * connection ---- */
 
+/* Waits, without reading, until the client closes the connection or the server stops. */
+static bool answer_hang(const struct conn *c, struct exchange *x)
+{
+    char byte;
+    for (;;) {
+        if (wait_fd(c->srv, c->fd, POLLIN, -1) < 0) {
+            x->outcome = "stopped";
+            return false;
+        }
+        ssize_t n = recv(c->fd, &byte, 1, MSG_PEEK);
+        if (n == 0 || (n < 0 && errno != EINTR)) {
+            x->outcome = "client-closed";
+            return false;
+        }
+        if (n > 0 && !pause_ms(c->srv, 10)) { /* pipelined bytes, not a close: wait on */
+            x->outcome = "stopped";
+            return false;
+        }
+    }
+}
+
 static bool answer_error(const struct conn *c, const struct request *req, struct exchange *x,
                          long status, const char *message, const char *extra_headers)
 {
@@ -821,7 +843,7 @@ static bool answer_plain(const struct conn *c, const struct request *req, struct
     size_t missing = 0;
     if (k->malformed)
         reply[strlen(reply) / 2] = '\0'; /* half an object, with a true Content-Length */
-    if (k->cut_short) {
+    if (k->cut_short || k->stall) {
         missing = strlen(reply) / 2; /* half the body, and the length of all of it */
         reply[strlen(reply) - missing] = '\0';
     }
@@ -832,6 +854,8 @@ static bool answer_plain(const struct conn *c, const struct request *req, struct
                                  : "ok";
     bool sent = send_response(c, 200, "application/json", "", reply, req->keep_alive, missing);
     free(reply);
+    if (sent && k->stall)
+        return answer_hang(c, x);
     return sent && req->keep_alive && !k->cut_short;
 }
 
@@ -847,6 +871,8 @@ static bool answer_stream(const struct conn *c, const struct request *req, struc
                      "Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n"))
         return false;
     size_t tokens = k->cut_short ? chat->tokens / 2 : chat->tokens;
+    if (k->stall && tokens > 1)
+        tokens = 1;
     for (size_t i = 0; i < tokens; i++) {
         if (!pause_ms(c->srv, i == 0 ? first : each)) {
             x->outcome = "stopped";
@@ -864,6 +890,8 @@ static bool answer_stream(const struct conn *c, const struct request *req, struc
         x->outcome = "cut-short";
         return false;
     }
+    if (k->stall)
+        return answer_hang(c, x);
     cJSON *finish = reply_envelope(x->model, "chat.completion.chunk", x->seq);
     if (!send_json_event(c, add_choice(finish, "delta", NULL, chat->finish), false))
         return false;
@@ -879,27 +907,6 @@ static bool answer_stream(const struct conn *c, const struct request *req, struc
     return req->keep_alive;
 }
 
-/* Waits, without reading, until the client closes the connection or the server stops. */
-static bool answer_hang(const struct conn *c, struct exchange *x)
-{
-    char byte;
-    for (;;) {
-        if (wait_fd(c->srv, c->fd, POLLIN, -1) < 0) {
-            x->outcome = "stopped";
-            return false;
-        }
-        ssize_t n = recv(c->fd, &byte, 1, MSG_PEEK);
-        if (n == 0 || (n < 0 && errno != EINTR)) {
-            x->outcome = "client-closed";
-            return false;
-        }
-        if (n > 0 && !pause_ms(c->srv, 10)) { /* pipelined bytes, not a close: wait on */
-            x->outcome = "stopped";
-            return false;
-        }
-    }
-}
-
 /* A valid request: latency, then the knobs' behaviour or the reply. */
 static bool answer_chat(const struct conn *c, const struct request *req, struct exchange *x,
                         struct chat *chat)
@@ -911,11 +918,11 @@ static bool answer_chat(const struct conn *c, const struct request *req, struct 
     }
     if (k->reject_response_format && x->has_response_format)
         return answer_error(c, req, x, 400, "response_format is not supported", "");
-    bool failing =
-        k->status || k->malformed || k->bad_output || k->cut_short || k->reset || k->hang;
+    bool failing = k->status || k->malformed || k->bad_output || k->cut_short || k->stall ||
+                   k->reset || k->hang;
     if (failing && !failure_applies(c->srv, k, chat->key)) {
         k->status = 0;
-        k->malformed = k->bad_output = k->cut_short = k->reset = k->hang = false;
+        k->malformed = k->bad_output = k->cut_short = k->stall = k->reset = k->hang = false;
     }
     if (k->reset) {
         struct linger rst = {.l_onoff = 1, .l_linger = 0}; /* close() then sends a RST */

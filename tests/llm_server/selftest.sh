@@ -188,6 +188,14 @@ wait_log() { # wait_log JQ_FILTER: up to 20 s until the log's lines (slurped) sa
 }
 check "hang: ends when the client closes (logged client-closed)" wait_log '.[-1].outcome == "client-closed" and .[-1].status == 0'
 
+status_of post "$(body 'test+stall' x)" --max-time 1 -o "$work/stall.txt" 2>/dev/null
+check "stall: half the body arrives, then nothing (curl times out, exit 28)" \
+    test "$status" -eq 28 -a "$(head -c 20 "$work/stall.txt")" = '{"id":"chatcmpl-test'
+check "stall: ends when the client closes" wait_log '.[-1].outcome == "client-closed" and .[-1].status == 200'
+status_of post "$(body 'test+stall' "$user" '{"stream": true}')" --max-time 1 -o "$work/stall-sse.txt" 2>/dev/null
+check "stall, streamed: the first token arrives, then nothing (exit 28)" test "$status" -eq 28 -a \
+    "$(grep '^data: ' "$work/stall-sse.txt" | sed 's/^data: //' | jq -r '.choices[0].delta.content')" = "SERVER "
+
 # --- pacing: first-token and token delays show in the stream's timing (generous ratio) ---
 start=$(date +%s%N)
 post "$(body 'test+first-token=300+token=50' "$user" '{"stream": true}')" -o /dev/null
