@@ -5,12 +5,14 @@
  * Command line:
  *   llm_server --port-file FILE [--max-concurrent N] [--log FILE] [--latency-ms N]
  *              [--first-token-ms N] [--token-ms N] [--idle-exit-s N] [--exit-on-stdin-eof]
- *              [--outlive-parent]
+ *              [--outlive-parent] [--watch-pid PID]
  * It listens on 127.0.0.1, port 0 (the kernel picks one), and once listening writes the port and
  * a newline to FILE atomically (FILE.tmp, then rename). It exits cleanly (all threads joined) on
  * SIGTERM or SIGINT, when its parent dies (PR_SET_PDEATHSIG and a getppid check; off with
- * --outlive-parent, which requires --idle-exit-s), at EOF on stdin with --exit-on-stdin-eof, and
- * after --idle-exit-s seconds with none in flight and none finished. It removes FILE on exit.
+ * --outlive-parent, which requires --idle-exit-s or --watch-pid), when process PID ends with
+ * --watch-pid, at EOF on stdin with --exit-on-stdin-eof, and after --idle-exit-s seconds with
+ * none in flight and none finished. The watches are checked every 200 ms. It removes FILE on
+ * exit.
  *
  * Requests: `POST <any prefix>/chat/completions` (keep-alive, Content-Length bodies, Expect:
  * 100-continue honoured) and `GET /stats` -> {"requests","connections","max_concurrent",
@@ -105,7 +107,7 @@
 struct options {
     const char *port_file, *log_file;
     long max_concurrent; /* 0: no limit */
-    long latency_ms, first_token_ms, token_ms, idle_exit_s;
+    long latency_ms, first_token_ms, token_ms, idle_exit_s, watch_pid;
     bool exit_on_stdin_eof, outlive_parent;
 };
 
@@ -1195,6 +1197,8 @@ static void run(struct server *srv, int signal_fd, pid_t parent)
         reap_connections(srv, false);
         if (!srv->opt.outlive_parent && getppid() != parent)
             break;
+        if (srv->opt.watch_pid > 0 && kill((pid_t)srv->opt.watch_pid, 0) != 0 && errno == ESRCH)
+            break;
         pthread_mutex_lock(&srv->lock);
         bool idle = srv->opt.idle_exit_s > 0 && srv->in_flight == 0 &&
                     now_ms(srv) - srv->last_activity_ms > (double)srv->opt.idle_exit_s * 1e3;
@@ -1218,7 +1222,7 @@ static int usage(void)
 {
     fprintf(stderr, "usage: llm_server --port-file FILE [--max-concurrent N] [--log FILE] "
                     "[--latency-ms N] [--first-token-ms N] [--token-ms N] [--idle-exit-s N] "
-                    "[--exit-on-stdin-eof] [--outlive-parent]\n");
+                    "[--exit-on-stdin-eof] [--outlive-parent] [--watch-pid PID]\n");
     return 2;
 }
 
@@ -1229,11 +1233,9 @@ static bool parse_options(int argc, char **argv, struct options *o)
         struct {
             const char *name;
             long *value;
-        } numbers[] = {{"--max-concurrent", &o->max_concurrent},
-                       {"--latency-ms", &o->latency_ms},
-                       {"--first-token-ms", &o->first_token_ms},
-                       {"--token-ms", &o->token_ms},
-                       {"--idle-exit-s", &o->idle_exit_s}};
+        } numbers[] = {{"--max-concurrent", &o->max_concurrent}, {"--latency-ms", &o->latency_ms},
+                       {"--first-token-ms", &o->first_token_ms}, {"--token-ms", &o->token_ms},
+                       {"--idle-exit-s", &o->idle_exit_s},       {"--watch-pid", &o->watch_pid}};
         bool known = false;
         for (size_t j = 0; j < sizeof numbers / sizeof numbers[0]; j++)
             if (strcmp(a, numbers[j].name) == 0) {
@@ -1254,7 +1256,7 @@ static bool parse_options(int argc, char **argv, struct options *o)
         else
             return false;
     }
-    return o->port_file && (!o->outlive_parent || o->idle_exit_s > 0);
+    return o->port_file && (!o->outlive_parent || o->idle_exit_s > 0 || o->watch_pid > 0);
 }
 
 int main(int argc, char **argv)

@@ -7,8 +7,9 @@
 set -euo pipefail
 export LLM_SERVER=$1
 work=$(mktemp -d)
-# The server the parent-death check orphans, should that check fail, must not outlive us.
-trap 'test -s "$work/orphan.pid" && kill "$(cat "$work/orphan.pid")" 2>/dev/null; rm -rf "$work"' EXIT
+# Servers started outside lib.sh (listed in $work/more.pids) must not outlive us, should a check
+# of their stopping fail.
+trap 'test -s "$work/more.pids" && kill $(cat "$work/more.pids") 2>/dev/null; rm -rf "$work"' EXIT
 source "$(dirname "$0")/lib.sh"
 checks=0
 fail() {
@@ -245,6 +246,7 @@ for ((i = 0; i < 2000; i++)); do [ -s "$work/orphan.port" ] && break; sleep 0.01
 kill -KILL "$(cat "$work/parent.pid")"
 wait "$launcher" 2>/dev/null || true
 orphan=$(cat "$work/orphan.pid")
+echo "$orphan" >>"$work/more.pids"
 for ((i = 0; i < 2000; i++)); do [ -e "$work/orphan.port" ] || break; sleep 0.01; done
 check "its parent killed: it exits (cleanly: the port file is gone)" test ! -e "$work/orphan.port"
 gone() { # gone PID: up to 20 s until the process has ended (no longer there, or a zombie)
@@ -260,8 +262,19 @@ check "its parent killed: the process is gone" gone "$orphan"
 "$LLM_SERVER" --port-file "$work/idle.port" --idle-exit-s 1 2>"$work/idle.err" &
 status_of wait $!
 check "--idle-exit-s 1: exits 0 by itself" test "$status" -eq 0 -a "$(grep -c 'idle' "$work/idle.err")" -eq 1
+sleep 60 &
+watched=$!
+"$LLM_SERVER" --port-file "$work/watch.port" --outlive-parent --watch-pid "$watched" \
+    >/dev/null 2>"$work/watch.err" &
+watcher=$!
+echo "$watcher" >>"$work/more.pids"
+for ((i = 0; i < 2000; i++)); do [ -s "$work/watch.port" ] && break; sleep 0.01; done
+kill "$watched"
+check "--watch-pid: exits when that process ends" gone "$watcher"
+status_of wait "$watcher"
+check "--watch-pid: a clean exit (0)" test "$status" -eq 0 -a ! -e "$work/watch.port"
 status_of "$LLM_SERVER" --port-file "$work/x" --outlive-parent 2>/dev/null
-check "--outlive-parent without --idle-exit-s is refused (exit 2)" test "$status" -eq 2
+check "--outlive-parent without --idle-exit-s or --watch-pid is refused (exit 2)" test "$status" -eq 2
 # Under ThreadSanitizer or AddressSanitizer+UBSan, a finding goes to the server's stderr.
 check "no sanitizer finding in any server's stderr" bash -c "! grep -l -E 'Sanitizer|runtime error' '$work'/*/server.err '$work'/*.err"
 echo "$checks passed, 0 failed"
