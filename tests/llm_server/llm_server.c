@@ -48,18 +48,21 @@
  *   status=CODE            reply CODE with an OpenAI-style {"error":{"message","type","code"}}
  *   retry-after=S          with status: a Retry-After: S header
  *   retry-after-date[=S]   with status: Retry-After as an HTTP date S (default 1) s ahead
- *   times=K                the failure knobs (status, malformed, bad-output, cut-short, stall,
- *                          reset, hang) apply to the first K requests with this model string and
- * these messages (FNV-1a of both), then requests succeed reject-response-format 400
- * "response_format is not supported" when response_format is sent malformed              200 with a
- * body that is not valid JSON (stream: an event that is not) bad-output             200, valid
- * reply, content {"mood": "unclear"} (no label, no score) cut-short              Content-Length
- * promises more than is sent, then the connection closes (stream: half the tokens, then close
- * without the last chunk) stall                  send part of the reply (plain: the head and half
- * the body; stream: the first token), then nothing more, as hang reset                  read the
- * request, then close with SO_LINGER 0 (a TCP RST) hang                   read the request and
- * never answer; ends when the client closes the connection or the server stops fence sentiment in a
- * ```json code fence
+ *   times=K                the failure knobs (status, malformed, bad-output, cut-short,
+ *                          stall, reset, hang) apply to the first K requests with this model
+ *                          string and these messages (FNV-1a of the model and each role and
+ *                          content), then requests succeed
+ *   reject-response-format 400 "response_format is not supported" when response_format is sent
+ *   malformed              200 with a body that is not valid JSON (stream: events that are not)
+ *   bad-output             200, a valid reply whose content is {"mood": "unclear"}
+ *   cut-short              Content-Length promises more than is sent, then the connection
+ *                          closes (stream: half the tokens, then a close before the last chunk)
+ *   stall                  part of the reply (plain: the head and half the body; stream: the
+ *                          first token), then nothing more, as hang
+ *   reset                  read the request, then close with SO_LINGER 0 (a TCP RST)
+ *   hang                   read the request and never answer; ends when the client closes the
+ *                          connection or the server stops
+ *   fence                  sentiment in a ```json code fence
  *
  * --log FILE appends one JSON line per request (GET /stats excepted), flushed at once:
  * {"seq","conn" (connection number, in accept order),"method","path","model","authorization"
@@ -636,6 +639,7 @@ static bool read_messages(struct chat *chat, struct exchange *x, char *error, si
         snprintf(error, size, "'messages' must be an array");
         return false;
     }
+    chat->key = fnv1a(0xcbf29ce484222325ULL, x->model, strlen(x->model) + 1);
     cJSON_ArrayForEach(m, messages)
     {
         const cJSON *role = cJSON_GetObjectItemCaseSensitive(m, "role");
@@ -645,6 +649,9 @@ static bool read_messages(struct chat *chat, struct exchange *x, char *error, si
             return false;
         }
         x->prompt_tokens += count_words(content->valuestring);
+        /* Each string with its NUL, so ("ab", "c") and ("a", "bc") differ. */
+        chat->key = fnv1a(chat->key, role->valuestring, strlen(role->valuestring) + 1);
+        chat->key = fnv1a(chat->key, content->valuestring, strlen(content->valuestring) + 1);
         bool user = strcmp(role->valuestring, "user") == 0;
         if (user)
             chat->last_user = content->valuestring;
@@ -656,10 +663,6 @@ static bool read_messages(struct chat *chat, struct exchange *x, char *error, si
         snprintf(error, size, "'messages' has no user message");
         return false;
     }
-    char *text = cJSON_PrintUnformatted(messages);
-    chat->key = fnv1a(fnv1a(0xcbf29ce484222325ULL, x->model, strlen(x->model) + 1),
-                      text ? text : "", text ? strlen(text) : 0);
-    free(text);
     return true;
 }
 
