@@ -189,6 +189,11 @@ check "the aborted requests' connections were closed (the server's in_flight dro
 llm_server_stop
 llm_port=$main_port
 
+status_of "$np" --backend openai --base-url "$url" --model "dl+hang" --deadline-ms 300 -q \
+    "$work/six.json" >"$work/dl.json"
+check "--deadline-ms with requests in flight: exit 124, every article cancelled" test "$status" = 124 -a \
+    "$(jq '[.articles[] | select(.status == "cancelled")] | length' "$work/dl.json")" = 6
+
 # --- connections are reused ---------------------------------------------------------------------
 llm_server_start "$work/srv-reuse"
 status_of "$np" --backend openai --base-url "$llm_url" --model reuse --mode pool --workers 2 -q \
