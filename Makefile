@@ -78,9 +78,9 @@ test-fuzz:
 lint:
 	cmake -S . -B build -DNP_WERROR=ON -DBUILD_TESTING=ON >/dev/null
 	clang-format --dry-run --Werror $(SOURCES)
-	clang-tidy --quiet -p build src/*.c 2>/dev/null
+	clang-tidy --quiet -p build src/*.c tests/llm_server/*.c 2>/dev/null
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-		--std=c11 --inline-suppr -Iinclude --suppress=missingIncludeSystem src
+		--std=c11 --inline-suppr -Iinclude --suppress=missingIncludeSystem src tests/llm_server
 
 format:
 	clang-format -i $(SOURCES)

@@ -64,9 +64,9 @@ BEGIN {
 
 "$build/gen_articles" "$m" >"$tmp/m.json"
 echo "schedules: $m articles ($((2 * m)) calls), server --max-concurrent 8, latency $lat ms per call"
-printf '  %-28s %10s %10s %12s %12s\n' schedule wall_ms ideal_ms connections server_peak
+printf '  %-44s %10s %10s %12s %12s\n' schedule wall_ms ideal_ms connections server_peak
 have_inflight=0
-"$np" --help | grep -q -- '--max-inflight' && have_inflight=1
+case $("$np" --help) in *--max-inflight*) have_inflight=1 ;; esac
 schedules=("--mode thread" "--mode pool --workers 8" "--mode pool --workers 64")
 [ "$have_inflight" = 1 ] && schedules+=("--mode thread --max-inflight 8" "--mode pool --workers 64 --max-inflight 8")
 for schedule in "${schedules[@]}"; do
@@ -74,7 +74,7 @@ for schedule in "${schedules[@]}"; do
     # shellcheck disable=SC2086
     "$np" --backend openai --base-url "$llm_url" --model "sched+latency=$lat" $schedule -q \
         --report "$tmp/s.json" "$tmp/m.json" >/dev/null
-    printf '  %-28s %10s %10s %12s %12s\n' "$schedule" \
+    printf '  %-44s %10s %10s %12s %12s\n' "$schedule" \
         "$(jq '.runs[0].wall_ms' "$tmp/s.json")" "$(jq '.runs[0].critical_path_ms' "$tmp/s.json")" \
         "$(llm_stats connections)" "$(llm_stats max_concurrent)"
     llm_server_stop

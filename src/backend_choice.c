@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "np/backend_openai.h"
 #include "np/exit.h"
@@ -59,8 +60,8 @@ static void wipe_free(char *s, size_t n)
     free(s);
 }
 
-/* The key in path's first line (surrounding whitespace dropped) into *key (malloc'd, size in
- * *key_size). Returns 0 or an exit status with err. */
+/* The key in path's first line (surrounding whitespace dropped; blank lines before it skipped) into
+ * *key (malloc'd, size in *key_size). Returns 0 or an exit status with err. */
 static int read_key_file(const char *path, char **key, size_t *key_size, char *err, size_t err_size)
 {
     FILE *f = fopen(path, "rb");
@@ -87,6 +88,12 @@ static int read_key_file(const char *path, char **key, size_t *key_size, char *e
     while (start < end &&
            (buf[start] == ' ' || buf[start] == '\t' || buf[start] == '\n' || buf[start] == '\r'))
         start++;
+    for (size_t i = start; i < end; i++) { /* the first line only */
+        if (buf[i] == '\n') {
+            end = i;
+            break;
+        }
+    }
     while (end > start && (buf[end - 1] == ' ' || buf[end - 1] == '\t' || buf[end - 1] == '\n' ||
                            buf[end - 1] == '\r'))
         end--;
@@ -124,12 +131,18 @@ int np_backend_choose(const np_cli_options *opts, np_backend **out, char *err, s
     if (opts->api_key_file) {
         status = read_key_file(opts->api_key_file, &key, &key_size, err, err_size);
     } else if (non_empty(getenv("OPENAI_API_KEY"))) {
-        key = strdup(getenv("OPENAI_API_KEY"));
+        const char *from_env = getenv("OPENAI_API_KEY");
+        key = from_env ? strdup(from_env) : NULL;
         key_size = key ? strlen(key) : 0;
         if (!key) {
             snprintf(err, err_size, "out of memory");
             status = NP_EXIT_FAILURE;
         }
+    }
+    if (!status && opts->cacert && access(opts->cacert, R_OK) != 0) {
+        int e = errno;
+        snprintf(err, err_size, "cannot read the CA file %s: %s", opts->cacert, strerror(e));
+        status = e == ENOENT || e == ENOTDIR ? NP_EXIT_USAGE : NP_EXIT_FAILURE;
     }
     if (!status && key && !key_is_printable(key)) {
         snprintf(err, err_size, "the API key (%s) has control characters: it must be one line",

@@ -31,7 +31,7 @@
 
 /* The largest reply body kept (an error page, a whole completion) and the largest text. */
 #define MAX_BODY (1u << 20)
-#define MAX_TEXT (64u * 1024)
+#define MAX_TEXT ((size_t)64 * 1024)
 /* The longest a call sleeps in curl_multi_poll before looking at the clock again. */
 #define POLL_MS 1000
 
@@ -146,7 +146,7 @@ static size_t on_header(char *bytes, size_t size, size_t count, void *user)
     line[keep] = '\0';
     if (strncmp(line, "HTTP/", 5) == 0) {
         const char *space = strchr(line, ' ');
-        t->status = space ? atoi(space + 1) : 0;
+        t->status = space ? (int)strtol(space + 1, NULL, 10) : 0;
         t->retry_after_ms = -1;
     } else if (strncasecmp(line, "retry-after:", 12) == 0) {
         t->retry_after_ms = np_chat_retry_after_ms(line + 12, time(NULL));
@@ -258,13 +258,7 @@ static channel *channel_take(openai *o)
     pthread_mutex_unlock(&o->pool_lock);
     if (ch)
         return ch;
-    ch = channel_new(o);
-    if (ch) {
-        pthread_mutex_lock(&o->pool_lock);
-        o->channels++;
-        pthread_mutex_unlock(&o->pool_lock);
-    }
-    return ch;
+    return channel_new(o);
 }
 
 static void channel_give_back(openai *o, channel *ch)
@@ -508,22 +502,6 @@ static int openai_can_wait(const np_backend *backend, const np_process_config *c
 static const np_backend_ops openai_ops = {
     .name = "openai", .plan = NULL, .call = openai_call, .can_wait = openai_can_wait};
 
-int np_backend_is_openai(const np_backend *backend)
-{
-    return backend && backend->ops == &openai_ops;
-}
-
-np_openai_stats np_backend_openai_stats(const np_backend *backend)
-{
-    openai *o = backend->state;
-    np_openai_stats stats = {0};
-    pthread_mutex_lock(&o->pool_lock);
-    stats.channels = o->channels;
-    pthread_mutex_unlock(&o->pool_lock);
-    stats.json_mode_refused = (size_t)atomic_load(&o->json_mode_refused);
-    return stats;
-}
-
 static void wipe(char *s)
 {
     if (s) {
@@ -567,10 +545,8 @@ static char *request_url(const char *base)
         n--;
     static const char path[] = "/chat/completions";
     char *url = malloc(n + sizeof(path));
-    if (url) {
-        memcpy(url, base, n);
-        memcpy(url + n, path, sizeof(path));
-    }
+    if (url)
+        snprintf(url, n + sizeof(path), "%.*s%s", (int)n, base, path);
     return url;
 }
 

@@ -243,8 +243,12 @@ static void write_call_totals(FILE *out, const np_run_record *run)
     }
     fprintf(out, "   \"tokens\": {\"in\": %" PRIu64 ", \"out\": %" PRIu64 ", \"out_per_s\": ", in,
             tokens_out);
-    write_fixed(
-        out, run->process_ns > 0 ? (double)tokens_out / ((double)run->process_ns / 1e9) : NAN, 3);
+    /* null without tokens (a bench run keeps no rows), so compare shows no row of zeros */
+    write_fixed(out,
+                run->process_ns > 0 && tokens_out > 0
+                    ? (double)tokens_out / ((double)run->process_ns / 1e9)
+                    : NAN,
+                3);
     fputs("},\n   \"http_status\": {", out);
     int first = 1;
     for (int code = 0; code < STATUS_SLOTS; code++) {

@@ -15,7 +15,7 @@ set_tests_properties(llm_server_selftest PROPERTIES TIMEOUT 120)
 # Its port is in ${CMAKE_BINARY_DIR}/tests/llm_server_state/port (this directory, whatever the
 # order the fragments are included in), its request log in .../log and .../log.raw. ctest
 # starts it before the first such test and stops it (SIGTERM, clean exit checked) after the
-# last; it exits by itself after 120 s without a request should the cleanup never run. Tests
+# last; should the cleanup never run, it exits when ctest does (or after 30 min idle). Tests
 # that want their own knobs on the command line start a private server with
 # tests/llm_server/lib.sh (llm_server_start) instead.
 set(NP_LLM_SERVER_STATE ${CMAKE_CURRENT_BINARY_DIR}/llm_server_state)

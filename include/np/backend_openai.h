@@ -50,22 +50,11 @@ typedef struct np_openai_options {
     int stream; /* ask for server-sent events and record each call's first token */
 } np_openai_options;
 
-/* Counters over the backend's life, for the report and the tests. */
-typedef struct np_openai_stats {
-    size_t channels;          /* channels (curl handles, hence connections at most) created */
-    size_t json_mode_refused; /* 1 when the server refused response_format and it was dropped */
-} np_openai_stats;
-
 /*
  * Sets up the backend (copies what it needs from options). Returns it, or NULL with a message in
  * err (never quoting the key).
  */
 np_backend *np_backend_openai_create(const np_openai_options *options, char *err, size_t err_size);
-
-/* Whether backend is this one (and so np_backend_openai_stats applies). */
-int np_backend_is_openai(const np_backend *backend);
-
-np_openai_stats np_backend_openai_stats(const np_backend *backend);
 
 /* Frees everything, the key's copies wiped first. No call may be running. NULL is ignored. */
 void np_backend_openai_destroy(np_backend *backend);

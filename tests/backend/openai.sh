@@ -189,6 +189,11 @@ check "the aborted requests' connections were closed (the server's in_flight dro
 llm_server_stop
 llm_port=$main_port
 
+status_of "$np" --backend openai --base-url "$url" --model "dl+hang" --deadline-ms 300 -q \
+    "$work/six.json" >"$work/dl.json"
+check "--deadline-ms with requests in flight: exit 124, every article cancelled" test "$status" = 124 -a \
+    "$(jq '[.articles[] | select(.status == "cancelled")] | length' "$work/dl.json")" = 6
+
 # --- connections are reused ---------------------------------------------------------------------
 llm_server_start "$work/srv-reuse"
 status_of "$np" --backend openai --base-url "$llm_url" --model reuse --mode pool --workers 2 -q \
@@ -262,6 +267,14 @@ check "--base-url without --backend openai: exit 2" test "$status" = 2
 status_of "$np" --backend openai --base-url "$url" --model m --api-key-file "$work/none" \
     "$work/one.json" >/dev/null 2>"$work/u.err"
 check "a missing key file: exit 2" test "$status" = 2
+status_of "$np" --backend openai --base-url "$url" --model m --cacert "$work/none.pem" \
+    "$work/one.json" >/dev/null 2>"$work/u.err"
+check "a missing CA file: exit 2, named" test "$status" = 2 -a "$(grep -c none.pem "$work/u.err")" = 1
+printf '\n%s\nsecond line\n' "$marker" >"$work/key2"
+status_of "$np" --backend openai --base-url "$url" --model key-first-line --api-key-file "$work/key2" \
+    -q "$work/one.json" >/dev/null
+check "a key file: its first line is the key" test "$status" = 0 -a "$(jq -s --arg k "Bearer $marker" \
+    '[.[] | select(.model == "key-first-line" and .authorization == $k)] | length' "$log")" = 2
 before=$(llm_stats requests)
 status_of "$np" --backend openai --base-url "$url" --model m <(echo '[{"id": 1}]') \
     >/dev/null 2>&1

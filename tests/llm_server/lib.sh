@@ -9,20 +9,31 @@
 #         llm_port  the port          llm_url  http://127.0.0.1:PORT/v1 (a --base-url)
 #         llm_pid   its process id    llm_log  DIR/log
 #       The server stops when the script exits (EXIT trap), and also if the script is killed
-#       (the server watches its parent). Fails if it does not come up.
+#       (the server watches its parent). Fails if it does not come up. A server that does not
+#       stop cleanly at the script's exit (a sanitizer finding, a crash) fails the script: its
+#       stderr is printed and the exit status becomes 1.
 #   llm_server_stop [PID]
-#       SIGTERM, then waits for it; returns the server's exit status (0 for a clean stop).
+#       SIGTERM, then waits for it; returns the server's exit status (0 for a clean stop). One
+#       that has not ended 20 s after the SIGTERM is killed (status 137).
 #   llm_stats FIELD   one field of GET /stats of the last server started (requests,
 #                     connections, max_concurrent, in_flight)
 _llm_server_pids=()
+_llm_server_dirs=()
 _llm_server_trap_set=
+_llm_server_failed=
 
+# At exit: stops every server still running; one that does not exit 0 marks the run failed.
 _llm_server_stop_all() {
-    local pid
-    for pid in "${_llm_server_pids[@]}"; do
-        kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    local pid dir status
+    while [ ${#_llm_server_pids[@]} -gt 0 ]; do
+        pid=${_llm_server_pids[0]} dir=${_llm_server_dirs[0]} status=0
+        llm_server_stop "$pid" || status=$?
+        if [ "$status" -ne 0 ]; then
+            echo "llm_server (pid $pid, $dir) did not stop cleanly: exit status $status" >&2
+            cat "$dir/server.err" >&2 2>/dev/null || true
+            _llm_server_failed=1
+        fi
     done
-    _llm_server_pids=()
     return 0
 }
 
@@ -38,12 +49,14 @@ llm_server_start() {
         current=$(trap -p EXIT)
         eval "words=($current)"
         local previous=${words[2]:-}
-        trap "_llm_server_stop_all; $previous" EXIT
+        trap "_llm_server_stop_all; $previous
+[ -z \"\$_llm_server_failed\" ] || exit 1" EXIT
         _llm_server_trap_set=1
     fi
     "$LLM_SERVER" --port-file "$dir/port" --log "$dir/log" "$@" </dev/null 2>"$dir/server.err" &
     llm_pid=$!
     _llm_server_pids+=("$llm_pid")
+    _llm_server_dirs+=("$dir")
     for ((i = 0; i < 2000; i++)); do
         if [ -s "$dir/port" ]; then
             llm_port=$(cat "$dir/port")
@@ -60,11 +73,30 @@ llm_server_start() {
 }
 
 llm_server_stop() {
-    local pid=${1:-$llm_pid} status=0 kept=() p
+    local pid=${1:-$llm_pid} status=0 i state
     kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" || status=$?
-    for p in "${_llm_server_pids[@]}"; do [ "$p" = "$pid" ] || kept+=("$p"); done
-    _llm_server_pids=("${kept[@]}")
+    # Up to 20 s for it to end (gone: bash reaped it already; or a zombie), then SIGKILL: a
+    # stop never hangs a test.
+    for ((i = 0; i < 2000; i++)); do
+        state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)
+        [ -z "$state" ] || [ "$state" = Z ] && break
+        sleep 0.01
+    done
+    if [ "$i" -eq 2000 ]; then
+        echo "llm_server (pid $pid) did not stop within 20 s of SIGTERM" >&2
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || status=$?
+    # Forget it: the exit trap stops only the servers still running.
+    local pids=() dirs=()
+    for i in "${!_llm_server_pids[@]}"; do
+        if [ "${_llm_server_pids[$i]}" != "$pid" ]; then
+            pids+=("${_llm_server_pids[$i]}")
+            dirs+=("${_llm_server_dirs[$i]}")
+        fi
+    done
+    _llm_server_pids=("${pids[@]}")
+    _llm_server_dirs=("${dirs[@]}")
     return "$status"
 }
 

@@ -5,18 +5,21 @@
  * Command line:
  *   llm_server --port-file FILE [--max-concurrent N] [--log FILE] [--latency-ms N]
  *              [--first-token-ms N] [--token-ms N] [--idle-exit-s N] [--exit-on-stdin-eof]
- *              [--outlive-parent]
+ *              [--outlive-parent] [--watch-pid PID]
  * It listens on 127.0.0.1, port 0 (the kernel picks one), and once listening writes the port and
  * a newline to FILE atomically (FILE.tmp, then rename). It exits cleanly (all threads joined) on
  * SIGTERM or SIGINT, when its parent dies (PR_SET_PDEATHSIG and a getppid check; off with
- * --outlive-parent, which requires --idle-exit-s), at EOF on stdin with --exit-on-stdin-eof, and
- * after --idle-exit-s seconds with no request in flight or started. It removes FILE on exit.
+ * --outlive-parent, which requires --idle-exit-s or --watch-pid), when process PID ends with
+ * --watch-pid, at EOF on stdin with --exit-on-stdin-eof, and after --idle-exit-s seconds with
+ * none in flight and none finished. The watches are checked every 200 ms. It removes FILE on
+ * exit.
  *
  * Requests: `POST <any prefix>/chat/completions` (keep-alive, Content-Length bodies, Expect:
  * 100-continue honoured) and `GET /stats` -> {"requests","connections","max_concurrent",
  * "in_flight"}, all about chat-completions requests: "connections" counts the connections that
  * carried at least one, "max_concurrent" the most ever in flight at once.
- * --max-concurrent N: at most N chat requests are served at once, the others wait in line.
+ * --max-concurrent N: at most N chat requests are served at once (a hung one holds its place),
+ * the others wait in line.
  *
  * The reply's content is computed from the request, so a test can tell it came from here:
  * - sentiment, when a system or user message contains "sentiment" (any case): the JSON object
@@ -45,27 +48,33 @@
  *   status=CODE            reply CODE with an OpenAI-style {"error":{"message","type","code"}}
  *   retry-after=S          with status: a Retry-After: S header
  *   retry-after-date[=S]   with status: Retry-After as an HTTP date S (default 1) s ahead
- *   times=K                the failure knobs (status, malformed, bad-output, cut-short, reset,
- *                          hang) apply to the first K requests with this model string and these
- *                          messages (FNV-1a of both), then requests succeed
+ *   times=K                the failure knobs (status, malformed, bad-output, cut-short,
+ *                          stall, reset, hang) apply to the first K requests with this model
+ *                          string and these messages (FNV-1a of the model and each role and
+ *                          content), then requests succeed
  *   reject-response-format 400 "response_format is not supported" when response_format is sent
- *   malformed              200 with a body that is not valid JSON (stream: an event that is not)
- *   bad-output             200, valid reply, content {"mood": "unclear"} (no label, no score)
- *   cut-short              Content-Length promises more than is sent, then the connection closes
- *                          (stream: half the tokens, then close without the last chunk)
+ *   malformed              200 with a body that is not valid JSON (stream: events that are not)
+ *   bad-output             200, a valid reply whose content is {"mood": "unclear"}
+ *   cut-short              Content-Length promises more than is sent, then the connection
+ *                          closes (stream: half the tokens, then a close before the last chunk)
+ *   stall                  part of the reply (plain: the head and half the body; stream: the
+ *                          first token), then nothing more, as hang
  *   reset                  read the request, then close with SO_LINGER 0 (a TCP RST)
  *   hang                   read the request and never answer; ends when the client closes the
  *                          connection or the server stops
  *   fence                  sentiment in a ```json code fence
  *
  * --log FILE appends one JSON line per request (GET /stats excepted), flushed at once:
- * {"seq","conn","method","path","model","authorization" (exact header or null),"stream",
- * "has_response_format","max_tokens","temperature","seed" (null when absent),"status" (0 when
- * no status line was sent),"outcome" ("ok","error","malformed","bad-output","cut-short",
- * "reset","hang","client-closed","stopped"),"received_ms","started_ms","finished_ms"
+ * {"seq","conn" (connection number, in accept order),"method","path","model","authorization"
+ * (the exact header or null),"stream","has_response_format","max_tokens","temperature","seed"
+ * (as sent, null when absent),"status" (0 when no status line was sent),"outcome" ("ok",
+ * "error" (a status knob or a 4xx), "malformed","bad-output","cut-short","reset",
+ * "client-closed" (the client closed first: how a hang ends) or "stopped" (the server stopped
+ * first)),"prompt_tokens","completion_tokens" (the usage it reported; when streaming, the tokens
+ * sent),"received_ms","started_ms","finished_ms"
  * (monotonic ms since server start; started = when a --max-concurrent slot was taken),
- * "concurrent" (chat requests in flight once it started, itself included)}, and every request's
- * raw head and body, as received, to FILE.raw.
+ * "concurrent" (chat requests in flight once it started, itself included)}, and every
+ * request's raw head and body, as received, to FILE.raw.
  *
  * Threads: the main thread accepts and watches signals (signalfd), stdin and the parent; one
  * thread per connection. Shared counters, the knob counts and the log are under srv->lock.
@@ -78,6 +87,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -93,14 +103,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_HEAD     (64 * 1024)
-#define MAX_BODY     (16 * 1024 * 1024)
-#define THREAD_STACK (512 * 1024)
+#define MAX_HEAD     ((size_t)64 * 1024)
+#define MAX_BODY     ((size_t)16 * 1024 * 1024)
+#define THREAD_STACK ((size_t)512 * 1024)
 
 struct options {
     const char *port_file, *log_file;
     long max_concurrent; /* 0: no limit */
-    long latency_ms, first_token_ms, token_ms, idle_exit_s;
+    long latency_ms, first_token_ms, token_ms, idle_exit_s, watch_pid;
     bool exit_on_stdin_eof, outlive_parent;
 };
 
@@ -149,14 +159,15 @@ struct request {
 struct knobs {
     long latency_ms, first_token_ms, token_ms; /* -1: the server's default */
     long status, retry_after_s, retry_after_date_s, times;
-    bool reject_response_format, malformed, bad_output, cut_short, reset, hang, fence;
+    bool reject_response_format, malformed, bad_output, cut_short, stall, reset, hang, fence;
 };
 
 /* What one chat request asked for and how it went, for the log line. */
 struct exchange {
     const char *model;
     bool stream, include_usage, has_response_format;
-    cJSON *max_tokens, *temperature, *seed;
+    const cJSON *max_tokens, *temperature, *seed; /* inside the parsed body, or NULL */
+    long prompt_tokens, completion_tokens;
     long status;
     const char *outcome;
     double received_ms, started_ms;
@@ -241,76 +252,62 @@ static bool send_str(const struct conn *c, const char *s)
     return send_all(c, s, strlen(s));
 }
 
-/* One chunk of a chunked body. */
-static bool send_chunk(const struct conn *c, const char *data, size_t len)
-{
-    char size[32];
-    snprintf(size, sizeof size, "%zx\r\n", len);
-    return send_str(c, size) && send_all(c, data, len) && send_str(c, "\r\n");
-}
-
-/* One server-sent event ("data: TEXT\n\n") as one chunk. */
+/* One server-sent event ("data: TEXT\n\n") as one chunk of a chunked body, in one send. */
 static bool send_event(const struct conn *c, const char *text)
 {
-    size_t n = strlen(text) + 8;
-    char *event = malloc(n + 1);
-    if (!event)
+    size_t n = strlen(text) + 32;
+    char *chunk = malloc(n);
+    if (!chunk)
         return false;
-    snprintf(event, n + 1, "data: %s\n\n", text);
-    bool ok = send_chunk(c, event, n);
-    free(event);
+    int len = snprintf(chunk, n, "%zx\r\ndata: %s\n\n\r\n", strlen(text) + 8, text);
+    bool ok = send_all(c, chunk, (size_t)len);
+    free(chunk);
     return ok;
 }
 
 static const char *reason_phrase(long status)
 {
-    switch (status) {
-    case 200:
-        return "OK";
-    case 400:
-        return "Bad Request";
-    case 401:
-        return "Unauthorized";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 411:
-        return "Length Required";
-    case 413:
-        return "Payload Too Large";
-    case 429:
-        return "Too Many Requests";
-    case 431:
-        return "Request Header Fields Too Large";
-    case 500:
-        return "Internal Server Error";
-    case 502:
-        return "Bad Gateway";
-    case 503:
-        return "Service Unavailable";
-    case 504:
-        return "Gateway Timeout";
-    default:
-        return "Status";
-    }
+    static const struct {
+        long status;
+        const char *phrase;
+    } phrases[] = {{200, "OK"},
+                   {400, "Bad Request"},
+                   {401, "Unauthorized"},
+                   {403, "Forbidden"},
+                   {404, "Not Found"},
+                   {405, "Method Not Allowed"},
+                   {411, "Length Required"},
+                   {413, "Payload Too Large"},
+                   {429, "Too Many Requests"},
+                   {431, "Request Header Fields Too Large"},
+                   {500, "Internal Server Error"},
+                   {502, "Bad Gateway"},
+                   {503, "Service Unavailable"},
+                   {504, "Gateway Timeout"}};
+    for (size_t i = 0; i < sizeof phrases / sizeof phrases[0]; i++)
+        if (phrases[i].status == status)
+            return phrases[i].phrase;
+    return "Status";
 }
 
-/* A response with a Content-Length; extra_headers end in CRLF (or are ""). With a positive
- * cut_short, the Content-Length promises that many bytes more than are sent. */
+/* A response with a Content-Length, head and body in one send; extra_headers end in CRLF (or
+ * are ""). With a positive cut_short, the Content-Length promises that many bytes more. */
 static bool send_response(const struct conn *c, long status, const char *content_type,
                           const char *extra_headers, const char *body, bool keep_alive,
                           size_t cut_short)
 {
-    char head[1024];
-    size_t len = strlen(body);
-    snprintf(head, sizeof head,
-             "HTTP/1.1 %ld %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n", status,
-             reason_phrase(status), content_type, len + cut_short, extra_headers,
-             keep_alive ? "" : "Connection: close\r\n");
-    return send_str(c, head) && send_all(c, body, len);
+    size_t len = strlen(body), size = len + strlen(extra_headers) + 256;
+    char *response = malloc(size);
+    if (!response)
+        return false;
+    int head = snprintf(response, size,
+                        "HTTP/1.1 %ld %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n",
+                        status, reason_phrase(status), content_type, len + cut_short, extra_headers,
+                        keep_alive ? "" : "Connection: close\r\n");
+    memcpy(response + head, body, len + 1);
+    bool ok = send_all(c, response, (size_t)head + len);
+    free(response);
+    return ok;
 }
 
 /* An OpenAI-style error: {"error":{"message","type","code"}}. */
@@ -509,6 +506,7 @@ static bool parse_knobs(const char *model, struct knobs *k, char *error, size_t 
             {"malformed", NULL, &k->malformed},
             {"bad-output", NULL, &k->bad_output},
             {"cut-short", NULL, &k->cut_short},
+            {"stall", NULL, &k->stall},
             {"reset", NULL, &k->reset},
             {"hang", NULL, &k->hang},
             {"fence", NULL, &k->fence},
@@ -567,113 +565,167 @@ static bool failure_applies(struct server *srv, const struct knobs *k, uint64_t 
 
 /* ---- the reply's content ---- */
 
-static bool contains_word_sentiment(const char *s)
+static bool is_space(char ch)
 {
-    for (; *s; s++)
-        if (strncasecmp(s, "sentiment", 9) == 0)
-            return true;
-    return false;
+    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v';
 }
 
 static long count_words(const char *s)
 {
     long words = 0;
-    bool in_word = false;
-    for (; *s; s++) {
-        bool space =
-            *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f' || *s == '\v';
-        words += !space && !in_word;
-        in_word = !space;
+    for (bool in_word = false; *s; s++) {
+        words += !is_space(*s) && !in_word;
+        in_word = !is_space(*s);
     }
     return words;
 }
 
-/* The reply's content (malloc'd) for these messages; sets *prompt_tokens. NULL with a message
- * in error when the messages are not [{"role": string, "content": string}...] with a user one. */
-static char *make_content(const cJSON *messages, bool bad_output, bool fence, long *prompt_tokens,
-                          char *error, size_t error_size)
+static bool mentions_sentiment(const char *s)
 {
-    const char *last_user = NULL;
-    bool sentiment = false;
-    const cJSON *m;
-    *prompt_tokens = 0;
-    if (!cJSON_IsArray(messages)) {
-        snprintf(error, error_size, "'messages' must be an array");
-        return NULL;
+    for (; *s; s++)
+        if ((*s == 's' || *s == 'S') && strncasecmp(s, "sentiment", 9) == 0)
+            return true;
+    return false;
+}
+
+/* The sentiment rule of the header: a JSON object from FNV-1a of the user message. */
+static void sentiment_content(const char *user, bool fence, char *out, size_t size)
+{
+    static const char *const labels[] = {"negative", "neutral", "positive"};
+    uint64_t h = fnv1a(0xcbf29ce484222325ULL, user, strlen(user));
+    int label = (int)(h % 3);
+    double score = label == 1 ? 0.0 : (double)((h >> 8) % 90 + 10) / 100.0;
+    snprintf(out, size, "%s{\"label\": \"%s\", \"score\": %.2f}%s", fence ? "```json\n" : "",
+             labels[label], label == 0 ? -score : score, fence ? "\n```" : "");
+}
+
+/* "SERVER SUMMARY: " and the first 40 code points of the user message's last line. */
+static void summary_content(const char *user, char *out, size_t size)
+{
+    size_t end = strlen(user);
+    while (end > 0 && (user[end - 1] == '\n' || user[end - 1] == '\r'))
+        end--;
+    size_t start = end;
+    while (start > 0 && user[start - 1] != '\n')
+        start--;
+    size_t stop = start;
+    for (int points = 0; stop < end; stop++) {
+        bool continuation = ((unsigned char)user[stop] & 0xC0) == 0x80;
+        if (!continuation && ++points > 40)
+            break;
     }
+    snprintf(out, size, "SERVER SUMMARY: %.*s", (int)(stop - start), user + start);
+}
+
+/* A parsed chat request: what its reply is computed from. */
+struct chat {
+    cJSON *body;
+    struct knobs knobs;
+    const char *last_user; /* inside body */
+    bool sentiment;
+    uint64_t key;       /* FNV-1a of the model and the messages, for times=K */
+    char content[512];  /* the reply's content, cut to max_tokens tokens */
+    size_t starts[512]; /* token i is content[starts[i] .. starts[i + 1]) */
+    size_t tokens;
+    const char *finish; /* "stop" or "length" */
+};
+
+/* Checks messages is [{"role": string, "content": string}...] with a user message; finds the
+ * last user message, whether sentiment is asked, and the prompt's word count. */
+static bool read_messages(struct chat *chat, struct exchange *x, char *error, size_t size)
+{
+    const cJSON *messages = cJSON_GetObjectItemCaseSensitive(chat->body, "messages"), *m;
+    if (!cJSON_IsArray(messages)) {
+        snprintf(error, size, "'messages' must be an array");
+        return false;
+    }
+    chat->key = fnv1a(0xcbf29ce484222325ULL, x->model, strlen(x->model) + 1);
     cJSON_ArrayForEach(m, messages)
     {
         const cJSON *role = cJSON_GetObjectItemCaseSensitive(m, "role");
         const cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content");
         if (!cJSON_IsString(role) || !cJSON_IsString(content)) {
-            snprintf(error, error_size, "each message needs a string 'role' and 'content'");
-            return NULL;
+            snprintf(error, size, "each message needs a string 'role' and 'content'");
+            return false;
         }
-        *prompt_tokens += count_words(content->valuestring);
+        x->prompt_tokens += count_words(content->valuestring);
+        /* Each string with its NUL, so ("ab", "c") and ("a", "bc") differ. */
+        chat->key = fnv1a(chat->key, role->valuestring, strlen(role->valuestring) + 1);
+        chat->key = fnv1a(chat->key, content->valuestring, strlen(content->valuestring) + 1);
         bool user = strcmp(role->valuestring, "user") == 0;
         if (user)
-            last_user = content->valuestring;
+            chat->last_user = content->valuestring;
         if ((user || strcmp(role->valuestring, "system") == 0) &&
-            contains_word_sentiment(content->valuestring))
-            sentiment = true;
+            mentions_sentiment(content->valuestring))
+            chat->sentiment = true;
     }
-    if (!last_user) {
-        snprintf(error, error_size, "'messages' has no user message");
-        return NULL;
+    if (!chat->last_user) {
+        snprintf(error, size, "'messages' has no user message");
+        return false;
     }
-    char text[256];
-    if (bad_output) {
-        snprintf(text, sizeof text, "{\"mood\": \"unclear\"}");
-    } else if (sentiment) {
-        static const char *const labels[] = {"negative", "neutral", "positive"};
-        uint64_t h = fnv1a(0xcbf29ce484222325ULL, last_user, strlen(last_user));
-        int label = (int)(h % 3);
-        double score = label == 1 ? 0.0 : (double)((h >> 8) % 90 + 10) / 100.0;
-        snprintf(text, sizeof text, "%s{\"label\": \"%s\", \"score\": %.2f}%s",
-                 fence ? "```json\n" : "", labels[label], label == 0 ? -score : score,
-                 fence ? "\n```" : "");
-    } else {
-        size_t end = strlen(last_user);
-        while (end > 0 && (last_user[end - 1] == '\n' || last_user[end - 1] == '\r'))
-            end--;
-        size_t start = end;
-        while (start > 0 && last_user[start - 1] != '\n')
-            start--;
-        size_t stop = start, points = 0;
-        while (stop < end && (points < 40 || ((unsigned char)last_user[stop] & 0xC0) == 0x80)) {
-            points += ((unsigned char)last_user[stop] & 0xC0) != 0x80;
-            stop++;
-        }
-        snprintf(text, sizeof text, "SERVER SUMMARY: %.*s", (int)(stop - start), last_user + start);
-    }
-    return strdup(text);
+    return true;
 }
 
-/* Splits content into tokens (see the header): returns the count and, in starts[], each token's
- * offset (starts has room for strlen(content) + 1 entries). */
-static size_t split_tokens(const char *content, size_t *starts)
+/* Parses the body and the knobs into chat and x; false with a message in error for a request
+ * to answer 400. */
+static bool read_chat(struct server *srv, const struct request *req, struct chat *chat,
+                      struct exchange *x, char *error, size_t size)
 {
-    size_t n = 0, i = 0, len = strlen(content);
+    const char *end = NULL;
+    pthread_mutex_lock(&srv->parse_lock);
+    chat->body = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end, 0);
+    pthread_mutex_unlock(&srv->parse_lock);
+    const cJSON *body = chat->body, *model = cJSON_GetObjectItemCaseSensitive(body, "model");
+    const cJSON *options = cJSON_GetObjectItemCaseSensitive(body, "stream_options");
+    x->model = cJSON_IsString(model) ? model->valuestring : NULL;
+    x->stream = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(body, "stream"));
+    x->include_usage = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(options, "include_usage"));
+    x->has_response_format = cJSON_GetObjectItemCaseSensitive(body, "response_format") != NULL;
+    x->max_tokens = cJSON_GetObjectItemCaseSensitive(body, "max_tokens");
+    x->temperature = cJSON_GetObjectItemCaseSensitive(body, "temperature");
+    x->seed = cJSON_GetObjectItemCaseSensitive(body, "seed");
+    if (!cJSON_IsObject(body)) {
+        snprintf(error, size, "the request body is not a JSON object");
+        return false;
+    }
+    if (!x->model) {
+        snprintf(error, size, "'model' must be a string");
+        return false;
+    }
+    return parse_knobs(x->model, &chat->knobs, error, size) && read_messages(chat, x, error, size);
+}
+
+/* Sets the reply's content (bad_output: one without label and score) and its tokens (see the
+ * header), cut to max_tokens. */
+static void make_content(struct chat *chat, const struct exchange *x, bool bad_output)
+{
+    char *s = chat->content;
+    size_t n = 0, i = 0, len;
+    if (bad_output)
+        snprintf(s, sizeof chat->content, "{\"mood\": \"unclear\"}");
+    else if (chat->sentiment)
+        sentiment_content(chat->last_user, chat->knobs.fence, s, sizeof chat->content);
+    else
+        summary_content(chat->last_user, s, sizeof chat->content);
+    len = strlen(s);
     while (i < len) {
-        starts[n++] = i;
-        while (i < len && content[i] == ' ' && n == 1)
+        chat->starts[n++] = i;
+        while (i < len && is_space(s[i]) && n == 1)
             i++;
-        while (i < len && !(content[i] == ' ' || content[i] == '\n' || content[i] == '\t'))
+        while (i < len && !is_space(s[i]))
             i++;
-        while (i < len && (content[i] == ' ' || content[i] == '\n' || content[i] == '\t'))
+        while (i < len && is_space(s[i]))
             i++;
     }
-    starts[n] = len;
-    return n;
-}
-
-static cJSON *usage_object(long prompt, long completion)
-{
-    cJSON *usage = cJSON_CreateObject();
-    cJSON_AddNumberToObject(usage, "prompt_tokens", (double)prompt);
-    cJSON_AddNumberToObject(usage, "completion_tokens", (double)completion);
-    cJSON_AddNumberToObject(usage, "total_tokens", (double)(prompt + completion));
-    return usage;
+    chat->starts[n] = len;
+    chat->tokens = n;
+    chat->finish = "stop";
+    if (cJSON_IsNumber(x->max_tokens) && x->max_tokens->valuedouble >= 1 &&
+        x->max_tokens->valuedouble < (double)n) {
+        chat->tokens = (size_t)x->max_tokens->valuedouble;
+        s[chat->starts[chat->tokens]] = '\0';
+        chat->finish = "length";
+    }
 }
 
 static cJSON *reply_envelope(const char *model, const char *object, long seq)
@@ -688,79 +740,207 @@ static cJSON *reply_envelope(const char *model, const char *object, long seq)
     return root;
 }
 
-/* Prints and deletes root; NULL on failure. */
-static char *print_and_delete(cJSON *root)
+static cJSON *add_usage(cJSON *root, const struct exchange *x)
+{
+    cJSON *usage = cJSON_AddObjectToObject(root, "usage");
+    cJSON_AddNumberToObject(usage, "prompt_tokens", (double)x->prompt_tokens);
+    cJSON_AddNumberToObject(usage, "completion_tokens", (double)x->completion_tokens);
+    cJSON_AddNumberToObject(usage, "total_tokens",
+                            (double)(x->prompt_tokens + x->completion_tokens));
+    return root;
+}
+
+/* One choice in root's "choices"; content NULL for an empty delta. */
+static cJSON *add_choice(cJSON *root, const char *field, const char *content, const char *finish)
+{
+    cJSON *choice = cJSON_CreateObject(), *message = cJSON_AddObjectToObject(choice, field);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(root, "choices"), choice);
+    cJSON_AddNumberToObject(choice, "index", 0);
+    if (strcmp(field, "message") == 0)
+        cJSON_AddStringToObject(message, "role", "assistant");
+    if (content)
+        cJSON_AddStringToObject(message, "content", content);
+    if (finish)
+        cJSON_AddStringToObject(choice, "finish_reason", finish);
+    else
+        cJSON_AddNullToObject(choice, "finish_reason");
+    return root;
+}
+
+/* Prints and deletes root as an event (malformed: only its first half); false if not sent. */
+static bool send_json_event(const struct conn *c, cJSON *root, bool malformed)
 {
     char *text = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
-    return text;
+    if (text && malformed)
+        text[strlen(text) / 2] = '\0';
+    bool ok = text && send_event(c, text);
+    free(text);
+    return ok;
 }
 
-/* Sends the streamed reply. Returns the outcome. */
-static const char *send_stream(const struct conn *c, const struct exchange *x,
-                               const struct knobs *k, const char *content, const size_t *starts,
-                               size_t tokens, const char *finish, long prompt_tokens,
-                               long first_token_ms, long token_ms)
-{
-    if (!send_str(c, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: "
-                     "no-cache\r\nTransfer-Encoding: chunked\r\n\r\n"))
-        return "client-closed";
-    size_t send_tokens = k->cut_short ? tokens / 2 : tokens;
-    for (size_t i = 0; i < send_tokens; i++) {
-        if (!pause_ms(c->srv, i == 0 ? first_token_ms : token_ms))
-            return "stopped";
-        cJSON *root = reply_envelope(x->model, "chat.completion.chunk", x->seq);
-        cJSON *choice = cJSON_CreateObject(), *delta = cJSON_AddObjectToObject(choice, "delta");
-        cJSON_AddItemToArray(cJSON_AddArrayToObject(root, "choices"), choice);
-        cJSON_AddNumberToObject(choice, "index", 0);
-        char *token = strndup(content + starts[i], starts[i + 1] - starts[i]);
-        cJSON_AddStringToObject(delta, "content", token ? token : "");
-        free(token);
-        cJSON_AddNullToObject(choice, "finish_reason");
-        char *event = print_and_delete(root);
-        if (k->malformed && event)
-            event[strlen(event) / 2] = '\0'; /* half an object: not JSON */
-        bool ok = event && send_event(c, event);
-        free(event);
-        if (!ok)
-            return "client-closed";
-    }
-    if (k->cut_short)
-        return "cut-short";
-    cJSON *root = reply_envelope(x->model, "chat.completion.chunk", x->seq);
-    cJSON *choice = cJSON_CreateObject();
-    cJSON_AddItemToArray(cJSON_AddArrayToObject(root, "choices"), choice);
-    cJSON_AddNumberToObject(choice, "index", 0);
-    cJSON_AddObjectToObject(choice, "delta");
-    cJSON_AddStringToObject(choice, "finish_reason", finish);
-    char *event = print_and_delete(root);
-    bool ok = event && send_event(c, event);
-    free(event);
-    if (ok && x->include_usage) {
-        root = reply_envelope(x->model, "chat.completion.chunk", x->seq);
-        cJSON_AddArrayToObject(root, "choices");
-        cJSON_AddItemToObject(root, "usage", usage_object(prompt_tokens, (long)tokens));
-        event = print_and_delete(root);
-        ok = event && send_event(c, event);
-        free(event);
-    }
-    ok = ok && send_event(c, "[DONE]") && send_chunk(c, "", 0);
-    return !ok ? "client-closed" : k->malformed ? "malformed" : k->bad_output ? "bad-output" : "ok";
-}
+/* ---- answers: each sets x->status and x->outcome, and returns whether to keep the
+ * connection ---- */
 
 /* Waits, without reading, until the client closes the connection or the server stops. */
-static const char *hang(const struct conn *c)
+static bool answer_hang(const struct conn *c, struct exchange *x)
 {
     char byte;
     for (;;) {
-        if (wait_fd(c->srv, c->fd, POLLIN, -1) < 0)
-            return "stopped";
+        if (wait_fd(c->srv, c->fd, POLLIN, -1) < 0) {
+            x->outcome = "stopped";
+            return false;
+        }
         ssize_t n = recv(c->fd, &byte, 1, MSG_PEEK);
-        if (n == 0 || (n < 0 && errno != EINTR))
-            return "client-closed";
-        if (n > 0 && !pause_ms(c->srv, 10)) /* pipelined bytes: not a close, keep waiting */
-            return "stopped";
+        if (n == 0 || (n < 0 && errno != EINTR)) {
+            x->outcome = "client-closed";
+            return false;
+        }
+        if (n > 0 && !pause_ms(c->srv, 10)) { /* pipelined bytes, not a close: wait on */
+            x->outcome = "stopped";
+            return false;
+        }
     }
+}
+
+static bool answer_error(const struct conn *c, const struct request *req, struct exchange *x,
+                         long status, const char *message, const char *extra_headers)
+{
+    x->status = status;
+    x->outcome = "error";
+    return send_error(c, status, message, extra_headers, req->keep_alive) && req->keep_alive;
+}
+
+static bool answer_status_knob(const struct conn *c, const struct request *req, struct exchange *x,
+                               const struct knobs *k)
+{
+    char headers[128] = "", message[128];
+    if (k->retry_after_s >= 0)
+        snprintf(headers, sizeof headers, "Retry-After: %ld\r\n", k->retry_after_s);
+    if (k->retry_after_date_s >= 0) {
+        time_t at = time(NULL) + k->retry_after_date_s;
+        struct tm tm;
+        gmtime_r(&at, &tm);
+        strftime(headers, sizeof headers, "Retry-After: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+    }
+    snprintf(message, sizeof message, "test server: status=%ld knob in model", k->status);
+    return answer_error(c, req, x, k->status, message, headers);
+}
+
+static bool answer_plain(const struct conn *c, const struct request *req, struct exchange *x,
+                         const struct chat *chat)
+{
+    const struct knobs *k = &chat->knobs;
+    long first = k->first_token_ms >= 0 ? k->first_token_ms : c->srv->opt.first_token_ms;
+    long each = k->token_ms >= 0 ? k->token_ms : c->srv->opt.token_ms;
+    /* As long as generating the tokens would take. */
+    if (!pause_ms(c->srv, chat->tokens ? first + each * (long)(chat->tokens - 1) : 0)) {
+        x->outcome = "stopped";
+        return false;
+    }
+    x->completion_tokens = (long)chat->tokens;
+    cJSON *root = reply_envelope(x->model, "chat.completion", x->seq);
+    add_usage(add_choice(root, "message", chat->content, chat->finish), x);
+    char *reply = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    if (!reply)
+        return answer_error(c, req, x, 500, "test server: out of memory", "");
+    size_t missing = 0;
+    if (k->malformed)
+        reply[strlen(reply) / 2] = '\0'; /* half an object, with a true Content-Length */
+    if (k->cut_short || k->stall) {
+        missing = strlen(reply) / 2; /* half the body, and the length of all of it */
+        reply[strlen(reply) - missing] = '\0';
+    }
+    x->status = 200;
+    x->outcome = k->malformed    ? "malformed"
+                 : k->cut_short  ? "cut-short"
+                 : k->bad_output ? "bad-output"
+                                 : "ok";
+    bool sent = send_response(c, 200, "application/json", "", reply, req->keep_alive, missing);
+    free(reply);
+    if (sent && k->stall)
+        return answer_hang(c, x);
+    return sent && req->keep_alive && !k->cut_short;
+}
+
+static bool answer_stream(const struct conn *c, const struct request *req, struct exchange *x,
+                          const struct chat *chat)
+{
+    const struct knobs *k = &chat->knobs;
+    long first = k->first_token_ms >= 0 ? k->first_token_ms : c->srv->opt.first_token_ms;
+    long each = k->token_ms >= 0 ? k->token_ms : c->srv->opt.token_ms;
+    x->status = 200;
+    x->outcome = "client-closed";
+    if (!send_str(c, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                     "Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n"))
+        return false;
+    size_t tokens = k->cut_short ? chat->tokens / 2 : chat->tokens;
+    if (k->stall && tokens > 1)
+        tokens = 1;
+    for (size_t i = 0; i < tokens; i++) {
+        if (!pause_ms(c->srv, i == 0 ? first : each)) {
+            x->outcome = "stopped";
+            return false;
+        }
+        char token[sizeof chat->content];
+        snprintf(token, sizeof token, "%.*s", (int)(chat->starts[i + 1] - chat->starts[i]),
+                 chat->content + chat->starts[i]);
+        cJSON *root = reply_envelope(x->model, "chat.completion.chunk", x->seq);
+        if (!send_json_event(c, add_choice(root, "delta", token, NULL), k->malformed))
+            return false;
+        x->completion_tokens++;
+    }
+    if (k->cut_short) { /* the connection closes without the chunked body's last chunk */
+        x->outcome = "cut-short";
+        return false;
+    }
+    if (k->stall)
+        return answer_hang(c, x);
+    cJSON *finish = reply_envelope(x->model, "chat.completion.chunk", x->seq);
+    if (!send_json_event(c, add_choice(finish, "delta", NULL, chat->finish), false))
+        return false;
+    if (x->include_usage) {
+        cJSON *usage = reply_envelope(x->model, "chat.completion.chunk", x->seq);
+        cJSON_AddArrayToObject(usage, "choices");
+        if (!send_json_event(c, add_usage(usage, x), false))
+            return false;
+    }
+    if (!send_event(c, "[DONE]") || !send_str(c, "0\r\n\r\n"))
+        return false;
+    x->outcome = k->malformed ? "malformed" : k->bad_output ? "bad-output" : "ok";
+    return req->keep_alive;
+}
+
+/* A valid request: latency, then the knobs' behaviour or the reply. */
+static bool answer_chat(const struct conn *c, const struct request *req, struct exchange *x,
+                        struct chat *chat)
+{
+    struct knobs *k = &chat->knobs;
+    if (!pause_ms(c->srv, k->latency_ms >= 0 ? k->latency_ms : c->srv->opt.latency_ms)) {
+        x->outcome = "stopped";
+        return false;
+    }
+    if (k->reject_response_format && x->has_response_format)
+        return answer_error(c, req, x, 400, "response_format is not supported", "");
+    bool failing = k->status || k->malformed || k->bad_output || k->cut_short || k->stall ||
+                   k->reset || k->hang;
+    if (failing && !failure_applies(c->srv, k, chat->key)) {
+        k->status = 0;
+        k->malformed = k->bad_output = k->cut_short = k->stall = k->reset = k->hang = false;
+    }
+    if (k->reset) {
+        struct linger rst = {.l_onoff = 1, .l_linger = 0}; /* close() then sends a RST */
+        setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &rst, sizeof rst);
+        x->outcome = "reset";
+        return false;
+    }
+    if (k->hang)
+        return answer_hang(c, x);
+    if (k->status && k->status != 200)
+        return answer_status_knob(c, req, x, k);
+    make_content(chat, x, k->bad_output);
+    return x->stream ? answer_stream(c, req, x, chat) : answer_plain(c, req, x, chat);
 }
 
 /* ---- one chat request ---- */
@@ -784,6 +964,19 @@ static void take_slot(struct conn *c, struct exchange *x)
     x->started_ms = now_ms(srv);
 }
 
+static void release_slot(struct server *srv)
+{
+    pthread_mutex_lock(&srv->lock);
+    srv->in_flight--;
+    pthread_cond_signal(&srv->slot_free);
+    pthread_mutex_unlock(&srv->lock);
+}
+
+static void add_string_or_null(cJSON *object, const char *name, const char *value)
+{
+    cJSON_AddItemToObject(object, name, value ? cJSON_CreateString(value) : cJSON_CreateNull());
+}
+
 static void log_exchange(struct server *srv, const struct conn *c, const struct request *req,
                          const struct exchange *x)
 {
@@ -793,28 +986,25 @@ static void log_exchange(struct server *srv, const struct conn *c, const struct 
     cJSON_AddNumberToObject(line, "conn", (double)c->id);
     cJSON_AddStringToObject(line, "method", req->method);
     cJSON_AddStringToObject(line, "path", req->path);
-    if (x->model)
-        cJSON_AddStringToObject(line, "model", x->model);
-    else
-        cJSON_AddNullToObject(line, "model");
-    if (req->authorization)
-        cJSON_AddStringToObject(line, "authorization", req->authorization);
-    else
-        cJSON_AddNullToObject(line, "authorization");
+    add_string_or_null(line, "model", x->model);
+    add_string_or_null(line, "authorization", req->authorization);
     cJSON_AddBoolToObject(line, "stream", x->stream);
     cJSON_AddBoolToObject(line, "has_response_format", x->has_response_format);
-    cJSON *given[] = {x->max_tokens, x->temperature, x->seed};
+    const cJSON *given[] = {x->max_tokens, x->temperature, x->seed};
     const char *names[] = {"max_tokens", "temperature", "seed"};
     for (size_t i = 0; i < 3; i++)
         cJSON_AddItemToObject(line, names[i],
                               given[i] ? cJSON_Duplicate(given[i], 1) : cJSON_CreateNull());
     cJSON_AddNumberToObject(line, "status", (double)x->status);
     cJSON_AddStringToObject(line, "outcome", x->outcome);
+    cJSON_AddNumberToObject(line, "prompt_tokens", (double)x->prompt_tokens);
+    cJSON_AddNumberToObject(line, "completion_tokens", (double)x->completion_tokens);
     cJSON_AddNumberToObject(line, "received_ms", x->received_ms);
     cJSON_AddNumberToObject(line, "started_ms", x->started_ms);
     cJSON_AddNumberToObject(line, "finished_ms", finished);
     cJSON_AddNumberToObject(line, "concurrent", (double)x->concurrent);
-    char *text = print_and_delete(line);
+    char *text = cJSON_PrintUnformatted(line);
+    cJSON_Delete(line);
     pthread_mutex_lock(&srv->lock);
     srv->last_activity_ms = finished;
     if (srv->log && text) {
@@ -829,166 +1019,23 @@ static void log_exchange(struct server *srv, const struct conn *c, const struct 
     free(text);
 }
 
-/* Answers one chat request. Returns whether the connection stays open. */
-static bool serve_chat(struct conn *c, const struct request *req, struct exchange *x)
+/* Answers one chat request, in its turn under --max-concurrent. Returns whether the connection
+ * stays open. */
+static bool serve_chat(struct conn *c, const struct request *req)
 {
-    struct server *srv = c->srv;
+    struct exchange x = {.received_ms = now_ms(c->srv), .outcome = "error"};
+    struct chat *chat = calloc(1, sizeof *chat);
     char error[512] = "";
-    cJSON *body = NULL;
-    struct knobs k = {0};
-    pthread_mutex_lock(&srv->parse_lock);
-    const char *parse_end = NULL;
-    body = cJSON_ParseWithLengthOpts(req->body, req->body_len, &parse_end, 0);
-    pthread_mutex_unlock(&srv->parse_lock);
-    const cJSON *model = cJSON_GetObjectItemCaseSensitive(body, "model");
-    const cJSON *options = cJSON_GetObjectItemCaseSensitive(body, "stream_options");
-    x->model = cJSON_IsString(model) ? model->valuestring : NULL;
-    x->stream = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(body, "stream"));
-    x->include_usage = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(options, "include_usage"));
-    x->has_response_format = cJSON_GetObjectItemCaseSensitive(body, "response_format") != NULL;
-    x->max_tokens = cJSON_GetObjectItemCaseSensitive(body, "max_tokens");
-    x->temperature = cJSON_GetObjectItemCaseSensitive(body, "temperature");
-    x->seed = cJSON_GetObjectItemCaseSensitive(body, "seed");
-    take_slot(c, x);
-    if (!cJSON_IsObject(body))
-        snprintf(error, sizeof error, "the request body is not a JSON object");
-    else if (!x->model)
-        snprintf(error, sizeof error, "'model' must be a string");
-    else
-        parse_knobs(x->model, &k, error, sizeof error);
-    long prompt_tokens = 0;
-    char *content = NULL;
-    if (!*error)
-        content = make_content(cJSON_GetObjectItemCaseSensitive(body, "messages"), false, k.fence,
-                               &prompt_tokens, error, sizeof error);
-    bool keep = req->keep_alive, sent = true;
-    x->outcome = "error";
-    if (*error) {
-        x->status = 400;
-        sent = send_error(c, 400, error, "", keep);
-        goto done;
-    }
-    long latency = k.latency_ms >= 0 ? k.latency_ms : srv->opt.latency_ms;
-    long first_token = k.first_token_ms >= 0 ? k.first_token_ms : srv->opt.first_token_ms;
-    long token = k.token_ms >= 0 ? k.token_ms : srv->opt.token_ms;
-    if (!pause_ms(srv, latency)) {
-        x->outcome = "stopped";
-        keep = false;
-        goto done;
-    }
-    if (k.reject_response_format && x->has_response_format) {
-        x->status = 400;
-        sent = send_error(c, 400, "response_format is not supported", "", keep);
-        goto done;
-    }
-    char *messages_text =
-        cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(body, "messages"));
-    uint64_t key =
-        fnv1a(fnv1a(0xcbf29ce484222325ULL, x->model, strlen(x->model) + 1),
-              messages_text ? messages_text : "", messages_text ? strlen(messages_text) : 0);
-    free(messages_text);
-    bool failing = (k.status || k.malformed || k.bad_output || k.cut_short || k.reset || k.hang) &&
-                   failure_applies(srv, &k, key);
-    if (!failing)
-        k.status = 0, k.malformed = k.bad_output = k.cut_short = k.reset = k.hang = false;
-    if (k.reset) {
-        struct linger rst = {.l_onoff = 1, .l_linger = 0};
-        setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &rst, sizeof rst);
-        x->outcome = "reset";
-        keep = false;
-        goto done;
-    }
-    if (k.hang) {
-        x->outcome = hang(c);
-        keep = false;
-        goto done;
-    }
-    if (k.status && k.status != 200) {
-        char headers[256] = "";
-        if (k.retry_after_s >= 0)
-            snprintf(headers, sizeof headers, "Retry-After: %ld\r\n", k.retry_after_s);
-        if (k.retry_after_date_s >= 0) {
-            time_t at = time(NULL) + k.retry_after_date_s;
-            struct tm tm;
-            gmtime_r(&at, &tm);
-            strftime(headers, sizeof headers, "Retry-After: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
-        }
-        char message[128];
-        snprintf(message, sizeof message, "test server: status=%ld knob in model", k.status);
-        x->status = k.status;
-        sent = send_error(c, k.status, message, headers, keep);
-        goto done;
-    }
-    if (k.bad_output) {
-        free(content);
-        content = make_content(cJSON_GetObjectItemCaseSensitive(body, "messages"), true, false,
-                               &prompt_tokens, error, sizeof error);
-    }
-    size_t *starts = content ? malloc((strlen(content) + 1) * sizeof *starts) : NULL;
-    if (!starts) {
-        x->status = 500;
-        sent = send_error(c, 500, "test server: out of memory", "", keep);
-        goto done;
-    }
-    size_t tokens = split_tokens(content, starts);
-    const char *finish = "stop";
-    if (cJSON_IsNumber(x->max_tokens) && x->max_tokens->valuedouble >= 1 &&
-        x->max_tokens->valuedouble < (double)tokens) {
-        tokens = (size_t)x->max_tokens->valuedouble;
-        content[starts[tokens]] = '\0';
-        finish = "length";
-    }
-    x->status = 200;
-    if (x->stream) {
-        x->outcome = send_stream(c, x, &k, content, starts, tokens, finish, prompt_tokens,
-                                 first_token, token);
-        sent = strcmp(x->outcome, "ok") == 0 || strcmp(x->outcome, "malformed") == 0 ||
-               strcmp(x->outcome, "bad-output") == 0;
-        keep = keep && sent;
-        free(starts);
-        goto done;
-    }
-    free(starts);
-    if (!pause_ms(srv, tokens ? first_token + token * (long)(tokens - 1) : 0)) {
-        x->status = 0;
-        x->outcome = "stopped";
-        keep = false;
-        goto done;
-    }
-    cJSON *root = reply_envelope(x->model, "chat.completion", x->seq);
-    cJSON *choice = cJSON_CreateObject(), *message = cJSON_AddObjectToObject(choice, "message");
-    cJSON_AddItemToArray(cJSON_AddArrayToObject(root, "choices"), choice);
-    cJSON_AddNumberToObject(choice, "index", 0);
-    cJSON_AddStringToObject(message, "role", "assistant");
-    cJSON_AddStringToObject(message, "content", content);
-    cJSON_AddStringToObject(choice, "finish_reason", finish);
-    cJSON_AddItemToObject(root, "usage", usage_object(prompt_tokens, (long)tokens));
-    char *reply = print_and_delete(root);
-    if (reply && k.malformed)
-        reply[strlen(reply) / 2] = '\0'; /* half an object: not JSON */
-    size_t missing = k.cut_short && reply ? strlen(reply) / 2 : 0;
-    if (reply && missing)
-        reply[strlen(reply) - missing] = '\0';
-    sent = reply && send_response(c, 200, "application/json", "", reply, keep, missing);
-    free(reply);
-    x->outcome = k.malformed    ? "malformed"
-                 : k.cut_short  ? "cut-short"
-                 : k.bad_output ? "bad-output"
-                                : "ok";
-    keep = keep && !k.cut_short;
-done:
-    if (!sent) {
-        x->outcome = "client-closed";
-        keep = false;
-    }
-    free(content);
-    pthread_mutex_lock(&srv->lock);
-    srv->in_flight--;
-    pthread_cond_signal(&srv->slot_free);
-    pthread_mutex_unlock(&srv->lock);
-    log_exchange(srv, c, req, x);
-    x->max_tokens = x->temperature = x->seed = NULL;
-    cJSON_Delete(body);
+    bool valid = chat && read_chat(c->srv, req, chat, &x, error, sizeof error);
+    take_slot(c, &x);
+    bool keep = valid   ? answer_chat(c, req, &x, chat)
+                : !chat ? answer_error(c, req, &x, 500, "test server: out of memory", "")
+                        : answer_error(c, req, &x, 400, error, "");
+    release_slot(c->srv);
+    log_exchange(c->srv, c, req, &x);
+    if (chat)
+        cJSON_Delete(chat->body);
+    free(chat);
     return keep;
 }
 
@@ -1025,8 +1072,7 @@ static void *serve_connection(void *arg)
             keep = serve_stats(c, &req);
         } else if (ends_with(req.path, path_len, "/chat/completions") &&
                    strcmp(req.method, "POST") == 0) {
-            struct exchange x = {.received_ms = now_ms(c->srv)};
-            keep = serve_chat(c, &req, &x);
+            keep = serve_chat(c, &req);
         } else {
             bool known = ends_with(req.path, path_len, "/chat/completions");
             struct exchange x = {
@@ -1080,6 +1126,9 @@ static void accept_connection(struct server *srv, const pthread_attr_t *attr)
         close(fd);
         return;
     }
+    /* Replies are small writes a client waits for: no Nagle delay behind a delayed ACK. */
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     pthread_mutex_lock(&srv->lock);
     c->id = ++srv->connections;
     pthread_mutex_unlock(&srv->lock);
@@ -1151,6 +1200,8 @@ static void run(struct server *srv, int signal_fd, pid_t parent)
         reap_connections(srv, false);
         if (!srv->opt.outlive_parent && getppid() != parent)
             break;
+        if (srv->opt.watch_pid > 0 && kill((pid_t)srv->opt.watch_pid, 0) != 0 && errno == ESRCH)
+            break;
         pthread_mutex_lock(&srv->lock);
         bool idle = srv->opt.idle_exit_s > 0 && srv->in_flight == 0 &&
                     now_ms(srv) - srv->last_activity_ms > (double)srv->opt.idle_exit_s * 1e3;
@@ -1174,7 +1225,7 @@ static int usage(void)
 {
     fprintf(stderr, "usage: llm_server --port-file FILE [--max-concurrent N] [--log FILE] "
                     "[--latency-ms N] [--first-token-ms N] [--token-ms N] [--idle-exit-s N] "
-                    "[--exit-on-stdin-eof] [--outlive-parent]\n");
+                    "[--exit-on-stdin-eof] [--outlive-parent] [--watch-pid PID]\n");
     return 2;
 }
 
@@ -1185,11 +1236,9 @@ static bool parse_options(int argc, char **argv, struct options *o)
         struct {
             const char *name;
             long *value;
-        } numbers[] = {{"--max-concurrent", &o->max_concurrent},
-                       {"--latency-ms", &o->latency_ms},
-                       {"--first-token-ms", &o->first_token_ms},
-                       {"--token-ms", &o->token_ms},
-                       {"--idle-exit-s", &o->idle_exit_s}};
+        } numbers[] = {{"--max-concurrent", &o->max_concurrent}, {"--latency-ms", &o->latency_ms},
+                       {"--first-token-ms", &o->first_token_ms}, {"--token-ms", &o->token_ms},
+                       {"--idle-exit-s", &o->idle_exit_s},       {"--watch-pid", &o->watch_pid}};
         bool known = false;
         for (size_t j = 0; j < sizeof numbers / sizeof numbers[0]; j++)
             if (strcmp(a, numbers[j].name) == 0) {
@@ -1210,7 +1259,7 @@ static bool parse_options(int argc, char **argv, struct options *o)
         else
             return false;
     }
-    return o->port_file && (!o->outlive_parent || o->idle_exit_s > 0);
+    return o->port_file && (!o->outlive_parent || o->idle_exit_s > 0 || o->watch_pid > 0);
 }
 
 int main(int argc, char **argv)

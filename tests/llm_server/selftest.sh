@@ -7,7 +7,9 @@
 set -euo pipefail
 export LLM_SERVER=$1
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# Servers started outside lib.sh (listed in $work/more.pids) must not outlive us, should a check
+# of their stopping fail.
+trap 'test -s "$work/more.pids" && kill $(cat "$work/more.pids") 2>/dev/null; rm -rf "$work"' EXIT
 source "$(dirname "$0")/lib.sh"
 checks=0
 fail() {
@@ -63,6 +65,7 @@ check "the log records the exact Authorization header, max_tokens, temperature a
     jq -se '.[-1] | .authorization == "Bearer sk-secret-1" and .path == "/v1/chat/completions" and
     .status == 200 and .outcome == "ok" and .max_tokens == 100 and .temperature == 0 and
     .seed == 7 and .stream == false and .has_response_format == false' "$a_log"
+check "the log records the usage it sent" jq -se '.[-1] | .prompt_tokens == 20 and .completion_tokens == 12' "$a_log"
 check "the raw log holds the request with the key in its Authorization line" \
     test "$(grep -c 'sk-secret-1' "$a_log.raw")" -eq 1 -a "$(grep -c '^Authorization: Bearer sk-secret-1' "$a_log.raw")" -eq 1
 
@@ -126,7 +129,7 @@ curl -sS --max-time 20 -v -H 'Expect: 100-continue' --data-binary "@$work/big.re
 check "Expect: 100-continue is answered with 100 Continue, the large body served" \
     grep -q '< HTTP/1.1 100 Continue' "$work/big.err"
 check "the large request's reply is complete" jq -e '.usage.prompt_tokens == 2' "$work/big.json"
-llm_server_stop
+check "SIGTERM: a clean exit (0)" llm_server_stop
 check "a clean stop removes the port file" test ! -e "$work/k/port"
 llm_log=$a_log llm_url=$a_url llm_port=$a_port llm_pid=$a_pid
 
@@ -186,6 +189,14 @@ wait_log() { # wait_log JQ_FILTER: up to 20 s until the log's lines (slurped) sa
 }
 check "hang: ends when the client closes (logged client-closed)" wait_log '.[-1].outcome == "client-closed" and .[-1].status == 0'
 
+status_of post "$(body 'test+stall' x)" --max-time 1 -o "$work/stall.txt" 2>/dev/null
+check "stall: half the body arrives, then nothing (curl times out, exit 28)" \
+    test "$status" -eq 28 -a "$(head -c 20 "$work/stall.txt")" = '{"id":"chatcmpl-test'
+check "stall: ends when the client closes" wait_log '.[-1].outcome == "client-closed" and .[-1].status == 200'
+status_of post "$(body 'test+stall' "$user" '{"stream": true}')" --max-time 1 -o "$work/stall-sse.txt" 2>/dev/null
+check "stall, streamed: the first token arrives, then nothing (exit 28)" test "$status" -eq 28 -a \
+    "$(grep '^data: ' "$work/stall-sse.txt" | sed 's/^data: //' | jq -r '.choices[0].delta.content')" = "SERVER "
+
 # --- pacing: first-token and token delays show in the stream's timing (generous ratio) ---
 start=$(date +%s%N)
 post "$(body 'test+first-token=300+token=50' "$user" '{"stream": true}')" -o /dev/null
@@ -216,29 +227,54 @@ check "never more than 2 in flight (log)" jq -se 'length == 5 and (map(.concurre
 check "the limit was reached: max_concurrent 2 (stats)" test "$(llm_stats max_concurrent)" = 2
 check "queued requests started when a slot freed (after their arrival)" \
     jq -se '[.[] | select(.started_ms - .received_ms >= 250)] | length >= 1' "$llm_log"
-llm_server_stop
+check "SIGTERM after queued requests: a clean exit (0)" llm_server_stop
 
 # --- it never outlives what started it ---
 mkfifo "$work/stdin"
-"$LLM_SERVER" --port-file "$work/eof.port" --exit-on-stdin-eof <"$work/stdin" &
+"$LLM_SERVER" --port-file "$work/eof.port" --exit-on-stdin-eof <"$work/stdin" 2>"$work/eof.err" &
 eof_pid=$!
 exec 7>"$work/stdin"
 for ((i = 0; i < 2000; i++)); do [ -s "$work/eof.port" ] && break; sleep 0.01; done
 exec 7>&-
 status_of wait "$eof_pid"
 check "--exit-on-stdin-eof: exits 0 at stdin's EOF" test "$status" -eq 0
-bash -c '"$1" --port-file "$2" & echo $! >"$3"; exec sleep 60' sh "$LLM_SERVER" "$work/orphan.port" "$work/orphan.pid" &
-parent=$!
+# The parent: a shell that starts the server, then becomes a sleep (same pid, exec).
+bash -c 'echo $$ >"$5"; "$1" --port-file "$2" >/dev/null 2>"$4" & echo $! >"$3"; exec sleep 60' sh \
+    "$LLM_SERVER" "$work/orphan.port" "$work/orphan.pid" "$work/orphan.err" "$work/parent.pid" &
+launcher=$!
 for ((i = 0; i < 2000; i++)); do [ -s "$work/orphan.port" ] && break; sleep 0.01; done
-kill -KILL "$parent"
-wait "$parent" 2>/dev/null || true
+kill -KILL "$(cat "$work/parent.pid")"
+wait "$launcher" 2>/dev/null || true
 orphan=$(cat "$work/orphan.pid")
+echo "$orphan" >>"$work/more.pids"
 for ((i = 0; i < 2000; i++)); do [ -e "$work/orphan.port" ] || break; sleep 0.01; done
 check "its parent killed: it exits (cleanly: the port file is gone)" test ! -e "$work/orphan.port"
-check "its parent killed: the process is gone" bash -c "for i in \$(seq 500); do awk '\$3 != \"Z\" {exit 1}' /proc/$orphan/stat 2>/dev/null || exit 0; sleep 0.01; done; exit 1"
+gone() { # gone PID: up to 20 s until the process has ended (no longer there, or a zombie)
+    local i state
+    for ((i = 0; i < 2000; i++)); do
+        state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || true)
+        [ -z "$state" ] || [ "$state" = Z ] && return 0
+        sleep 0.01
+    done
+    return 1
+}
+check "its parent killed: the process is gone" gone "$orphan"
 "$LLM_SERVER" --port-file "$work/idle.port" --idle-exit-s 1 2>"$work/idle.err" &
 status_of wait $!
 check "--idle-exit-s 1: exits 0 by itself" test "$status" -eq 0 -a "$(grep -c 'idle' "$work/idle.err")" -eq 1
+sleep 60 &
+watched=$!
+"$LLM_SERVER" --port-file "$work/watch.port" --outlive-parent --watch-pid "$watched" \
+    >/dev/null 2>"$work/watch.err" &
+watcher=$!
+echo "$watcher" >>"$work/more.pids"
+for ((i = 0; i < 2000; i++)); do [ -s "$work/watch.port" ] && break; sleep 0.01; done
+kill "$watched"
+check "--watch-pid: exits when that process ends" gone "$watcher"
+status_of wait "$watcher"
+check "--watch-pid: a clean exit (0)" test "$status" -eq 0 -a ! -e "$work/watch.port"
 status_of "$LLM_SERVER" --port-file "$work/x" --outlive-parent 2>/dev/null
-check "--outlive-parent without --idle-exit-s is refused (exit 2)" test "$status" -eq 2
+check "--outlive-parent without --idle-exit-s or --watch-pid is refused (exit 2)" test "$status" -eq 2
+# Under ThreadSanitizer or AddressSanitizer+UBSan, a finding goes to the server's stderr.
+check "no sanitizer finding in any server's stderr" bash -c "! grep -l -E 'Sanitizer|runtime error' '$work'/*/server.err '$work'/*.err"
 echo "$checks passed, 0 failed"
