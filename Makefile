@@ -17,7 +17,7 @@ TESTS_KEPT = $(shell grep -qx 'BUILD_TESTING:BOOL=ON' $(BUILD_DIR)/CMakeCache.tx
                      && echo ON || echo OFF)
 PREFIX ?= /usr/local
 DESTDIR ?=
-SOURCES = $(wildcard src/*.c src/*.inc include/np/*.h tests/*.c tests/*.h bench/*.c)
+SOURCES = $(wildcard src/*.c src/*.inc include/np/*.h tests/*.c tests/*.h tests/llm_server/*.c bench/*.c)
 
 .PHONY: run test build install deb model bench lint format clean setup-run setup-test setup-bench \
         test-plain test-thread test-address test-fuzz
@@ -84,9 +84,9 @@ test-fuzz:
 lint:
 	cmake -S . -B build -DNP_WERROR=ON -DBUILD_TESTING=ON >/dev/null
 	clang-format --dry-run --Werror $(SOURCES)
-	clang-tidy --quiet -p build src/*.c 2>/dev/null
+	clang-tidy --quiet -p build src/*.c tests/llm_server/*.c 2>/dev/null
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-		--std=c11 --inline-suppr -Iinclude --suppress=missingIncludeSystem src
+		--std=c11 --inline-suppr -Iinclude --suppress=missingIncludeSystem src tests/llm_server
 
 format:
 	clang-format -i $(SOURCES)

@@ -18,15 +18,16 @@ _news_processor()
     fi
 
     local run_options="--output --format --input-format --mode --workers --shard --latency
-        --seed --queue-capacity --fail-rate --timeout-ms --retries --rate --deadline-ms --report
-        --trace --timeline --no-progress --quiet --verbose --help --version"
+        --seed --queue-capacity --fail-rate --timeout-ms --retries --rate --max-inflight --tpm --breaker
+        --latency-from --backend --base-url --model --api-key-file --cacert --temperature --max-tokens
+        --stream --deadline-ms --report --trace --timeline --no-progress --quiet --verbose --help --version"
     local bench_options="--runs --warmup"
     local compare_options="--threshold --allow-single --format --help"
     local merge_options="--output --format --help"
 
     # The argument of the option before the cursor.
     case $prev in
-    -o | --output | --report | --trace | --timeline)
+    -o | --output | --report | --trace | --timeline | --latency-from | --api-key-file | --cacert)
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         return
@@ -47,8 +48,17 @@ _news_processor()
         mapfile -t COMPREPLY < <(compgen -W "thread pool sequential" -- "$cur")
         return
         ;;
+    --backend)
+        mapfile -t COMPREPLY < <(compgen -W "sim openai" -- "$cur")
+        return
+        ;;
+    --base-url | --model)
+        COMPREPLY=() # a URL or a model name: nothing to offer
+        return
+        ;;
     --workers | --shard | --latency | --seed | --queue-capacity | --fail-rate | --timeout-ms | \
-        --retries | --rate | --deadline-ms | --runs | --warmup | --threshold)
+        --retries | --rate | --max-inflight | --tpm | --breaker | --deadline-ms | --runs | \
+        --warmup | --threshold | --temperature | --max-tokens)
         COMPREPLY=() # a number: nothing to offer
         return
         ;;

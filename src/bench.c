@@ -74,6 +74,8 @@ int np_bench_send_record(int fd, const np_run_record *record)
     wire.run.list = NULL;
     wire.run.results = NULL;
     wire.run.articles_detail = 0;
+    wire.run.limits.breaker_events = NULL;
+    wire.run.limits.breaker_event_count = 0;
     const char *p = (const char *)&wire;
     size_t left = sizeof(wire);
     while (left > 0) {

@@ -36,6 +36,7 @@ static int open_wake_pipe(int fds[2])
 int np_cancel_init(np_cancel *cancel)
 {
     atomic_init(&cancel->reason, NP_CANCEL_NONE);
+    cancel->hook_count = 0;
     int err = open_wake_pipe(cancel->wake_pipe);
     if (err)
         return err;
@@ -75,17 +76,36 @@ int np_cancel_fd(np_cancel *cancel)
     return cancel ? cancel->wake_pipe[0] : -1;
 }
 
+int np_cancel_on_raise(np_cancel *cancel, void (*fn)(void *context), void *context)
+{
+    pthread_mutex_lock(&cancel->mutex);
+    int err = cancel->hook_count < NP_CANCEL_HOOKS_MAX ? 0 : ENOSPC;
+    if (!err) {
+        cancel->hooks[cancel->hook_count].fn = fn;
+        cancel->hooks[cancel->hook_count].context = context;
+        cancel->hook_count++;
+    }
+    pthread_mutex_unlock(&cancel->mutex);
+    return err;
+}
+
 void np_cancel_raise(np_cancel *cancel, np_cancel_reason reason)
 {
     pthread_mutex_lock(&cancel->mutex);
+    size_t hook_count = 0;
     if (atomic_load(&cancel->reason) == NP_CANCEL_NONE) {
         atomic_store(&cancel->reason, reason);
         /* Once only, so the pipe cannot fill; the byte is never read, so the fd stays readable. */
         ssize_t written = write(cancel->wake_pipe[1], "x", 1);
         (void)written;
+        hook_count = cancel->hook_count;
     }
     pthread_cond_broadcast(&cancel->changed);
     pthread_mutex_unlock(&cancel->mutex);
+    /* Outside the lock: a hook takes its own waiters' mutex. Hooks are only ever added, and one
+     * added after this raise is not called: its waiters see the reason in their predicate. */
+    for (size_t i = 0; i < hook_count; i++)
+        cancel->hooks[i].fn(cancel->hooks[i].context);
 }
 
 np_cancel_reason np_cancel_reason_of(np_cancel *cancel)

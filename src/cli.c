@@ -10,9 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "np/breaker.h"
 #include "np/exit.h"
 #include "np/help.h"
+#include "np/inflight.h"
 #include "np/llm.h"
+#include "np/tpm.h"
 
 /* The longest --deadline-ms: a year. */
 #define DEADLINE_MS_MAX (365ULL * 24 * 3600 * 1000)
@@ -35,6 +38,10 @@ enum option_key {
     OPT_TIMEOUT_MS,
     OPT_RETRIES,
     OPT_RATE,
+    OPT_MAX_INFLIGHT,
+    OPT_TPM,
+    OPT_BREAKER,
+    OPT_LATENCY_FROM,
     OPT_DEADLINE_MS,
     OPT_REPORT,
     OPT_TRACE,
@@ -42,6 +49,14 @@ enum option_key {
     OPT_NO_PROGRESS,
     OPT_RUNS,
     OPT_WARMUP,
+    OPT_BACKEND,
+    OPT_BASE_URL,
+    OPT_MODEL,
+    OPT_API_KEY_FILE,
+    OPT_CACERT,
+    OPT_TEMPERATURE,
+    OPT_MAX_TOKENS,
+    OPT_STREAM,
 };
 
 static const np_option option_table[] = {
@@ -73,8 +88,33 @@ static const np_option option_table[] = {
     {"retries", OPT_RETRIES, 0, "N",
      "retries of a failed or timed-out call, with exponential backoff and full jitter (default 2)"},
     {"rate", OPT_RATE, 0, "R", "at most R stage calls per second across all threads (burst 1)"},
+    {"max-inflight", OPT_MAX_INFLIGHT, 0, "N",
+     "at most N stage calls in flight at once across all threads (default unlimited)"},
+    {"tpm", OPT_TPM, 0, "N",
+     "at most N tokens per minute across all calls: each call reserves its estimated tokens "
+     "and is corrected by its usage"},
+    {"breaker", OPT_BREAKER, 0, "N:COOLDOWN_MS",
+     "circuit breaker: after N consecutive failed calls, reject calls (\"circuit open\") for "
+     "COOLDOWN_MS, then let one trial call through"},
+    {"latency-from", OPT_LATENCY_FROM, 0, "REPORT.json",
+     "draw each stage's latency from the distribution a --report measured (not with --latency)"},
     {"deadline-ms", OPT_DEADLINE_MS, 0, "D",
      "cancel the run after D ms, as SIGINT would, and exit 124"},
+    {"backend", OPT_BACKEND, 0, "NAME",
+     "sim: the simulated LLM (default); openai: a server speaking the OpenAI chat-completions "
+     "API (llama-server, vLLM, Ollama, OpenAI)"},
+    {"base-url", OPT_BASE_URL, 0, "URL",
+     "openai: the API's base URL, before /chat/completions (default $NP_BASE_URL)"},
+    {"model", OPT_MODEL, 0, "NAME", "openai: the model to ask (default $NP_MODEL)"},
+    {"api-key-file", OPT_API_KEY_FILE, 0, "FILE",
+     "openai: read the API key from FILE (default $OPENAI_API_KEY; never on the command line)"},
+    {"cacert", OPT_CACERT, 0, "FILE",
+     "openai: verify the server's TLS certificate with FILE's CAs"},
+    {"temperature", OPT_TEMPERATURE, 0, "T", "openai: sampling temperature, 0..2 (default 0)"},
+    {"max-tokens", OPT_MAX_TOKENS, 0, "N|SUM:SENT",
+     "openai: most tokens per reply, for both stages or per stage (default 256:64)"},
+    {"stream", OPT_STREAM, 0, NULL,
+     "openai: stream replies (server-sent events) and record the time to the first token"},
     {"report", OPT_REPORT, 0, "FILE", "write a JSON timing report (see docs/report.md)"},
     {"trace", OPT_TRACE, 0, "FILE", "write a Chrome trace (open in Perfetto or chrome://tracing)"},
     {"timeline", OPT_TIMELINE, 0, "FILE.svg", "write an SVG picture of the run"},
@@ -193,6 +233,27 @@ static int parse_fraction(const char *text, double min, double max, double *valu
     return 0;
 }
 
+/* --max-tokens N (both stages) or SUM:SENT. */
+static int parse_max_tokens(const char *text, np_cli_options *opts)
+{
+    const char *colon = strchr(text, ':');
+    char first[32];
+    size_t first_len = colon ? (size_t)(colon - text) : strlen(text);
+    uint64_t sum, sent;
+    if (first_len >= sizeof(first))
+        return -1;
+    memcpy(first, text, first_len);
+    first[first_len] = '\0';
+    if (parse_number(first, NP_MAX_TOKENS_MAX, &sum) != 0 || sum == 0)
+        return -1;
+    sent = sum;
+    if (colon && (parse_number(colon + 1, NP_MAX_TOKENS_MAX, &sent) != 0 || sent == 0))
+        return -1;
+    opts->max_tokens[0] = (uint32_t)sum;
+    opts->max_tokens[1] = (uint32_t)sent;
+    return 0;
+}
+
 static int parse_format(const char *text, np_format *format)
 {
     if (strcmp(text, "json") == 0)
@@ -201,6 +262,24 @@ static int parse_format(const char *text, np_format *format)
         *format = NP_FORMAT_NDJSON;
     else
         return -1;
+    return 0;
+}
+
+/* N:COOLDOWN_MS, N from 1, COOLDOWN_MS from 0. */
+static int parse_breaker(const char *text, np_cli_options *opts)
+{
+    const char *colon = strchr(text, ':');
+    char count_text[32];
+    uint64_t count, cooldown;
+    if (!colon || (size_t)(colon - text) >= sizeof(count_text))
+        return -1;
+    memcpy(count_text, text, (size_t)(colon - text));
+    count_text[colon - text] = '\0';
+    if (parse_number(count_text, NP_BREAKER_THRESHOLD_MAX, &count) != 0 || count == 0 ||
+        parse_number(colon + 1, NP_BREAKER_COOLDOWN_MAX, &cooldown) != 0)
+        return -1;
+    opts->breaker_threshold = (unsigned)count;
+    opts->breaker_cooldown_ms = (unsigned)cooldown;
     return 0;
 }
 
@@ -295,6 +374,7 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
         opts->output_path = strcmp(arg, "-") == 0 ? NULL : arg; /* -o - is standard output */
         return 0;
     case OPT_LATENCY:
+        opts->latency_given = 1;
         return parse_latency(arg, opts, err, err_size);
     case OPT_SEED:
         if (parse_number(arg, UINT64_MAX, &value) != 0)
@@ -349,6 +429,25 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
             break;
         opts->rate = fraction;
         return 0;
+    case OPT_MAX_INFLIGHT:
+        if (parse_number(arg, NP_INFLIGHT_MAX, &value) != 0 || value == 0)
+            break;
+        opts->max_inflight = (unsigned)value;
+        return 0;
+    case OPT_TPM:
+        if (parse_number(arg, NP_TPM_MAX, &value) != 0 || value == 0)
+            break;
+        opts->tpm = value;
+        return 0;
+    case OPT_BREAKER:
+        if (parse_breaker(arg, opts) != 0)
+            break;
+        return 0;
+    case OPT_LATENCY_FROM:
+        if (*arg == '\0')
+            break;
+        opts->latency_from = arg;
+        return 0;
     case OPT_DEADLINE_MS:
         if (parse_number(arg, DEADLINE_MS_MAX, &value) != 0 || value == 0)
             break;
@@ -365,6 +464,41 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
         return 0;
     case OPT_NO_PROGRESS:
         opts->no_progress = 1;
+        return 0;
+    case OPT_BACKEND:
+        if (strcmp(arg, "sim") != 0 && strcmp(arg, "openai") != 0)
+            break;
+        opts->backend = arg;
+        return 0;
+    case OPT_BASE_URL:
+    case OPT_MODEL:
+    case OPT_API_KEY_FILE:
+    case OPT_CACERT:
+        if (*arg == '\0')
+            break;
+        *(key == OPT_BASE_URL ? &opts->base_url
+          : key == OPT_MODEL  ? &opts->model
+          : key == OPT_CACERT ? &opts->cacert
+                              : &opts->api_key_file) = arg;
+        opts->backend_option = key == OPT_BASE_URL ? "--base-url"
+                               : key == OPT_MODEL  ? "--model"
+                               : key == OPT_CACERT ? "--cacert"
+                                                   : "--api-key-file";
+        return 0;
+    case OPT_TEMPERATURE:
+        if (parse_fraction(arg, 0, 2, &fraction) != 0)
+            break;
+        opts->temperature = fraction;
+        opts->backend_option = "--temperature";
+        return 0;
+    case OPT_MAX_TOKENS:
+        if (parse_max_tokens(arg, opts) != 0)
+            break;
+        opts->backend_option = "--max-tokens";
+        return 0;
+    case OPT_STREAM:
+        opts->stream = 1;
+        opts->backend_option = "--stream";
         return 0;
     case OPT_RUNS:
         if (parse_number(arg, 100000, &value) != 0 || value == 0)
@@ -406,12 +540,23 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
         {OPT_TIMEOUT_MS, "a whole number of ms from 1 to 3600000"},
         {OPT_RETRIES, "a whole number from 0 to 100"},
         {OPT_RATE, "calls per second, from 0.001 to 1000000"},
+        {OPT_MAX_INFLIGHT, "a whole number from 1 to 1000000"},
+        {OPT_TPM, "a whole number of tokens per minute from 1 to 1000000000"},
+        {OPT_BREAKER, "N:COOLDOWN_MS, N from 1 to 1000000 and COOLDOWN_MS from 0 to 3600000"},
+        {OPT_LATENCY_FROM, "a report file written by --report"},
         {OPT_DEADLINE_MS, "a whole number of ms from 1 to 31536000000 (a year)"},
         {OPT_OUTPUT, "a file name, or - for standard output"},
         {OPT_REPORT, "a file name"},
         {OPT_TRACE, "a file name"},
         {OPT_TIMELINE, "a file name"},
         {OPT_RUNS, "a whole number from 1 to 100000"},
+        {OPT_BACKEND, "sim or openai"},
+        {OPT_BASE_URL, "a URL such as http://127.0.0.1:8080/v1"},
+        {OPT_MODEL, "a model name"},
+        {OPT_API_KEY_FILE, "a file name"},
+        {OPT_CACERT, "a file name"},
+        {OPT_TEMPERATURE, "a number from 0 to 2"},
+        {OPT_MAX_TOKENS, "N or SUM:SENT, whole numbers from 1 to 1000000"},
         {OPT_WARMUP, "a whole number from 0 to 100000"},
     };
     for (size_t i = 0; i < sizeof(expectations) / sizeof(expectations[0]); i++) {
@@ -435,6 +580,8 @@ int np_cli_parse(int argc, char **argv, np_cli_options *opts, char *err, size_t 
         .latency_min_ms = NP_DEFAULT_LATENCY_MIN_MS,
         .latency_max_ms = NP_DEFAULT_LATENCY_MAX_MS,
         .retries = NP_DEFAULT_RETRIES,
+        .backend = "sim",
+        .max_tokens = {NP_DEFAULT_MAX_TOKENS_SUMMARY, NP_DEFAULT_MAX_TOKENS_SENTIMENT},
         .log_level = NP_LOG_NORMAL,
         .bench_runs = 10,
         .bench_warmup = 1,
@@ -488,8 +635,22 @@ int np_cli_parse(int argc, char **argv, np_cli_options *opts, char *err, size_t 
         return -1;
     }
     opts->input_path = sub_argv[optind];
+    if (opts->latency_from && opts->latency_given) {
+        snprintf(err, err_size,
+                 "--latency and --latency-from cannot be combined: the report gives the "
+                 "latencies");
+        return -1;
+    }
     if (opts->workers && strcmp(opts->mode, "pool") != 0) {
         snprintf(err, err_size, "--workers applies to --mode pool only");
+        return -1;
+    }
+    if (opts->latency_from && strcmp(opts->backend, "sim") != 0) {
+        snprintf(err, err_size, "--latency-from applies to --backend sim only");
+        return -1;
+    }
+    if (opts->backend_option && strcmp(opts->backend, "openai") != 0) {
+        snprintf(err, err_size, "%s applies to --backend openai only", opts->backend_option);
         return -1;
     }
     if (opts->bench && opts->output_path) {

@@ -107,8 +107,29 @@ static int write_line(np_collector *c, FILE *stream, const np_finished *item)
 
 /* The collector's one job, whichever thread runs it: stamp (received_ns: when the collector took
  * it), then keep or stream the result. */
+/* Collector only: keeps the slot's measured ideal time, growing the array as needed. */
+static void keep_measured_ideal(np_collector *c, size_t slot, uint64_t ideal_ms)
+{
+    if (slot >= c->measured_capacity) {
+        size_t capacity = c->measured_capacity ? c->measured_capacity : 256;
+        while (capacity <= slot)
+            capacity *= 2;
+        uint64_t *grown = realloc(c->measured_ideal, capacity * sizeof(*grown));
+        if (!grown) {
+            c->measured_incomplete = 1;
+            return;
+        }
+        memset(grown + c->measured_capacity, 0, (capacity - c->measured_capacity) * sizeof(*grown));
+        c->measured_ideal = grown;
+        c->measured_capacity = capacity;
+    }
+    c->measured_ideal[slot] = ideal_ms;
+}
+
 static void collect(np_collector *c, np_finished *item, long long received_ns)
 {
+    if (!np_process_ideal_known(&c->config->process))
+        keep_measured_ideal(c, item->slot, item->result.ideal_ms);
     item->result.completed = ++c->collected;
     item->result.received_ns = received_ns;
     /* From the end of its stages to the collector: blocked on a full queue, then queued. */
@@ -280,8 +301,17 @@ int np_collector_take(np_collector *c, np_pipeline_results *out)
     return 0;
 }
 
+size_t np_collector_measured_ideal(np_collector *c, const uint64_t **ideal)
+{
+    size_t n = atomic_load(&c->dispatched);
+    *ideal = c->measured_ideal;
+    return n < c->measured_capacity ? n : c->measured_capacity;
+}
+
 void np_collector_destroy(np_collector *c)
 {
+    free(c->measured_ideal);
+    c->measured_ideal = NULL;
     np_pipeline_results_free(&c->kept);
     np_queue_destroy(c->queue);
     c->queue = NULL;

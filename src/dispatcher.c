@@ -33,7 +33,7 @@ static int reserve_memory(const np_pipeline_config *config, np_scheduler *schedu
                           np_collector *collector, np_ideal *ideal, np_task *t, np_run_stats *stats)
 {
     for (;;) {
-        t->summary = np_process_reserve(t->work.article);
+        t->summary = np_process_reserve(t->work.article, &config->process);
         if (t->summary)
             return 0;
         np_room room = scheduler->ops->make_room(scheduler);
@@ -71,7 +71,9 @@ int np_dispatch(np_source *source, const np_pipeline_config *config, np_schedule
         }
         if (reserve_memory(config, scheduler, collector, ideal, &task, stats) != 0)
             continue; /* delivered failed or cancelled: it takes no time in the ideal schedule */
-        np_ideal_add(ideal, np_process_ideal_ms(work.article, &config->process));
+        /* A backend that cannot plan: its measured times are added after the run (pipeline). */
+        if (np_process_ideal_known(&config->process))
+            np_ideal_add(ideal, np_process_ideal_ms(work.article, &config->process));
         scheduler->ops->submit(scheduler, &task);
     }
     np_collector_input_finished(collector);

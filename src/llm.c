@@ -13,7 +13,7 @@ static const char *const stage_names[NP_STAGE_COUNT] = {
     [NP_STAGE_SENTIMENT] = "sentiment",
 };
 
-enum draw_purpose { DRAW_LATENCY, DRAW_FAILURE, DRAW_BACKOFF };
+enum draw_purpose { DRAW_LATENCY, DRAW_FAILURE, DRAW_BACKOFF, DRAW_FIRST_TOKEN };
 
 const char *np_stage_name(np_stage stage)
 {
@@ -54,6 +54,58 @@ uint32_t np_llm_latency_ms(uint64_t seed, const np_id *id, np_stage stage, uint3
     return min_ms + uniform_below(x, (uint64_t)max_ms - min_ms + 1);
 }
 
+/* The top 53 bits of a hash as a double in [0, 1). */
+static double unit_interval(uint64_t x)
+{
+    return (double)(x >> 11) * 0x1.0p-53;
+}
+
+/* The value at u in [0, 1) of the distribution given by count equally spaced quantiles. */
+static double inverse_cdf(double u, const double *quantiles, size_t count)
+{
+    double position = u * (double)(count - 1);
+    size_t below = (size_t)position;
+    if (below >= count - 1)
+        return quantiles[count - 1];
+    double frac = position - (double)below;
+    return quantiles[below] + frac * (quantiles[below + 1] - quantiles[below]);
+}
+
+/* ms rounded to the nearest whole ms, within [0, NP_LATENCY_MAX_MS]. */
+static uint32_t whole_ms(double ms)
+{
+    if (!(ms > 0))
+        return 0;
+    if (ms >= NP_LATENCY_MAX_MS)
+        return NP_LATENCY_MAX_MS;
+    return (uint32_t)(ms + 0.5);
+}
+
+uint32_t np_llm_quantile_ms(uint64_t seed, const np_id *id, np_stage stage, uint32_t attempt,
+                            const double *quantiles, size_t count)
+{
+    if (count < 2)
+        return count ? whole_ms(quantiles[0]) : 0;
+    double u = unit_interval(draw(seed, id, stage, attempt, DRAW_LATENCY));
+    return whole_ms(inverse_cdf(u, quantiles, count));
+}
+
+uint32_t np_llm_first_token_ms(uint64_t seed, const np_id *id, np_stage stage, uint32_t attempt,
+                               uint32_t latency_ms, const double *first_token_quantiles,
+                               size_t count)
+{
+    /* From a table: at the quantile the call's latency was drawn at (np_llm_quantile_ms), since
+     * a call slow to finish is slow to start too -- independent draws would pair slow first
+     * tokens with fast calls and clamp them. */
+    int table = first_token_quantiles && count >= 2;
+    double u =
+        unit_interval(draw(seed, id, stage, attempt, table ? DRAW_LATENCY : DRAW_FIRST_TOKEN));
+    double ms =
+        table ? inverse_cdf(u, first_token_quantiles, count) : (0.1 + 0.4 * u) * (double)latency_ms;
+    uint32_t first = whole_ms(ms);
+    return first < latency_ms ? first : latency_ms;
+}
+
 int np_llm_attempt_fails(uint64_t seed, const np_id *id, np_stage stage, uint32_t attempt,
                          double fail_rate)
 {
@@ -61,9 +113,7 @@ int np_llm_attempt_fails(uint64_t seed, const np_id *id, np_stage stage, uint32_
         return 0;
     if (fail_rate >= 1)
         return 1;
-    /* The top 53 bits as a double in [0, 1). */
-    double u = (double)(draw(seed, id, stage, attempt, DRAW_FAILURE) >> 11) * 0x1.0p-53;
-    return u < fail_rate;
+    return unit_interval(draw(seed, id, stage, attempt, DRAW_FAILURE)) < fail_rate;
 }
 
 uint32_t np_llm_backoff_ms(uint64_t seed, const np_id *id, np_stage stage, uint32_t attempt)

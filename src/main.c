@@ -20,12 +20,14 @@
 #include <unistd.h>
 
 #include "np/atomic_file.h"
+#include "np/backend_choice.h"
 #include "np/bench.h"
 #include "np/cli.h"
 #include "np/clock.h"
 #include "np/compare.h"
 #include "np/exit.h"
 #include "np/input.h"
+#include "np/latency_dist.h"
 #include "np/loader.h"
 #include "np/merge.h"
 #include "np/output.h"
@@ -89,6 +91,7 @@ static int sanitize_standard_descriptors(void)
 typedef struct process_start {
     mode_t umask_value; /* read once, before any thread exists */
     int stdout_was_closed;
+    const np_latency_dist *latency_from; /* --latency-from, loaded; NULL without it */
 } process_start;
 
 /*
@@ -257,7 +260,13 @@ static long peak_rss_kb(void)
 static np_run_options run_options(const np_cli_options *opts, np_mode mode, size_t workers,
                                   size_t queue_capacity)
 {
+    int openai = strcmp(opts->backend, "openai") == 0;
+    np_backend_target target = np_backend_target_of(opts);
     return (np_run_options){.input = opts->input_path,
+                            .backend = opts->backend,
+                            .model = openai ? target.model : NULL,
+                            .base_url = openai ? target.base_url : NULL,
+                            .stream = openai && opts->stream,
                             .mode = np_mode_name(mode),
                             .workers = mode == NP_MODE_POOL ? workers : 0,
                             .seed = opts->seed,
@@ -267,7 +276,12 @@ static np_run_options run_options(const np_cli_options *opts, np_mode mode, size
                             .fail_rate = opts->fail_rate,
                             .retries = opts->retries,
                             .timeout_ms = opts->timeout_ms,
-                            .rate = opts->rate};
+                            .rate = opts->rate,
+                            .max_inflight = opts->max_inflight,
+                            .tpm = opts->tpm,
+                            .breaker_threshold = opts->breaker_threshold,
+                            .breaker_cooldown_ms = opts->breaker_cooldown_ms,
+                            .latency_from = opts->latency_from};
 }
 
 /* What one pipeline run measured, in the report's terms. */
@@ -309,9 +323,15 @@ typedef struct session {
     long long load_ns;
     np_rate_limiter limiter;
     int limiter_ready;
+    np_inflight inflight; /* the limits shared by every call, each set up when asked for */
+    np_breaker breaker;
+    np_tpm tpm;
+    int inflight_ready, breaker_ready, tpm_ready;
+    const np_latency_dist *latency_from;
     np_mode mode;
     size_t workers;
     size_t queue_capacity;
+    np_backend *backend;  /* NULL: the simulator */
     atomic_int child_pid; /* bench: the run's process while it may run, else 0 */
 } session;
 
@@ -382,6 +402,56 @@ static int session_load(session *s)
     return NP_EXIT_OK;
 }
 
+/* The limits shared by all calls that the options ask for. Returns 0 or an error number. */
+static int session_open_limits(session *s)
+{
+    const np_cli_options *opts = s->opts;
+    int e = 0;
+    if (opts->max_inflight) {
+        e = np_inflight_init(&s->inflight, opts->max_inflight, &s->cancel);
+        s->inflight_ready = !e;
+    }
+    if (!e && opts->breaker_threshold) {
+        e = np_breaker_init(&s->breaker, opts->breaker_threshold, opts->breaker_cooldown_ms,
+                            &s->log);
+        s->breaker_ready = !e;
+    }
+    if (!e && opts->tpm) {
+        e = np_tpm_init(&s->tpm, opts->tpm, np_clock_now_ns());
+        s->tpm_ready = !e;
+    }
+    return e;
+}
+
+/* What the limits did, for the run's record (read after the run: no call is in flight). */
+static np_limits_record session_limits_record(session *s)
+{
+    const np_cli_options *opts = s->opts;
+    np_limits_record l = {.max_inflight = opts->max_inflight,
+                          .tpm = opts->tpm,
+                          .breaker_threshold = opts->breaker_threshold,
+                          .breaker_cooldown_ms = opts->breaker_cooldown_ms};
+    if (s->inflight_ready)
+        l.inflight_peak = np_inflight_peak(&s->inflight);
+    if (s->tpm_ready) {
+        pthread_mutex_lock(&s->tpm.mutex);
+        l.tpm_reserved = s->tpm.reserved;
+        l.tpm_corrected = s->tpm.corrections;
+        pthread_mutex_unlock(&s->tpm.mutex);
+    }
+    if (s->breaker_ready) {
+        pthread_mutex_lock(&s->breaker.mutex);
+        l.breaker_opens = s->breaker.opens;
+        l.breaker_half_opens = s->breaker.half_opens;
+        l.breaker_closes = s->breaker.closes;
+        l.breaker_rejected = s->breaker.rejected;
+        l.breaker_events = s->breaker.events;
+        l.breaker_event_count = s->breaker.event_count;
+        pthread_mutex_unlock(&s->breaker.mutex);
+    }
+    return l;
+}
+
 /* Sets up a session; returns 0, or an exit status after reporting the error. load: read the input
  * (the bench parent does not: each run's process reads it). */
 static int session_open(session *s, const np_cli_options *opts, const process_start *start,
@@ -437,6 +507,15 @@ static int session_open(session *s, const np_cli_options *opts, const process_st
     int status = load ? session_load(s) : NP_EXIT_OK;
     if (status != NP_EXIT_OK)
         return status;
+    if (load) {
+        /* After the input is loaded and checked: a bad input costs no request. */
+        char err[512];
+        status = np_backend_choose(opts, &s->backend, err, sizeof(err));
+        if (status != NP_EXIT_OK) {
+            report_error("%s", err);
+            return status;
+        }
+    }
     if (opts->rate > 0) {
         e = np_rate_limiter_init(&s->limiter, opts->rate, 1);
         if (e) {
@@ -445,9 +524,19 @@ static int session_open(session *s, const np_cli_options *opts, const process_st
         }
         s->limiter_ready = 1;
     }
+    e = session_open_limits(s);
+    if (e) {
+        report_error("cannot set up the call limits: %s", strerror(e));
+        return NP_EXIT_FAILURE;
+    }
+    s->latency_from = start->latency_from;
     np_process_config stages = {.latency_max_ms = opts->latency_max_ms,
                                 .fail_rate = opts->fail_rate,
-                                .limiter = s->limiter_ready ? &s->limiter : NULL};
+                                .limiter = s->limiter_ready ? &s->limiter : NULL,
+                                .backend = s->backend,
+                                .inflight = s->inflight_ready ? &s->inflight : NULL,
+                                .tpm = s->tpm_ready ? &s->tpm : NULL,
+                                .latency_from = s->latency_from};
     s->workers = opts->workers ? opts->workers : np_pipeline_default_workers(&stages);
     s->queue_capacity =
         opts->queue_capacity ? opts->queue_capacity : np_pipeline_default_queue_capacity(&stages);
@@ -470,6 +559,15 @@ static void session_close(session *s)
         np_cancel_destroy(&s->cancel);
     if (s->limiter_ready)
         np_rate_limiter_destroy(&s->limiter);
+    np_backend_choice_free(s->backend);
+    s->backend = NULL;
+    /* After the watcher is stopped: a cancellation's hook wakes the in-flight waiters. */
+    if (s->inflight_ready)
+        np_inflight_destroy(&s->inflight);
+    if (s->breaker_ready)
+        np_breaker_destroy(&s->breaker);
+    if (s->tpm_ready)
+        np_tpm_destroy(&s->tpm);
     np_article_list_free(&s->list);
 }
 
@@ -540,8 +638,18 @@ static int session_run(session *s, FILE *stream_out, np_pipeline_results *kept, 
                     .retries = opts->retries,
                     .limiter = s->limiter_ready ? &s->limiter : NULL,
                     .cancel = &s->cancel,
-                    .log = &s->log},
+                    .log = &s->log,
+                    .backend = s->backend,
+                    .inflight = s->inflight_ready ? &s->inflight : NULL,
+                    .breaker = s->breaker_ready ? &s->breaker : NULL,
+                    .tpm = s->tpm_ready ? &s->tpm : NULL,
+                    .latency_from = s->latency_from,
+                    /* With a server, a reply is estimated at its --max-tokens. */
+                    .completion_tokens = {s->backend ? opts->max_tokens[0] : 0,
+                                          s->backend ? opts->max_tokens[1] : 0}},
         .mode = s->mode,
+        /* libcurl, TLS and the resolver need more stack than a simulated call's few frames. */
+        .stack_size = s->backend ? NP_HTTP_THREAD_STACK_SIZE : 0,
         .workers = s->workers,
         .queue_capacity = s->queue_capacity,
         .shard_index = opts->shard_index,
@@ -753,6 +861,7 @@ static int run_once(const np_cli_options *opts, const process_start *start,
     options.workers = s.mode == NP_MODE_POOL ? stats.threads_started : 0;
     np_article_list view;
     np_run_record record = run_record(&stats, &kept, &view, s.queue_capacity, s.load_ns, output_ns);
+    record.limits = session_limits_record(&s);
     int written =
         !output_failed && write_extras(&s, &options, &record, 1) == 0 && sync_outputs(&s) == 0;
     long long output_start = np_clock_now_ns();
@@ -1107,6 +1216,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "Try '%s --help' for more information.\n", NP_PROGRAM_NAME);
         return NP_EXIT_USAGE;
     }
+    np_latency_dist latency_from;
+    if (opts.latency_from && !opts.show_help && !opts.show_version) {
+        /* Before any thread: cJSON's error position is process-wide. */
+        if (np_latency_dist_load(opts.latency_from, &latency_from, err, sizeof(err)) != 0) {
+            report_error("%s", err);
+            return NP_EXIT_USAGE;
+        }
+        /* The range the report's latencies span stands for --latency in what the run prints. */
+        np_latency_dist_range(&latency_from, &opts.latency_min_ms, &opts.latency_max_ms);
+        start.latency_from = &latency_from;
+    }
     if (opts.show_help) {
         np_cli_print_help(stdout);
         return fclose(stdout) == 0 ? NP_EXIT_OK : NP_EXIT_FAILURE;
@@ -1114,6 +1234,10 @@ int main(int argc, char **argv)
     if (opts.show_version) {
         printf("%s %s\n", NP_PROGRAM_NAME, NP_VERSION);
         return fclose(stdout) == 0 ? NP_EXIT_OK : NP_EXIT_FAILURE;
+    }
+    if (np_backend_check(&opts, err, sizeof(err)) != 0) {
+        report_error("%s", err);
+        return NP_EXIT_USAGE;
     }
     int status;
     np_bench_child child;

@@ -137,6 +137,23 @@ static void tune_kernel(const np_pipeline_config *config, size_t total)
         size_futex_hash(config->workers ? config->workers : 1);
 }
 
+/*
+ * A backend that cannot plan (a real server): the ideal schedule is built now, from each
+ * article's measured calls and backoffs, in input order -- the same schedule as for planned
+ * times, only known after the fact. Pool workers retired during the run count as retired from
+ * the start.
+ */
+static void add_measured_ideal(np_ideal *ideal, np_collector *collector,
+                               const np_pipeline_config *config)
+{
+    if (np_process_ideal_known(&config->process))
+        return;
+    const uint64_t *measured;
+    size_t n = np_collector_measured_ideal(collector, &measured);
+    for (size_t i = 0; i < n; i++)
+        np_ideal_add(ideal, measured[i]);
+}
+
 int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipeline_results *out,
                     np_run_stats *stats, char *err, size_t err_size)
 {
@@ -172,6 +189,7 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
             }
             np_collector_finish(&collector, stats);
             stats->wall_ns = np_clock_now_ns() - stats->start_ns;
+            add_measured_ideal(&ideal, &collector, config);
             stats->critical_path_ms = np_ideal_finish(&ideal);
             if (rc >= 0 && np_collector_take(&collector, out) != 0) {
                 snprintf(err, err_size, "out of memory storing results");

@@ -1,17 +1,21 @@
 /*
- * One article through the two simulated LLM stages.
+ * One article through its two stages, each a call to the backend (np/backend.h).
  *
- * Each call is planned first (plan_attempt: latency, outcome, time spent, backoff) from the pure
- * draws of np/llm.h, then carried out with cancellable sleeps. np_process_ideal_ms walks the same
- * plans without sleeping, so the critical path the report compares against is exactly what the
- * calls will spend. The real computation (summary, sentiment) is tiny next to the latency and
- * happens after the successful call's sleep, so observed durations stay honest.
+ * This is the shared part around every call, whatever the backend: cancellation and the
+ * rate-limit token before it, the accounting of its time (stage spans, failed time, backoff), the
+ * retry decision with the shared full-jitter backoff (stretched to a server's Retry-After), the
+ * verbose lines, and the result. The backend only makes one attempt.
+ *
+ * A backend that plans (the simulator) is asked for each call's plan first: the verbose line then
+ * names its latency, and np_process_ideal_ms walks the same plans without calling, so the critical
+ * path the report compares against is exactly what the calls will spend. A backend that cannot
+ * plan gets the time its calls and backoffs were measured to take as its ideal.
  *
  * Memory comes first: the one allocation an article needs (its summary's buffer, sized by
  * np_summarize_bound) is made by np_process_reserve before the article starts, on the caller's
- * thread. A refusal then costs nothing but the refusal -- no stage has slept -- so the caller can
- * wait for memory and ask again without redoing or stretching simulated calls, and the stages
- * themselves never fail for want of memory.
+ * thread. A refusal then costs nothing but the refusal -- no stage has waited -- so the caller can
+ * wait for memory and ask again without redoing or stretching calls, and the stages themselves
+ * never fail for want of memory.
  */
 #include "np/process.h"
 
@@ -19,48 +23,50 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "np/backend_sim.h"
 #include "np/clock.h"
+#include "np/limits.h"
 #include "np/summarize.h"
 
-typedef enum call_outcome { CALL_OK, CALL_FAILED, CALL_TIMED_OUT } call_outcome;
-
-typedef struct attempt_plan {
-    uint32_t latency_ms; /* the simulated latency drawn for this attempt */
-    uint32_t spent_ms;   /* what the attempt takes: the latency, or the timeout if it is less */
-    call_outcome outcome;
-    uint32_t backoff_ms; /* the wait before the next attempt, if there is one */
-} attempt_plan;
-
-static attempt_plan plan_attempt(const np_article *article, const np_process_config *config,
-                                 np_stage stage, uint32_t attempt)
+static const np_backend *backend_of(const np_process_config *config)
 {
-    attempt_plan plan = {0};
-    plan.latency_ms = np_llm_latency_ms(config->seed, &article->id, stage, attempt,
-                                        config->latency_min_ms, config->latency_max_ms);
-    plan.spent_ms = plan.latency_ms;
-    if (config->timeout_ms && plan.latency_ms > config->timeout_ms) {
-        plan.outcome = CALL_TIMED_OUT;
-        plan.spent_ms = config->timeout_ms;
-    } else if (np_llm_attempt_fails(config->seed, &article->id, stage, attempt,
-                                    config->fail_rate)) {
-        plan.outcome = CALL_FAILED;
-    }
-    if (plan.outcome != CALL_OK && attempt < config->retries)
-        plan.backoff_ms = np_llm_backoff_ms(config->seed, &article->id, stage, attempt);
-    return plan;
+    return config->backend ? config->backend : np_backend_sim();
+}
+
+int np_process_ideal_known(const np_process_config *config)
+{
+    return backend_of(config)->ops->plan != NULL;
+}
+
+/* The backoff before the next attempt: the shared full-jitter draw, or the server's Retry-After
+ * when that is longer -- but never longer than a call may take (--timeout-ms), so a server asking
+ * for an hour cannot hold an article past what the user allowed for a call. */
+static uint32_t backoff_ms(const np_process_config *config, const np_article *article,
+                           np_stage stage, uint32_t attempt, uint32_t retry_after_ms)
+{
+    uint32_t wait = np_llm_backoff_ms(config->seed, &article->id, stage, attempt);
+    if (config->timeout_ms && retry_after_ms > config->timeout_ms)
+        retry_after_ms = config->timeout_ms;
+    return retry_after_ms > wait ? retry_after_ms : wait;
 }
 
 uint64_t np_process_ideal_ms(const np_article *article, const np_process_config *config)
 {
+    const np_backend *backend = backend_of(config);
     uint64_t total = 0;
     for (int s = 0; s < NP_STAGE_COUNT; s++) {
-        call_outcome outcome = CALL_FAILED;
-        for (uint32_t attempt = 0; attempt <= config->retries && outcome != CALL_OK; attempt++) {
-            attempt_plan plan = plan_attempt(article, config, (np_stage)s, attempt);
-            total += (uint64_t)plan.spent_ms + plan.backoff_ms;
-            outcome = plan.outcome;
+        np_call_status outcome = NP_CALL_FAILED;
+        for (uint32_t attempt = 0; attempt <= config->retries && outcome != NP_CALL_OK; attempt++) {
+            np_call_plan plan;
+            if (!backend->ops->plan)
+                return 0; /* not known in advance: measured instead (np_process_article) */
+            backend->ops->plan(backend, config, article, (np_stage)s, attempt, &plan);
+            total += plan.spent_ms;
+            if (plan.status != NP_CALL_OK && attempt < config->retries)
+                total += backoff_ms(config, article, (np_stage)s, attempt, 0);
+            outcome = plan.status;
         }
-        if (outcome != CALL_OK)
+        if (outcome != NP_CALL_OK)
             break; /* a failed stage ends the article */
     }
     return total;
@@ -78,23 +84,57 @@ static const char *const cancel_messages[NP_STAGE_COUNT] = {
     [NP_STAGE_SENTIMENT] = "cancelled during sentiment",
 };
 
-static void log_call(const np_process_config *config, const np_article *article, np_stage stage,
-                     uint32_t attempt, const attempt_plan *plan, const char *event,
+static const char *call_event(np_call_status status)
+{
+    switch (status) {
+    case NP_CALL_OK:
+        return "finished";
+    case NP_CALL_TIMED_OUT:
+        return "timed out";
+    case NP_CALL_CANCELLED:
+        return "cancelled";
+    default:
+        return "failed";
+    }
+}
+
+/* A verbose line for a call that starts (took_ns < 0) or ends. A planned call names its latency
+ * up front, as the simulator always has; a measured call names what the server said when it
+ * ends. Only static texts and numbers go into it (never anything of the request). */
+static void log_call(const np_process_config *config, const np_call *call, const char *event,
                      long long took_ns)
 {
     if (!np_log_enabled(config->log, NP_LOG_VERBOSE))
         return;
     char id_text[96], retry[32] = "";
-    np_id_format(&article->id, id_text, sizeof(id_text));
-    if (attempt > 0)
-        snprintf(retry, sizeof(retry), ", attempt %u", (unsigned)attempt + 1);
-    if (took_ns < 0)
-        np_log_line(config->log, NP_LOG_VERBOSE, "[%s] %s %s (%u ms%s)", id_text,
-                    np_stage_name(stage), event, (unsigned)plan->latency_ms, retry);
-    else
-        np_log_line(config->log, NP_LOG_VERBOSE, "[%s] %s %s (%u ms%s, took %.3f ms)", id_text,
-                    np_stage_name(stage), event, (unsigned)plan->latency_ms, retry,
-                    (double)took_ns / 1e6);
+    np_id_format(&call->article->id, id_text, sizeof(id_text));
+    const char *stage = np_stage_name(call->stage);
+    if (call->plan) {
+        if (call->attempt > 0)
+            snprintf(retry, sizeof(retry), ", attempt %u", (unsigned)call->attempt + 1);
+        if (took_ns < 0)
+            np_log_line(config->log, NP_LOG_VERBOSE, "[%s] %s %s (%u ms%s)", id_text, stage, event,
+                        (unsigned)call->plan->latency_ms, retry);
+        else
+            np_log_line(config->log, NP_LOG_VERBOSE, "[%s] %s %s (%u ms%s, took %.3f ms)", id_text,
+                        stage, event, (unsigned)call->plan->latency_ms, retry,
+                        (double)took_ns / 1e6);
+        return;
+    }
+    if (took_ns < 0) {
+        if (call->attempt > 0)
+            snprintf(retry, sizeof(retry), " (attempt %u)", (unsigned)call->attempt + 1);
+        np_log_line(config->log, NP_LOG_VERBOSE, "[%s] %s %s%s", id_text, stage, event, retry);
+        return;
+    }
+    if (call->attempt > 0)
+        snprintf(retry, sizeof(retry), "attempt %u, ", (unsigned)call->attempt + 1);
+    char http[24] = "";
+    if (call->http_status)
+        snprintf(http, sizeof(http), "HTTP %d, ", call->http_status);
+    np_log_line(config->log, NP_LOG_VERBOSE, "[%s] %s %s (%s%stook %.3f ms)%s%s", id_text, stage,
+                event, retry, http, (double)took_ns / 1e6, call->error ? ": " : "",
+                call->error ? call->error : "");
 }
 
 /* Waits for a rate-limit token if there is a limiter; -1 when cancelled meanwhile. */
@@ -111,61 +151,133 @@ static int wait_for_token(const np_process_config *config, np_result *result)
     return rc;
 }
 
-/* Runs one stage with its retries. Returns 0 when the stage succeeded, else -1 (status set). */
-static int run_stage(const np_article *article, const np_process_config *config, np_stage stage,
-                     np_result *result)
+static int stage_cancelled(np_stage stage, np_result *result)
 {
+    result->status = NP_STATUS_CANCELLED;
+    result->error = cancel_messages[stage];
+    return -1;
+}
+
+/* A call the circuit breaker turned away: the stage fails at once, without retries. */
+static int stage_rejected(const np_process_config *config, const np_article *article,
+                          np_stage stage, np_result *result)
+{
+    if (np_log_enabled(config->log, NP_LOG_VERBOSE)) {
+        char id_text[96];
+        np_id_format(&article->id, id_text, sizeof(id_text));
+        np_log_line(config->log, NP_LOG_VERBOSE, "[%s] %s rejected: circuit open", id_text,
+                    np_stage_name(stage));
+    }
+    result->status = NP_STATUS_FAILED;
+    result->error = "circuit open";
+    return -1;
+}
+
+/* How a call ended, for the circuit breaker: a rejection by the server is a failure too. */
+static np_breaker_outcome breaker_outcome(np_call_status status)
+{
+    return status == NP_CALL_OK          ? NP_BREAKER_SUCCEEDED
+           : status == NP_CALL_CANCELLED ? NP_BREAKER_CANCELLED
+                                         : NP_BREAKER_FAILED;
+}
+
+/* Copies what the backend said about the stage's latest attempt into the result. */
+static void record_call(const np_call *call, np_result *result)
+{
+    np_stage stage = call->stage;
+    result->attempts[stage] = call->attempt + 1;
+    result->latency_ms[stage] = call->latency_ms;
+    result->tokens_in[stage] = call->tokens_in;
+    result->tokens_out[stage] = call->tokens_out;
+    result->http_status[stage] = (uint16_t)call->http_status;
+    result->first_token_ns[stage] = call->first_token_ns;
+}
+
+static uint64_t whole_ms(long long ns)
+{
+    return ns > 0 ? (uint64_t)((ns + 500000) / 1000000) : 0;
+}
+
+/*
+ * Runs one stage with its retries. Returns 0 when the stage succeeded, else -1 (status set).
+ * *measured_ms gains the time the stage's calls and backoffs took, the ideal of a backend that
+ * cannot plan.
+ */
+static int run_stage(const np_process_config *config, const np_backend *backend,
+                     const np_call *stage_call, np_result *result, uint64_t *measured_ms)
+{
+    const np_article *article = stage_call->article;
+    np_stage stage = stage_call->stage;
     for (uint32_t attempt = 0;; attempt++) {
         if (np_cancel_reason_of(config->cancel) != NP_CANCEL_NONE ||
-            wait_for_token(config, result) != 0) {
-            result->status = NP_STATUS_CANCELLED;
-            result->error = cancel_messages[stage];
-            return -1;
+            wait_for_token(config, result) != 0)
+            return stage_cancelled(stage, result);
+        np_call_plan plan = {0};
+        np_call call = *stage_call;
+        call.attempt = attempt;
+        call.summary_len = result->summary_len;
+        if (backend->ops->plan) {
+            backend->ops->plan(backend, config, article, stage, attempt, &plan);
+            call.plan = &plan;
         }
-        attempt_plan plan = plan_attempt(article, config, stage, attempt);
+        np_call_gate gate;
+        np_gate_verdict gate_verdict = np_limits_enter(config, article, stage, &gate, result);
+        if (gate_verdict == NP_GATE_CANCELLED)
+            return stage_cancelled(stage, result);
+        if (gate_verdict == NP_GATE_REJECTED) /* never reached the backend: not an attempt */
+            return stage_rejected(config, article, stage, result);
         long long start = np_clock_now_ns();
         if (attempt == 0)
             result->stage_start_ns[stage] = start;
         result->attempts[stage] = attempt + 1;
-        result->latency_ms[stage] = plan.latency_ms;
-        log_call(config, article, stage, attempt, &plan, "started", -1);
-        int cancelled = np_cancel_sleep_ns(config->cancel, (long long)plan.spent_ms * 1000000LL);
+        if (call.plan)
+            result->latency_ms[stage] = plan.latency_ms;
+        log_call(config, &call, "started", -1);
+        backend->ops->call(backend, config, &call);
         /* A call of no latency (--latency 0) is only the cancel check: it ends where it started,
          * which spares a clock read (~40 ns in a VM, a tenth of an article's work at that
          * latency). */
-        long long end = plan.spent_ms > 0 ? np_clock_now_ns() : start;
+        long long end = call.plan && plan.spent_ms == 0 ? start : np_clock_now_ns();
         result->stage_end_ns[stage] = end;
-        if (cancelled) {
-            result->status = NP_STATUS_CANCELLED;
-            result->error = cancel_messages[stage];
-            return -1;
-        }
-        if (plan.outcome == CALL_OK) {
-            log_call(config, article, stage, attempt, &plan, "finished", end - start);
+        np_limits_leave(config, &gate, breaker_outcome(call.status),
+                        (uint64_t)call.tokens_in + call.tokens_out);
+        record_call(&call, result);
+        *measured_ms += whole_ms(end - start);
+        if (call.status == NP_CALL_CANCELLED)
+            return stage_cancelled(stage, result);
+        if (call.status == NP_CALL_OK) {
+            if (stage == NP_STAGE_SUMMARIZATION)
+                result->summary_len = call.summary_len;
+            else
+                result->sentiment = call.sentiment;
+            log_call(config, &call, "finished", end - start);
             return 0;
         }
         result->failed_ns += end - start;
-        log_call(config, article, stage, attempt, &plan,
-                 plan.outcome == CALL_TIMED_OUT ? "timed out" : "failed", end - start);
-        if (attempt >= config->retries) {
+        log_call(config, &call, call_event(call.status), end - start);
+        if (call.status == NP_CALL_REJECTED || attempt >= config->retries) {
             result->status = NP_STATUS_FAILED;
-            result->error = failure_messages[stage][plan.outcome == CALL_TIMED_OUT];
+            result->error =
+                call.error ? call.error : failure_messages[stage][call.status == NP_CALL_TIMED_OUT];
             return -1;
         }
+        if (result->retries[call.cause] < UINT16_MAX)
+            result->retries[call.cause]++;
+        uint32_t wait_ms = backoff_ms(config, article, stage, attempt, call.retry_after_ms);
         long long backoff_start = np_clock_now_ns();
-        int backoff_cancelled =
-            np_cancel_sleep_ns(config->cancel, (long long)plan.backoff_ms * 1000000LL);
+        int backoff_cancelled = np_cancel_sleep_ns(config->cancel, (long long)wait_ms * 1000000LL);
         result->backoff_ns += np_clock_now_ns() - backoff_start;
-        if (backoff_cancelled) {
-            result->status = NP_STATUS_CANCELLED;
-            result->error = cancel_messages[stage];
-            return -1;
-        }
+        *measured_ms += wait_ms;
+        if (backoff_cancelled)
+            return stage_cancelled(stage, result);
     }
 }
 
-char *np_process_reserve(const np_article *article)
+char *np_process_reserve(const np_article *article, const np_process_config *config)
 {
+    /* A backend that cannot plan writes a summary of a reply not known yet: the largest one. */
+    if (!np_process_ideal_known(config))
+        return malloc(NP_SUMMARY_MAX_BYTES);
     return malloc(np_summarize_bound(article->content, article->content_len));
 }
 
@@ -176,15 +288,20 @@ void np_process_article(const np_article *article, size_t index, const np_proces
     result->index = index;
     result->status = NP_STATUS_OK;
     result->started_ns = np_clock_now_ns();
-    result->ideal_ms = np_process_ideal_ms(article, config);
-    if (run_stage(article, config, NP_STAGE_SUMMARIZATION, result) == 0) {
-        result->summary_len = np_summarize_into(article->content, article->content_len, summary);
+    const np_backend *backend = backend_of(config);
+    int planned = np_process_ideal_known(config);
+    result->ideal_ms = planned ? np_process_ideal_ms(article, config) : 0;
+    uint64_t measured_ms = 0;
+    np_call summarize = {.article = article, .stage = NP_STAGE_SUMMARIZATION, .summary = summary};
+    np_call sentiment = {.article = article, .stage = NP_STAGE_SENTIMENT, .summary = summary};
+    if (run_stage(config, backend, &summarize, result, &measured_ms) == 0) {
         result->summary = summary;
-        if (run_stage(article, config, NP_STAGE_SENTIMENT, result) == 0)
-            result->sentiment = np_sentiment_analyze(article->content, article->content_len);
+        run_stage(config, backend, &sentiment, result, &measured_ms);
     } else {
         free(summary);
     }
+    if (!planned)
+        result->ideal_ms = measured_ms;
     result->finished_ns = np_clock_now_ns();
 }
 
@@ -198,7 +315,9 @@ void np_process_fail_out_of_memory(size_t index, np_result *result)
 
 int np_process_can_wait(const np_process_config *config)
 {
-    return config->latency_max_ms > 0 || config->fail_rate > 0 || config->limiter != NULL;
+    const np_backend *backend = backend_of(config);
+    return backend->ops->can_wait(backend, config) || config->limiter != NULL ||
+           config->tpm != NULL || config->inflight != NULL;
 }
 
 void np_process_skip_cancelled(size_t index, np_result *result)

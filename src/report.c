@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "np/json_write.h"
+#include "np/latency_dist.h"
 #include "np/llm.h"
 #include "np/result.h"
 #include "np/stats.h"
@@ -123,6 +124,31 @@ static void write_options(FILE *out, const np_run_options *o)
     fprintf(out, ", \"retries\": %u, \"timeout_ms\": %" PRIu32 ", \"rate\": ", o->retries,
             o->timeout_ms);
     write_exact(out, o->rate);
+    fputs(",\n             \"backend\": ", out);
+    write_text(out, o->backend ? o->backend : "sim");
+    fputs(", \"model\": ", out);
+    write_text(out, o->model);
+    fputs(", \"base_url\": ", out);
+    write_text(out, o->base_url);
+    fprintf(out, ", \"stream\": %s", o->stream ? "true" : "false");
+    fprintf(out, ",\n             \"max_inflight\": ");
+    if (o->max_inflight)
+        fprintf(out, "%u", o->max_inflight);
+    else
+        fputs("null", out);
+    fputs(", \"tpm\": ", out);
+    if (o->tpm)
+        fprintf(out, "%" PRIu64, o->tpm);
+    else
+        fputs("null", out);
+    fputs(", \"breaker\": ", out);
+    if (o->breaker_threshold)
+        fprintf(out, "{\"failures\": %u, \"cooldown_ms\": %u}", o->breaker_threshold,
+                o->breaker_cooldown_ms);
+    else
+        fputs("null", out);
+    fputs(", \"latency_from\": ", out);
+    write_text(out, o->latency_from);
     fputs("},\n", out);
 }
 
@@ -143,6 +169,99 @@ static void write_percentiles(FILE *out, const double *sorted, size_t n)
         write_fixed(out, np_stats_percentile(sorted, n, points[i].p), 3);
     }
     fputc('}', out);
+}
+
+/* Where the stage's last attempt began: the stage's start for a first attempt, else its end less
+ * the attempt's latency (whole ms). */
+static long long last_attempt_start_ns(const np_result *r, int stage)
+{
+    if (r->attempts[stage] <= 1)
+        return r->stage_start_ns[stage];
+    return r->stage_end_ns[stage] - (long long)r->latency_ms[stage] * 1000000LL;
+}
+
+/*
+ * A stage's token figures: the tokens in and out summed over its last attempts, and percentiles
+ * of the time to the first token (streamed calls), of the time per output token after the first,
+ * and of output tokens per second of each call. a and b are scratch arrays of
+ * run->articles_detail doubles.
+ */
+static void write_token_stats(FILE *out, const np_run_record *run, np_stage stage, double *a,
+                              double *b)
+{
+    uint64_t in = 0, tokens_out = 0;
+    size_t ttft = 0, rates = 0;
+    for (size_t i = 0; i < run->articles_detail; i++) {
+        const np_result *r = &run->results[i];
+        if (r->attempts[stage] == 0)
+            continue;
+        in += r->tokens_in[stage];
+        tokens_out += r->tokens_out[stage];
+        if (r->first_token_ns[stage] != 0)
+            a[ttft++] = (double)(r->first_token_ns[stage] - last_attempt_start_ns(r, stage)) / 1e6;
+        if (r->tokens_out[stage] > 0 && r->latency_ms[stage] > 0 && r->http_status[stage] == 200)
+            b[rates++] = r->tokens_out[stage] * 1000.0 / r->latency_ms[stage];
+    }
+    np_stats_sort(a, ttft);
+    np_stats_sort(b, rates);
+    fprintf(out, ",\n      \"tokens_in\": %" PRIu64 ", \"tokens_out\": %" PRIu64, in, tokens_out);
+    fputs(",\n      \"ttft_ms\": ", out);
+    write_percentiles(out, a, ttft);
+    fputs(",\n      \"tokens_per_s\": ", out);
+    write_percentiles(out, b, rates);
+    size_t tpot = 0;
+    for (size_t i = 0; i < run->articles_detail; i++) {
+        const np_result *r = &run->results[i];
+        if (r->attempts[stage] > 0 && r->first_token_ns[stage] != 0 && r->tokens_out[stage] > 1 &&
+            r->stage_end_ns[stage] > r->first_token_ns[stage])
+            a[tpot++] = (double)(r->stage_end_ns[stage] - r->first_token_ns[stage]) / 1e6 /
+                        (r->tokens_out[stage] - 1);
+    }
+    np_stats_sort(a, tpot);
+    fputs(",\n      \"tpot_ms\": ", out);
+    write_percentiles(out, a, tpot);
+}
+
+/* Run-wide: tokens in and out (and out per second of wall time), the HTTP status of each stage's
+ * last attempt, and retries by why the call failed. */
+static void write_call_totals(FILE *out, const np_run_record *run)
+{
+    uint64_t in = 0, tokens_out = 0;
+    uint64_t retries[NP_CAUSE_COUNT] = {0};
+    enum { STATUS_SLOTS = 600 };
+    uint32_t status_count[STATUS_SLOTS] = {0};
+    for (size_t i = 0; i < run->articles_detail; i++) {
+        const np_result *r = &run->results[i];
+        for (int stage = 0; stage < NP_STAGE_COUNT; stage++) {
+            in += r->tokens_in[stage];
+            tokens_out += r->tokens_out[stage];
+            if (r->http_status[stage] > 0 && r->http_status[stage] < STATUS_SLOTS)
+                status_count[r->http_status[stage]]++;
+        }
+        for (int c = 0; c < NP_CAUSE_COUNT; c++)
+            retries[c] += r->retries[c];
+    }
+    fprintf(out, "   \"tokens\": {\"in\": %" PRIu64 ", \"out\": %" PRIu64 ", \"out_per_s\": ", in,
+            tokens_out);
+    /* null without tokens (a bench run keeps no rows), so compare shows no row of zeros */
+    write_fixed(out,
+                run->process_ns > 0 && tokens_out > 0
+                    ? (double)tokens_out / ((double)run->process_ns / 1e9)
+                    : NAN,
+                3);
+    fputs("},\n   \"http_status\": {", out);
+    int first = 1;
+    for (int code = 0; code < STATUS_SLOTS; code++) {
+        if (!status_count[code])
+            continue;
+        fprintf(out, "%s\"%d\": %" PRIu32, first ? "" : ", ", code, status_count[code]);
+        first = 0;
+    }
+    fputs("},\n   \"retries\": {", out);
+    for (int c = 0; c < NP_CAUSE_COUNT; c++)
+        fprintf(out, "%s\"%s\": %" PRIu64, c ? ", " : "", np_retry_cause_name((np_retry_cause)c),
+                retries[c]);
+    fputs("},\n", out);
 }
 
 /*
@@ -172,6 +291,7 @@ static void write_stage_stats(FILE *out, const np_run_record *run, double *simul
         write_percentiles(out, simulated, count);
         fputs(",\n      \"observed_ms\": ", out);
         write_percentiles(out, observed, timed);
+        write_token_stats(out, run, (np_stage)stage, simulated, observed);
         fputc('}', out);
     }
     fputs("},\n", out);
@@ -202,7 +322,20 @@ static void write_article_row(FILE *out, const np_run_record *run, const np_resu
             fprintf(out, ", \"simulated_ms\": %" PRIu32, r->latency_ms[stage]);
         else
             fputs(", \"simulated_ms\": null", out);
-        fprintf(out, ", \"attempts\": %" PRIu32 "}", r->attempts[stage]);
+        fprintf(out, ", \"attempts\": %" PRIu32, r->attempts[stage]);
+        if (r->http_status[stage] || r->tokens_in[stage] || r->tokens_out[stage] ||
+            r->first_token_ns[stage]) {
+            /* What a server said (or a streamed call): absent for the simulator's calls. */
+            fputs(", \"first_token_ms\": ", out);
+            write_timestamp(out, r->first_token_ns[stage], origin);
+            fprintf(out, ", \"tokens_in\": %" PRIu32 ", \"tokens_out\": %" PRIu32,
+                    r->tokens_in[stage], r->tokens_out[stage]);
+            if (r->http_status[stage])
+                fprintf(out, ", \"http_status\": %u", (unsigned)r->http_status[stage]);
+            else
+                fputs(", \"http_status\": null", out);
+        }
+        fputc('}', out);
     }
     fputs("}, \"queue_wait_ms\": ", out);
     np_json_write_ms(out, r->queue_wait_ns);
@@ -218,7 +351,132 @@ static void write_article_row(FILE *out, const np_run_record *run, const np_resu
     np_json_write_ms(out, r->backoff_ns);
     fputs(", \"rate_wait_ms\": ", out);
     np_json_write_ms(out, r->rate_wait_ns);
+    fputs(", \"slot_wait_ms\": ", out);
+    np_json_write_ms(out, r->slot_wait_ns);
+    fputs(", \"tpm_wait_ms\": ", out);
+    np_json_write_ms(out, r->tpm_wait_ns);
+    int retried = 0;
+    for (int c = 0; c < NP_CAUSE_COUNT; c++)
+        retried |= r->retries[c] != 0;
+    if (retried) {
+        fputs(", \"retries\": {", out);
+        for (int c = 0; c < NP_CAUSE_COUNT; c++)
+            fprintf(out, "%s\"%s\": %u", c ? ", " : "", np_retry_cause_name((np_retry_cause)c),
+                    (unsigned)r->retries[c]);
+        fputc('}', out);
+    }
     fputc('}', out);
+}
+
+/* A quantile table of sorted[0..n) (ms), or null when n is 0. */
+static void write_quantile_table(FILE *out, const double *sorted, size_t n)
+{
+    if (n == 0) {
+        fputs("null", out);
+        return;
+    }
+    double table[NP_LATENCY_QUANTILES];
+    np_latency_quantiles(sorted, n, table);
+    fputc('[', out);
+    for (size_t i = 0; i < NP_LATENCY_QUANTILES; i++) {
+        fputs(i ? ", " : "", out);
+        write_fixed(out, table[i], 3);
+    }
+    fputc(']', out);
+}
+
+/*
+ * One sample of kind from a result's stage, in ms; < 0 when the result has none. The last
+ * attempt's start is taken as its end less its latency (the result keeps only the stage's first
+ * start), so a first-token delay is exact to within the latency's rounding to whole ms.
+ */
+static double latency_sample(const np_result *r, int stage, np_latency_kind kind)
+{
+    if (r->attempts[stage] == 0)
+        return -1;
+    if (kind == NP_LATENCY_CALL)
+        return r->latency_ms[stage];
+    long long first = r->first_token_ns[stage], end = r->stage_end_ns[stage];
+    if (first == 0 || end == 0 || first > end)
+        return -1;
+    if (kind == NP_LATENCY_FIRST_TOKEN) {
+        double ms = r->latency_ms[stage] - (double)(end - first) / 1e6;
+        return ms > 0 ? ms : 0;
+    }
+    if (r->tokens_out[stage] < 2)
+        return -1;
+    return (double)(end - first) / 1e6 / (r->tokens_out[stage] - 1); /* the call's mean gap */
+}
+
+/*
+ * "latency_distribution": per stage, NP_LATENCY_QUANTILES quantiles of the calls' latencies (each
+ * started stage's last attempt), of their first-token delays and of their mean inter-token gaps
+ * (null when no call streamed), for --latency-from. scratch holds run->articles_detail doubles.
+ */
+static void write_latency_distribution(FILE *out, const np_run_record *run, double *scratch)
+{
+    fputs("   \"latency_distribution\": {", out);
+    for (int stage = 0; stage < NP_STAGE_COUNT; stage++) {
+        fprintf(out, "%s\"%s\": {", stage ? ",\n    " : "\n    ", np_stage_name((np_stage)stage));
+        for (int kind = 0; kind < NP_LATENCY_KIND_COUNT; kind++) {
+            size_t n = 0;
+            for (size_t i = 0; i < run->articles_detail; i++) {
+                double ms = latency_sample(&run->results[i], stage, (np_latency_kind)kind);
+                if (ms >= 0)
+                    scratch[n++] = ms;
+            }
+            np_stats_sort(scratch, n);
+            fprintf(out, "%s\"%s\": ", kind ? ",\n      " : "",
+                    np_latency_kind_name((np_latency_kind)kind));
+            write_quantile_table(out, scratch, n);
+        }
+        fputc('}', out);
+    }
+    fputs("},\n", out);
+}
+
+/*
+ * "limits": what --max-inflight, --tpm and --breaker did: each null when not set. The waits are
+ * summed over the articles with rows.
+ */
+static void write_limits(FILE *out, const np_run_record *run)
+{
+    const np_limits_record *l = &run->limits;
+    long long slot_wait = 0, tpm_wait = 0;
+    for (size_t i = 0; run->results && i < run->articles_detail; i++) {
+        slot_wait += run->results[i].slot_wait_ns;
+        tpm_wait += run->results[i].tpm_wait_ns;
+    }
+    fputs("   \"limits\": {\"inflight\": ", out);
+    if (l->max_inflight) {
+        fprintf(out, "{\"max\": %u, \"peak\": %u, \"slot_wait_ms\": ", l->max_inflight,
+                l->inflight_peak);
+        np_json_write_ms(out, slot_wait);
+        fputc('}', out);
+    } else {
+        fputs("null", out);
+    }
+    fputs(", \"tpm\": ", out);
+    if (l->tpm) {
+        fprintf(out,
+                "{\"tokens_per_minute\": %" PRIu64 ", \"reserved\": %" PRIu64
+                ", \"corrected\": %" PRId64 ", \"wait_ms\": ",
+                l->tpm, l->tpm_reserved, l->tpm_corrected);
+        np_json_write_ms(out, tpm_wait);
+        fputc('}', out);
+    } else {
+        fputs("null", out);
+    }
+    fputs(",\n             \"breaker\": ", out);
+    if (l->breaker_threshold)
+        fprintf(out,
+                "{\"failures\": %u, \"cooldown_ms\": %u, \"opens\": %zu, \"half_opens\": %zu, "
+                "\"closes\": %zu, \"rejected_calls\": %zu}",
+                l->breaker_threshold, l->breaker_cooldown_ms, l->breaker_opens,
+                l->breaker_half_opens, l->breaker_closes, l->breaker_rejected);
+    else
+        fputs("null", out);
+    fputs("},\n", out);
 }
 
 /* The whole process's figures (bench: each run a fresh process), or nulls for a run made inside
@@ -276,7 +534,10 @@ static int write_run(FILE *out, const np_run_record *run)
     np_run_record rows_only = *run;
     rows_only.articles_detail = rows;
     write_stage_stats(out, &rows_only, scratch, scratch + (rows ? rows : 1));
+    write_latency_distribution(out, &rows_only, scratch);
     free(scratch);
+    write_call_totals(out, &rows_only);
+    write_limits(out, &rows_only);
 
     fprintf(out, "   \"queue\": {\"capacity\": %zu, \"max_depth\": %zu, \"producer_wait_ms\": ",
             run->queue_capacity, run->queue_max_depth);

@@ -92,6 +92,41 @@ static void begin_complete(trace_writer *w, const char *name, const char *cat, l
     fputs(", \"args\": {", w->out);
 }
 
+/* An instant event (a mark on the article's row) at ts_ns, with the article's id and attempt. */
+static void write_mark(trace_writer *w, const char *name, long long tid, long long ts_ns,
+                       const np_article *a, np_stage stage, uint32_t attempt)
+{
+    begin_event(w);
+    fprintf(w->out,
+            "{\"ph\": \"i\", \"s\": \"t\", \"name\": \"%s\", \"cat\": \"call\", \"pid\": 1, "
+            "\"tid\": %lld, \"ts\": ",
+            name, tid);
+    write_us(w->out, ts_ns);
+    fputs(", \"args\": {\"id\": ", w->out);
+    np_json_write_id(w->out, &a->id);
+    fprintf(w->out, ", \"stage\": \"%s\", \"attempt\": %" PRIu32 "}}", np_stage_name(stage),
+            attempt);
+}
+
+/*
+ * The marks inside a stage: where its last attempt began when it was a retry (the result keeps
+ * the last attempt's latency, so earlier retries are not placed), and its first streamed token.
+ */
+static void write_call_marks(trace_writer *w, const np_run_record *run, const np_article *a,
+                             const np_result *r, long long tid, int s)
+{
+    long long origin = run->start_ns;
+    if (r->attempts[s] > 1) {
+        long long retry = r->stage_end_ns[s] - (long long)r->latency_ms[s] * 1000000LL;
+        if (retry < r->stage_start_ns[s])
+            retry = r->stage_start_ns[s];
+        write_mark(w, "retry", tid, retry - origin, a, (np_stage)s, r->attempts[s]);
+    }
+    if (r->first_token_ns[s] != 0)
+        write_mark(w, "first token", tid, r->first_token_ns[s] - origin, a, (np_stage)s,
+                   r->attempts[s]);
+}
+
 static void write_article_events(trace_writer *w, const np_run_record *run, const np_article *a,
                                  const np_result *r, long long tid)
 {
@@ -103,8 +138,14 @@ static void write_article_events(trace_writer *w, const np_run_record *run, cons
         begin_complete(w, np_stage_name((np_stage)s), "stage", tid, start - origin, end - start);
         fputs("\"id\": ", w->out);
         np_json_write_id(w->out, &a->id);
-        fprintf(w->out, ", \"simulated_ms\": %" PRIu32 ", \"attempts\": %" PRIu32 "}}",
-                r->latency_ms[s], r->attempts[s]);
+        fprintf(w->out, ", \"simulated_ms\": %" PRIu32 ", \"attempts\": %" PRIu32, r->latency_ms[s],
+                r->attempts[s]);
+        if (r->http_status[s])
+            fprintf(w->out,
+                    ", \"http_status\": %u, \"tokens_in\": %" PRIu32 ", \"tokens_out\": %" PRIu32,
+                    (unsigned)r->http_status[s], r->tokens_in[s], r->tokens_out[s]);
+        fputs("}}", w->out);
+        write_call_marks(w, run, a, r, tid, s);
     }
     if (r->finished_ns != 0 && r->queue_wait_ns > 0) {
         begin_complete(w, "queue wait", "queue", tid, r->finished_ns - origin, r->queue_wait_ns);
@@ -147,6 +188,23 @@ static void write_receives(trace_writer *w, const np_run_record *run, size_t n, 
     }
 }
 
+/* The circuit breaker's state changes: instant events of global scope (a line across every row),
+ * on the collector's row, named "circuit <state>". */
+static void write_breaker_events(trace_writer *w, const np_run_record *run)
+{
+    for (size_t i = 0; run->limits.breaker_events && i < run->limits.breaker_event_count; i++) {
+        const np_breaker_event *e = &run->limits.breaker_events[i];
+        const char *state = np_breaker_state_name(e->to);
+        begin_event(w);
+        fprintf(w->out,
+                "{\"ph\": \"i\", \"s\": \"g\", \"name\": \"circuit %s\", \"cat\": \"breaker\", "
+                "\"pid\": 1, \"tid\": %d, \"ts\": ",
+                state, COLLECTOR_TID);
+        write_us(w->out, e->ns - run->start_ns);
+        fprintf(w->out, ", \"args\": {\"state\": \"%s\"}}", state);
+    }
+}
+
 int np_trace_write(FILE *out, const np_run_options *options, const np_run_record *run)
 {
     size_t n = run->list && run->results ? run->articles_detail : 0;
@@ -183,6 +241,7 @@ int np_trace_write(FILE *out, const np_run_options *options, const np_run_record
         write_article_events(&w, run, &run->list->items[i], &run->results[i], tid);
     }
     write_receives(&w, run, n, order); /* order is no longer needed: reuse it */
+    write_breaker_events(&w, run);
     free(order);
 
     fputs("\n],\n\"displayTimeUnit\": \"ms\",\n\"otherData\": {\"tool\": \"news-processor\", "

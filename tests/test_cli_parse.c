@@ -101,7 +101,8 @@ static void test_usage_errors_are_explained(void **state)
     EXPECT_USAGE_ERROR("unknown option '-x'", "-x", "a.json");
     EXPECT_USAGE_ERROR("unknown option '--latncy' (did you mean --latency?)", "--latncy", "0",
                        "a.json");
-    EXPECT_USAGE_ERROR("option '--t' is ambiguous: it could be --timeout-ms, --trace, --timeline",
+    EXPECT_USAGE_ERROR("option '--t' is ambiguous: it could be --timeout-ms, --tpm, --temperature, "
+                       "--trace, --timeline",
                        "--t", "5", "a.json");
     EXPECT_USAGE_ERROR("option '--seed' needs an argument", "a.json", "--seed");
     EXPECT_USAGE_ERROR("--quiet and --verbose cannot be combined", "-q", "-v", "a.json");

@@ -424,7 +424,7 @@ static void test_json_format(void **state)
         cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(diff, "new"), 1)->valuedouble, 300);
 
     const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(doc, "metrics");
-    assert_int_equal(cJSON_GetArraySize(metrics), 14);
+    assert_int_equal(cJSON_GetArraySize(metrics), 19);
     const cJSON *wall = cJSON_GetArrayItem(metrics, 0);
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(wall, "name")->valuestring, "wall_ms");
     assert_true(cJSON_GetObjectItemCaseSensitive(wall, "base")->valuedouble == 3005);

@@ -16,6 +16,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 
 typedef enum np_cancel_reason {
     NP_CANCEL_NONE,
@@ -27,6 +28,9 @@ typedef enum np_cancel_reason {
     NP_CANCEL_REASON_COUNT
 } np_cancel_reason;
 
+/* How many np_cancel_on_raise hooks a token holds. */
+#define NP_CANCEL_HOOKS_MAX 4
+
 typedef struct np_cancel {
     pthread_mutex_t mutex;
     pthread_cond_t changed; /* broadcast when the run is cancelled */
@@ -34,6 +38,12 @@ typedef struct np_cancel {
      * stage checks it and a shared lock taken that often is contended across cores. */
     atomic_int reason;
     int wake_pipe[2]; /* a byte is written to [1] when cancelled; [0] is np_cancel_fd */
+    /* Called once, after the reason is set, by the first raise (np_cancel_on_raise). */
+    struct {
+        void (*fn)(void *context);
+        void *context;
+    } hooks[NP_CANCEL_HOOKS_MAX];
+    size_t hook_count;
 } np_cancel;
 
 /* Initializes an un-cancelled token. Returns 0 or an error number (it opens two descriptors). */
@@ -44,6 +54,16 @@ void np_cancel_destroy(np_cancel *cancel);
 
 /* Cancels the run for reason (the first reason wins) and wakes every sleeper. */
 void np_cancel_raise(np_cancel *cancel, np_cancel_reason reason);
+
+/*
+ * Registers fn(context) to run once, on the thread of the first np_cancel_raise, after the reason
+ * is set and outside the token's lock: for waiters on a condition variable of their own (the
+ * in-flight slots), whose hook takes that variable's mutex and broadcasts. Thread-safe; a hook
+ * added after the run was cancelled is never called (its waiters must check the reason in their
+ * predicate, under their mutex, as np/inflight.h does). fn must not raise. Returns 0, or ENOSPC
+ * past NP_CANCEL_HOOKS_MAX hooks.
+ */
+int np_cancel_on_raise(np_cancel *cancel, void (*fn)(void *context), void *context);
 
 /* The reason the run was cancelled, or NP_CANCEL_NONE. A NULL token is never cancelled. */
 np_cancel_reason np_cancel_reason_of(np_cancel *cancel);

@@ -18,6 +18,10 @@
 #define NP_QUEUE_CAPACITY_MAX     1000000
 #define NP_DEFAULT_RETRIES        2
 #define NP_WORKERS_MAX            100000
+/* --max-tokens when not given: room for a two-sentence summary, and for a sentiment object. */
+#define NP_DEFAULT_MAX_TOKENS_SUMMARY   256
+#define NP_DEFAULT_MAX_TOKENS_SENTIMENT 64
+#define NP_MAX_TOKENS_MAX               1000000
 
 typedef enum np_format { NP_FORMAT_AUTO, NP_FORMAT_JSON, NP_FORMAT_NDJSON } np_format;
 
@@ -37,8 +41,25 @@ typedef struct np_cli_options {
     double fail_rate;
     uint32_t timeout_ms;
     unsigned retries;
-    double rate;           /* stage calls per second; 0 = unlimited */
-    long long deadline_ms; /* 0 = none */
+    double rate;                  /* stage calls per second; 0 = unlimited */
+    unsigned max_inflight;        /* stage calls in flight at once; 0 = unlimited */
+    uint64_t tpm;                 /* tokens per minute; 0 = unlimited */
+    unsigned breaker_threshold;   /* --breaker N; 0 = no breaker */
+    unsigned breaker_cooldown_ms; /* --breaker :COOLDOWN_MS */
+    const char *latency_from;     /* --latency-from REPORT.json; NULL = --latency */
+    int latency_given;            /* --latency was on the command line */
+    long long deadline_ms;        /* 0 = none */
+    /* The backend: "sim" (default) or "openai" and the latter's settings. base_url and model
+     * may still be NULL after parsing: NP_BASE_URL and NP_MODEL are read by the caller. */
+    const char *backend;
+    const char *base_url;
+    const char *model;
+    const char *api_key_file;
+    const char *cacert;
+    double temperature;
+    uint32_t max_tokens[2]; /* summarization, sentiment */
+    int stream;
+    const char *backend_option; /* the last openai-only option given, for a usage error */
     const char *report_path;
     const char *trace_path;
     const char *timeline_path;

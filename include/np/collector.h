@@ -50,6 +50,11 @@ typedef struct np_collector {
     atomic_llong producer_wait_ns; /* summed over producers blocked on a full queue */
     atomic_size_t dispatched;      /* slots handed out, read for progress */
     atomic_int input_finished;
+    /* A backend that cannot plan: each slot's measured ideal time (result.ideal_ms), for the
+     * ideal schedule built after the run (np_collector_measured_ideal). NULL otherwise. */
+    uint64_t *measured_ideal;
+    size_t measured_capacity;
+    int measured_incomplete; /* memory ran out keeping one: the schedule is a lower bound */
 } np_collector;
 
 /*
@@ -91,6 +96,13 @@ void np_collector_finish(np_collector *c, np_run_stats *stats);
  * memory ran out storing them (then *out is left empty).
  */
 int np_collector_take(np_collector *c, np_pipeline_results *out);
+
+/*
+ * Dispatcher, after np_collector_finish, when the backend cannot plan (np_process_ideal_known):
+ * each dispatched article's measured ideal time, by slot (input order), in *ideal; returns how
+ * many (slots never measured read 0).
+ */
+size_t np_collector_measured_ideal(np_collector *c, const uint64_t **ideal);
 
 /* Frees what c holds. Its thread, if started, must have been joined (np_collector_finish). */
 void np_collector_destroy(np_collector *c);

@@ -11,6 +11,7 @@
 #ifndef NP_LLM_H
 #define NP_LLM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "np/article.h"
@@ -30,6 +31,27 @@ const char *np_stage_name(np_stage stage);
 /* A latency in whole ms drawn uniformly from [min_ms, max_ms] (min_ms <= max_ms). */
 uint32_t np_llm_latency_ms(uint64_t seed, const np_id *id, np_stage stage, uint32_t attempt,
                            uint32_t min_ms, uint32_t max_ms);
+
+/*
+ * A latency in whole ms drawn from an empirical distribution given by count >= 2 equally spaced
+ * quantiles (quantiles[0] the minimum, quantiles[count - 1] the maximum, non-decreasing), by
+ * inverse CDF with linear interpolation between neighbours. It uses the same draw as
+ * np_llm_latency_ms, so a calibrated run is reproducible from its seed in the same way.
+ */
+uint32_t np_llm_quantile_ms(uint64_t seed, const np_id *id, np_stage stage, uint32_t attempt,
+                            const double *quantiles, size_t count);
+
+/*
+ * The streaming shape of a simulated call of latency_ms that replies with tokens tokens: when its
+ * first token arrives, in whole ms from the call's start. Drawn uniformly in [10%, 50%] of the
+ * latency, or, with first_token_quantiles (count >= 2, NULL for none), from that empirical
+ * distribution at the same quantile as the latency of np_llm_quantile_ms; never past the latency.
+ * The other tokens follow evenly up to the latency, so the call's total time is exactly the
+ * latency.
+ */
+uint32_t np_llm_first_token_ms(uint64_t seed, const np_id *id, np_stage stage, uint32_t attempt,
+                               uint32_t latency_ms, const double *first_token_quantiles,
+                               size_t count);
 
 /* Whether the given attempt fails transiently, with probability fail_rate in [0, 1]. */
 int np_llm_attempt_fails(uint64_t seed, const np_id *id, np_stage stage, uint32_t attempt,

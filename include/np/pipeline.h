@@ -34,6 +34,14 @@
 #define NP_THREAD_STACK_SIZE ((size_t)64 * 1024)
 #endif
 
+/* The thread stack for a backend that makes HTTP calls: libcurl, OpenSSL's handshake and
+ * getaddrinfo take tens of KiB of stack; sanitizers again far more. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define NP_HTTP_THREAD_STACK_SIZE ((size_t)4 * 1024 * 1024)
+#else
+#define NP_HTTP_THREAD_STACK_SIZE ((size_t)512 * 1024)
+#endif
+
 /* The default number of pool workers when stages wait (see the README: they wait, they do not
  * compute, so a worker is idle nearly all the time). */
 #define NP_DEFAULT_WORKERS 64

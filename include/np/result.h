@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "np/backend.h"
 #include "np/llm.h"
 #include "np/sentiment.h"
 
@@ -36,7 +37,13 @@ typedef struct np_result {
     uint32_t latency_ms[NP_STAGE_COUNT]; /* simulated latency of each stage's last attempt */
     uint32_t attempts[NP_STAGE_COUNT];   /* calls made per stage (0 = stage never started) */
     uint64_t ideal_ms;                   /* sum of all attempts' latencies and backoff waits */
-    long long started_ns;                /* the article's work began */
+    /* What a server said about each stage's last attempt (all 0 for the simulator). */
+    uint32_t tokens_in[NP_STAGE_COUNT];  /* prompt tokens, as the server counted them */
+    uint32_t tokens_out[NP_STAGE_COUNT]; /* completion tokens */
+    uint16_t http_status[NP_STAGE_COUNT];
+    uint16_t retries[NP_CAUSE_COUNT];         /* retries of either stage, by why the call failed */
+    long long first_token_ns[NP_STAGE_COUNT]; /* streamed: the first token came; 0 = not streamed */
+    long long started_ns;                     /* the article's work began */
     long long stage_start_ns[NP_STAGE_COUNT];
     long long stage_end_ns[NP_STAGE_COUNT];
     long long finished_ns;   /* both stages done (or gave up); the push began here */
@@ -44,6 +51,8 @@ typedef struct np_result {
     long long failed_ns;     /* time spent in attempts that failed or timed out */
     long long backoff_ns;    /* time spent waiting between retries */
     long long rate_wait_ns;  /* time spent waiting for a rate-limit token */
+    long long slot_wait_ns;  /* time spent waiting for an in-flight slot (--max-inflight) */
+    long long tpm_wait_ns;   /* time spent waiting for tokens (--tpm) */
     long long received_ns;   /* the collector took it (stamped by the collector) */
     size_t completed;        /* 1-based order of arrival at the collector; 0 = never arrived */
 } np_result;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "np/article.h"
+#include "np/breaker.h"
 #include "np/result.h"
 
 /* The options a run was made with, as the report lists them. */
@@ -22,10 +23,35 @@ typedef struct np_run_options {
     size_t queue_capacity;
     double fail_rate; /* 0 when faults are off */
     unsigned retries;
-    uint32_t timeout_ms; /* 0 = no timeout */
-    double rate;         /* stage calls per second; 0 = unlimited */
+    uint32_t timeout_ms;        /* 0 = no timeout */
+    double rate;                /* stage calls per second; 0 = unlimited */
+    unsigned max_inflight;      /* 0 = unlimited */
+    uint64_t tpm;               /* tokens per minute; 0 = unlimited */
+    unsigned breaker_threshold; /* 0 = no breaker */
+    unsigned breaker_cooldown_ms;
+    const char *latency_from; /* --latency-from REPORT.json; NULL = none */
     const char *drawn;   /* bench: which run a trace or timeline draws (NULL for a single run) */
+    const char *backend; /* "sim" or "openai"; NULL is written as "sim" */
+    const char *model;   /* openai: the model and base URL asked; NULL otherwise */
+    const char *base_url;
+    int stream; /* openai: replies streamed */
 } np_run_options;
+
+/* What the limits shared by all calls did in a run; all 0 for a limit that was not set. */
+typedef struct np_limits_record {
+    unsigned max_inflight;      /* --max-inflight */
+    unsigned inflight_peak;     /* most calls in flight at once (with --max-inflight) */
+    uint64_t tpm;               /* --tpm */
+    uint64_t tpm_reserved;      /* tokens reserved by estimate */
+    int64_t tpm_corrected;      /* actual - estimated, summed over the calls */
+    unsigned breaker_threshold; /* --breaker N; 0 = no breaker */
+    unsigned breaker_cooldown_ms;
+    size_t breaker_opens, breaker_half_opens, breaker_closes, breaker_rejected;
+    /* The breaker's state changes in time order (the first NP_BREAKER_EVENTS_MAX); NULL in a
+     * record that crossed a process boundary (bench). */
+    const np_breaker_event *breaker_events;
+    size_t breaker_event_count;
+} np_limits_record;
 
 typedef struct np_run_record {
     int warmup;      /* bench: a warm-up run, not counted in the statistics */
@@ -49,6 +75,7 @@ typedef struct np_run_record {
     long long sys_ns;
     long max_rss_kb;
     size_t peak_threads; /* most article/worker threads alive at once */
+    np_limits_record limits;
     /* Per-article rows (may be NULL with articles_detail == 0, e.g. for bench runs). */
     const np_article_list *list;
     const np_result *results;

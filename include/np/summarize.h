@@ -12,6 +12,11 @@
 /* The longest summary, in code points, the ellipsis included. */
 #define NP_SUMMARY_MAX_CHARS 200
 
+/* The largest np_summarize_bound of any text: up to 4 bytes for each of NP_SUMMARY_MAX_CHARS code
+ * points, a space after each, the ellipsis (3 bytes) and the NUL. A buffer this size holds the
+ * summary of anything. */
+#define NP_SUMMARY_MAX_BYTES (5 * NP_SUMMARY_MAX_CHARS + 3 + 1)
+
 /*
  * Summarizes text[0..len), which is valid UTF-8 without NUL bytes.
  *

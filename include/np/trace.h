@@ -19,7 +19,10 @@
  *     cat "queue";
  *   - one per result the collector received (completed > 0), on the collector's row: "receive",
  *     cat "collector", dur 1 µs (the result does not record how long the collector took),
- *     args {"id": ..., "completed": ...}.
+ *     args {"id": ..., "completed": ...};
+ *   - one instant event ("ph": "i", "s": "g") per change of the circuit breaker's state
+ *     (--breaker), on the collector's row: "circuit open", "circuit half-open" or
+ *     "circuit closed", cat "breaker", args {"state": ...}.
  *
  * A step whose timestamps are 0 (it did not happen, e.g. a stage a cancelled article never
  * started) has no event. Strings are escaped as JSON requires, so the output is valid JSON for

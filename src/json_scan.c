@@ -1,0 +1,378 @@
+/*
+ * An in-place JSON reader (np/json_scan.h): a recursive skipper that validates as it goes, and
+ * lookups built on it. The recursion is bounded by NP_JSON_SCAN_DEPTH, so a hostile reply cannot
+ * exhaust a worker's small stack.
+ */
+#include "np/json_scan.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *np_json_skip_space(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Four hex digits at p (p + 4 <= end checked by the caller); -1 when not hex. */
+static long hex4(const char *p)
+{
+    long v = 0;
+    for (int i = 0; i < 4; i++) {
+        int h = hex_value(p[i]);
+        if (h < 0)
+            return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+/* The length of the valid UTF-8 sequence at p, or 0 (overlong forms and surrogates refused). */
+static size_t utf8_sequence(const unsigned char *p, const unsigned char *end)
+{
+    unsigned char c = p[0];
+    size_t n;
+    uint32_t cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if ((size_t)(end - p) < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+static size_t put_utf8(uint32_t cp, char *out)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/*
+ * Walks the string at p (its opening quote), decoding into out when out is not NULL (room for
+ * cap bytes, NUL included). Returns the position after the closing quote, or NULL when invalid
+ * or out of room; *len gets the decoded length.
+ */
+static const char *scan_string(const char *p, const char *end, char *out, size_t cap, size_t *len)
+{
+    if (p >= end || *p != '"')
+        return NULL;
+    p++;
+    size_t n = 0;
+    char buf[4];
+    while (p < end && *p != '"') {
+        const char *piece = p;
+        size_t piece_len;
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x20)
+            return NULL;
+        if (c == '\\') {
+            if (end - p < 2)
+                return NULL;
+            char e = p[1];
+            p += 2;
+            piece = buf;
+            piece_len = 1;
+            switch (e) {
+            case '"':
+            case '\\':
+            case '/':
+                buf[0] = e;
+                break;
+            case 'b':
+                buf[0] = '\b';
+                break;
+            case 'f':
+                buf[0] = '\f';
+                break;
+            case 'n':
+                buf[0] = '\n';
+                break;
+            case 'r':
+                buf[0] = '\r';
+                break;
+            case 't':
+                buf[0] = '\t';
+                break;
+            case 'u': {
+                if (end - p < 4)
+                    return NULL;
+                long cp = hex4(p);
+                p += 4;
+                if (cp <= 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
+                    return NULL; /* \u0000 would cut the text short; a lone low surrogate */
+                if (cp >= 0xD800 && cp <= 0xDBFF) {
+                    if (end - p < 6 || p[0] != '\\' || p[1] != 'u')
+                        return NULL;
+                    long low = hex4(p + 2);
+                    if (low < 0xDC00 || low > 0xDFFF)
+                        return NULL;
+                    p += 6;
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                }
+                piece_len = put_utf8((uint32_t)cp, buf);
+                break;
+            }
+            default:
+                return NULL;
+            }
+        } else {
+            piece_len = utf8_sequence((const unsigned char *)p, (const unsigned char *)end);
+            if (piece_len == 0)
+                return NULL;
+            p += piece_len;
+        }
+        if (out) {
+            if (cap - n <= piece_len)
+                return NULL;
+            memcpy(out + n, piece, piece_len);
+        }
+        n += piece_len;
+    }
+    if (p >= end)
+        return NULL;
+    if (out)
+        out[n] = '\0';
+    if (len)
+        *len = n;
+    return p + 1;
+}
+
+static const char *scan_number(const char *p, const char *end)
+{
+    if (p < end && *p == '-')
+        p++;
+    if (p >= end)
+        return NULL;
+    if (*p == '0') {
+        p++;
+    } else if (*p >= '1' && *p <= '9') {
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    } else {
+        return NULL;
+    }
+    if (p < end && *p == '.') {
+        p++;
+        if (p >= end || *p < '0' || *p > '9')
+            return NULL;
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            p++;
+        if (p >= end || *p < '0' || *p > '9')
+            return NULL;
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    return p;
+}
+
+static const char *skip_literal(const char *p, const char *end, const char *word)
+{
+    size_t n = strlen(word);
+    return (size_t)(end - p) >= n && memcmp(p, word, n) == 0 ? p + n : NULL;
+}
+
+static const char *skip_value(const char *p, const char *end, int depth);
+
+/* Skips the object or array at p (its opening bracket). */
+static const char *skip_container(const char *p, const char *end, int depth)
+{
+    char close = *p == '{' ? '}' : ']';
+    int object = *p == '{';
+    if (depth >= NP_JSON_SCAN_DEPTH)
+        return NULL;
+    p = np_json_skip_space(p + 1, end);
+    if (p < end && *p == close)
+        return p + 1;
+    for (;;) {
+        if (object) {
+            p = scan_string(p, end, NULL, 0, NULL);
+            if (!p)
+                return NULL;
+            p = np_json_skip_space(p, end);
+            if (p >= end || *p != ':')
+                return NULL;
+            p++;
+        }
+        p = skip_value(p, end, depth + 1);
+        if (!p)
+            return NULL;
+        p = np_json_skip_space(p, end);
+        if (p >= end)
+            return NULL;
+        if (*p == close)
+            return p + 1;
+        if (*p != ',')
+            return NULL;
+        p = np_json_skip_space(p + 1, end);
+    }
+}
+
+static const char *skip_value(const char *p, const char *end, int depth)
+{
+    p = np_json_skip_space(p, end);
+    if (p >= end)
+        return NULL;
+    switch (*p) {
+    case '{':
+    case '[':
+        return skip_container(p, end, depth);
+    case '"':
+        return scan_string(p, end, NULL, 0, NULL);
+    case 't':
+        return skip_literal(p, end, "true");
+    case 'f':
+        return skip_literal(p, end, "false");
+    case 'n':
+        return skip_literal(p, end, "null");
+    default:
+        return scan_number(p, end);
+    }
+}
+
+const char *np_json_skip_value(const char *p, const char *end)
+{
+    return skip_value(p, end, 0);
+}
+
+int np_json_valid(const char *p, const char *end)
+{
+    p = np_json_skip_value(p, end);
+    return p && np_json_skip_space(p, end) == end;
+}
+
+const char *np_json_member(const char *p, const char *end, const char *key)
+{
+    p = np_json_skip_space(p, end);
+    if (p >= end || *p != '{')
+        return NULL;
+    size_t key_len = strlen(key);
+    p = np_json_skip_space(p + 1, end);
+    while (p < end && *p == '"') {
+        const char *name = p + 1;
+        const char *after = scan_string(p, end, NULL, 0, NULL);
+        if (!after)
+            return NULL;
+        int match = (size_t)(after - 1 - name) == key_len && memcmp(name, key, key_len) == 0;
+        p = np_json_skip_space(after, end);
+        if (p >= end || *p != ':')
+            return NULL;
+        p = np_json_skip_space(p + 1, end);
+        if (match)
+            return p < end ? p : NULL;
+        p = np_json_skip_value(p, end);
+        if (!p)
+            return NULL;
+        p = np_json_skip_space(p, end);
+        if (p >= end || *p != ',')
+            return NULL;
+        p = np_json_skip_space(p + 1, end);
+    }
+    return NULL;
+}
+
+const char *np_json_first(const char *p, const char *end)
+{
+    p = np_json_skip_space(p, end);
+    if (p >= end || *p != '[')
+        return NULL;
+    p = np_json_skip_space(p + 1, end);
+    return p < end && *p != ']' ? p : NULL;
+}
+
+int np_json_string(const char *p, const char *end, char *out, size_t cap, size_t *len)
+{
+    p = np_json_skip_space(p, end);
+    if (cap == 0)
+        return -1;
+    return scan_string(p, end, out, cap, len) ? 0 : -1;
+}
+
+int np_json_number(const char *p, const char *end, double *out)
+{
+    p = np_json_skip_space(p, end);
+    const char *after = scan_number(p, end);
+    if (!after)
+        return -1;
+    char buf[64];
+    size_t n = (size_t)(after - p);
+    if (n >= sizeof(buf))
+        return -1;
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+    double v = strtod(buf, NULL);
+    if (!isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+const char *np_json_find_object(const char *text, size_t len, const char **object_end)
+{
+    const char *end = text + len;
+    for (const char *p = text; p < end; p++) {
+        if (*p != '{')
+            continue;
+        const char *after = skip_container(p, end, 0);
+        if (after) {
+            *object_end = after;
+            return p;
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,215 @@
+/*
+ * Reading the "latency_distribution" of a report: parse with cJSON (strictly, as compare does),
+ * find the first complete run, and copy each stage's quantile tables after checking them (101
+ * finite, non-negative, non-decreasing numbers up to NP_LATENCY_MAX_MS). Everything is checked
+ * before anything is used, so a malformed report is a clear error, never a strange draw.
+ */
+#include "np/latency_dist.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "np/report.h"
+#include "np/stats.h"
+
+static const char *const kind_names[NP_LATENCY_KIND_COUNT] = {
+    [NP_LATENCY_CALL] = "latency_ms",
+    [NP_LATENCY_FIRST_TOKEN] = "first_token_ms",
+    [NP_LATENCY_TOKEN_GAP] = "token_gap_ms",
+};
+
+const char *np_latency_kind_name(np_latency_kind kind)
+{
+    return kind < NP_LATENCY_KIND_COUNT ? kind_names[kind] : "unknown";
+}
+
+void np_latency_quantiles(const double *sorted, size_t n, double *table)
+{
+    for (size_t i = 0; i < NP_LATENCY_QUANTILES; i++)
+        table[i] = np_stats_percentile(sorted, n, 100.0 * (double)i / (NP_LATENCY_QUANTILES - 1));
+}
+
+/* The whole file, NUL-terminated; NULL with errno set. */
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n - 1, f);
+        if (n < cap - 1)
+            break;
+        char *bigger = realloc(buf, cap * 2);
+        if (!bigger) {
+            free(buf);
+            buf = NULL;
+            errno = ENOMEM;
+            break;
+        }
+        buf = bigger;
+        cap *= 2;
+    }
+    int failed = !buf || ferror(f);
+    int saved = buf ? (errno ? errno : EIO) : errno;
+    fclose(f);
+    if (failed) {
+        free(buf);
+        errno = saved;
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* LINE:COL (from 1; COL in characters) of byte offset in text. */
+static void position_of(const char *text, size_t offset, size_t *line, size_t *column)
+{
+    *line = 1;
+    *column = 1;
+    for (size_t i = 0; i < offset; i++) {
+        if (text[i] == '\n') {
+            ++*line;
+            *column = 1;
+        } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+            ++*column;
+        }
+    }
+}
+
+/* Copies a quantile table; -1 when it is not NP_LATENCY_QUANTILES ordered ms values. */
+static int read_table(const cJSON *array, double *table)
+{
+    if (!cJSON_IsArray(array) || cJSON_GetArraySize(array) != NP_LATENCY_QUANTILES)
+        return -1;
+    size_t i = 0;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, array)
+    {
+        if (!cJSON_IsNumber(item))
+            return -1;
+        double v = item->valuedouble;
+        if (!isfinite(v) || v < 0 || v > NP_LATENCY_MAX_MS || (i > 0 && v < table[i - 1]))
+            return -1;
+        table[i++] = v;
+    }
+    return 0;
+}
+
+/* The first run that is neither a warm-up nor interrupted, or NULL. */
+static const cJSON *first_complete_run(const cJSON *doc)
+{
+    const cJSON *run;
+    cJSON_ArrayForEach(run, cJSON_GetObjectItemCaseSensitive(doc, "runs"))
+    {
+        if (cJSON_IsObject(run) && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(run, "warmup")) &&
+            !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(run, "interrupted")))
+            return run;
+    }
+    return NULL;
+}
+
+/* Fills dist from a parsed report; -1 with a message (after "PATH: ") in err. */
+static int read_distribution(const cJSON *doc, np_latency_dist *dist, char *err, size_t err_size)
+{
+    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");
+    const cJSON *version = cJSON_GetObjectItemCaseSensitive(doc, "schema_version");
+    if (!cJSON_IsObject(doc) || !cJSON_IsString(schema) ||
+        strcmp(schema->valuestring, NP_REPORT_SCHEMA) != 0) {
+        snprintf(err, err_size, "not a news-processor report (\"schema\" is not \"%s\")",
+                 NP_REPORT_SCHEMA);
+        return -1;
+    }
+    if (!cJSON_IsNumber(version) || version->valuedouble != NP_REPORT_SCHEMA_VERSION) {
+        snprintf(err, err_size,
+                 "unknown or missing schema_version (this news-processor reads "
+                 "version %d)",
+                 NP_REPORT_SCHEMA_VERSION);
+        return -1;
+    }
+    const cJSON *run = first_complete_run(doc);
+    if (!run) {
+        snprintf(err, err_size, "the report has no complete run");
+        return -1;
+    }
+    const cJSON *section = cJSON_GetObjectItemCaseSensitive(run, "latency_distribution");
+    if (!cJSON_IsObject(section)) {
+        snprintf(err, err_size,
+                 "the report has no \"latency_distribution\" (written by --report from this "
+                 "version on)");
+        return -1;
+    }
+    memset(dist, 0, sizeof(*dist));
+    for (int s = 0; s < NP_STAGE_COUNT; s++) {
+        const char *stage = np_stage_name((np_stage)s);
+        const cJSON *tables = cJSON_GetObjectItemCaseSensitive(section, stage);
+        for (int k = 0; k < NP_LATENCY_KIND_COUNT; k++) {
+            const cJSON *table = cJSON_IsObject(tables)
+                                     ? cJSON_GetObjectItemCaseSensitive(tables, kind_names[k])
+                                     : NULL;
+            if ((!table || cJSON_IsNull(table)) && k != NP_LATENCY_CALL)
+                continue;
+            if ((!table || cJSON_IsNull(table)) && k == NP_LATENCY_CALL) {
+                snprintf(err, err_size, "the report measured no %s calls: nothing to draw from",
+                         stage);
+                return -1;
+            }
+            if (read_table(table, dist->q[s][k]) != 0) {
+                snprintf(err, err_size,
+                         "malformed report: latency_distribution.%s.%s is not %d ascending "
+                         "numbers of ms from 0 to %u",
+                         stage, kind_names[k], NP_LATENCY_QUANTILES, NP_LATENCY_MAX_MS);
+                return -1;
+            }
+            dist->present[s][k] = 1;
+        }
+    }
+    return 0;
+}
+
+int np_latency_dist_load(const char *path, np_latency_dist *dist, char *err, size_t err_size)
+{
+    size_t len;
+    char *text = read_file(path, &len);
+    if (!text) {
+        snprintf(err, err_size, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    const char *end = NULL;
+    cJSON *doc = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
+    if (!doc) {
+        size_t offset = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
+        size_t line, column;
+        position_of(text, offset, &line, &column);
+        snprintf(err, err_size, "%s:%zu:%zu: not JSON (syntax error)", path, line, column);
+        free(text);
+        return -1;
+    }
+    free(text);
+    char why[256];
+    int rc = read_distribution(doc, dist, why, sizeof(why));
+    cJSON_Delete(doc);
+    if (rc != 0)
+        snprintf(err, err_size, "%s: %s", path, why);
+    return rc;
+}
+
+void np_latency_dist_range(const np_latency_dist *dist, uint32_t *min_ms, uint32_t *max_ms)
+{
+    double lo = NP_LATENCY_MAX_MS, hi = 0;
+    for (int s = 0; s < NP_STAGE_COUNT; s++) {
+        const double *q = dist->q[s][NP_LATENCY_CALL];
+        if (q[0] < lo)
+            lo = q[0];
+        if (q[NP_LATENCY_QUANTILES - 1] > hi)
+            hi = q[NP_LATENCY_QUANTILES - 1];
+    }
+    *min_ms = (uint32_t)floor(lo);
+    *max_ms = (uint32_t)ceil(hi);
+}

@@ -1,0 +1,19 @@
+# The openai backend's end-to-end tests: news-processor against private llm_server instances
+# (tests/backend/openai.sh), and one valgrind run of it.
+add_test(NAME backend_openai
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/backend/openai.sh $<TARGET_FILE:news-processor>
+                 $<TARGET_FILE:gen_articles> ${PROJECT_SOURCE_DIR} $<TARGET_FILE:llm_server>)
+set_tests_properties(backend_openai PROPERTIES TIMEOUT 300)
+if(VALGRIND AND NP_SANITIZE STREQUAL "")
+  add_test(NAME valgrind_openai
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/backend/valgrind_openai.sh
+                   $<TARGET_FILE:llm_server> ${PROJECT_SOURCE_DIR}/data/articles.json ${NP_VALGRIND}
+                   $<TARGET_FILE:news-processor>)
+  set_tests_properties(valgrind_openai PROPERTIES TIMEOUT 300)
+endif()
+# The limits shared by all calls (--max-inflight, --breaker, --tpm), measured at the server.
+add_test(NAME backend_limits
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/backend/limits_openai.sh
+                 $<TARGET_FILE:news-processor> $<TARGET_FILE:gen_articles> ${PROJECT_SOURCE_DIR}
+                 $<TARGET_FILE:llm_server>)
+set_tests_properties(backend_limits PROPERTIES TIMEOUT 300)
