@@ -9,7 +9,7 @@ export LLM_SERVER=$1
 work=$(mktemp -d)
 # Servers started outside lib.sh (listed in $work/more.pids) must not outlive us, should a check
 # of their stopping fail.
-trap 'test -s "$work/more.pids" && kill $(cat "$work/more.pids") 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $(cat "$work/more.pids" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
 source "$(dirname "$0")/lib.sh"
 checks=0
 fail() {
