@@ -1,7 +1,7 @@
 #!/bin/sh
 # The Debian package on a fresh Debian 12: builds it (make deb), bootstraps a minimal bookworm
 # root with debootstrap, and in a chroot there installs the .deb with apt-get (which must pull
-# in libcjson1), then checks what a user would: news-processor --version and a smoke run,
+# in libcjson1 and libcurl4), then checks what a user would: news-processor --version and a smoke run,
 # man news-processor (with man-db installed, as on a normal system), bash completion, and that
 # zsh and fish find their completions; then apt-get remove, after which none of the package's
 # files may remain.
@@ -70,13 +70,17 @@ fail() { echo "check-deb: FAIL: $*" >&2; exit 1; }
 apt-get update -qq
 step "man-db, zsh and fish, as a user would have them"
 apt-get install -y -qq --no-install-recommends man-db zsh fish >/dev/null
-dpkg-query -W libcjson1 >/dev/null 2>&1 && fail "libcjson1 is already installed"
+for dep in libcjson1 libcurl4; do
+    dpkg-query -W "$dep" >/dev/null 2>&1 && fail "$dep is already installed"
+done
 
 step "apt-get install ./$deb"
 cd /tmp
 apt-get install -y --no-install-recommends "./$deb"
-dpkg-query -W -f="\${Status}\n" libcjson1 | grep -q "install ok installed" ||
-    fail "libcjson1 was not pulled in"
+for dep in libcjson1 libcurl4; do
+    dpkg-query -W -f="\${Status}\n" "$dep" | grep -q "install ok installed" ||
+        fail "$dep was not pulled in"
+done
 
 step "news-processor --version"
 news-processor --version
@@ -97,15 +101,15 @@ whatis news-processor || fail "whatis does not know news-processor (mandb did no
 step "bash completion"
 bash -c "source /usr/share/bash-completion/completions/news-processor; complete -p news-processor"
 offered=$(bash -c "source /usr/share/bash-completion/completions/news-processor
-    COMP_WORDS=(news-processor --mo); COMP_CWORD=1; _news_processor; echo \${COMPREPLY[*]}")
-test "$offered" = --mode || fail "bash completes --mo to \"$offered\""
+    COMP_WORDS=(news-processor --mod); COMP_CWORD=1; _news_processor; echo \${COMPREPLY[*]}")
+test "$offered" = "--mode --model" || fail "bash completes --mod to \"$offered\""
 step "zsh completion"
 found=$(zsh -fc "autoload -Uz compinit; compinit -u -d /tmp/zcompdump; print -r -- \${_comps[news-processor]}")
 test "$found" = _news-processor || fail "zsh: news-processor completes with \"$found\""
 echo "$found"
 step "fish completion"
-offered=$(fish -c "complete -C \"news-processor --mo\"" | cut -f1)
-test "$offered" = --mode || fail "fish completes --mo to \"$offered\""
+offered=$(fish -c "complete -C \"news-processor --mod\"" | cut -f1 | tr "\\n" " ")
+test "$offered" = "--mode --model " || fail "fish completes --mod to \"$offered\""
 echo "$offered"
 
 step "apt-get remove news-processor"
