@@ -14,7 +14,6 @@
  */
 #include "np/backend_openai.h"
 
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -25,6 +24,7 @@
 #include "np/chat_reply.h"
 #include "np/chat_request.h"
 #include "np/clock.h"
+#include "np/curl_api.h"
 #include "np/process.h"
 #include "np/sse.h"
 #include "np/summarize.h"
@@ -36,6 +36,7 @@
 #define POLL_MS 1000
 
 typedef struct channel {
+    const np_curl_api *curl;
     CURLM *multi;
     CURL *easy;
     struct channel *next;
@@ -43,6 +44,7 @@ typedef struct channel {
 
 typedef struct openai {
     np_backend backend;
+    np_curl_api curl; /* loaded at creation (np/curl_api.h) */
     np_chat_settings settings;
     char *model;
     char *url;
@@ -209,9 +211,9 @@ static void channel_free(channel *ch)
     if (!ch)
         return;
     if (ch->easy)
-        curl_easy_cleanup(ch->easy);
+        ch->curl->easy_cleanup(ch->easy);
     if (ch->multi)
-        curl_multi_cleanup(ch->multi);
+        ch->curl->multi_cleanup(ch->multi);
     free(ch);
 }
 
@@ -221,27 +223,28 @@ static channel *channel_new(openai *o)
     channel *ch = calloc(1, sizeof(*ch));
     if (!ch)
         return NULL;
-    ch->multi = curl_multi_init();
-    ch->easy = curl_easy_init();
+    ch->curl = &o->curl;
+    ch->multi = o->curl.multi_init();
+    ch->easy = o->curl.easy_init();
     if (!ch->multi || !ch->easy) {
         channel_free(ch);
         return NULL;
     }
     CURL *e = ch->easy;
     int bad = 0;
-    bad |= curl_easy_setopt(e, CURLOPT_URL, o->url) != CURLE_OK;
-    bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, o->headers) != CURLE_OK;
-    bad |= curl_easy_setopt(e, CURLOPT_SHARE, o->share) != CURLE_OK;
-    bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
-    bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;
-    bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
-    bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
-    bad |= curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS) != CURLE_OK;
-    bad |= curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L) != CURLE_OK;
-    bad |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK;
-    bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK;
+    bad |= o->curl.easy_setopt(e, CURLOPT_URL, o->url) != CURLE_OK;
+    bad |= o->curl.easy_setopt(e, CURLOPT_HTTPHEADER, o->headers) != CURLE_OK;
+    bad |= o->curl.easy_setopt(e, CURLOPT_SHARE, o->share) != CURLE_OK;
+    bad |= o->curl.easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
+    bad |= o->curl.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;
+    bad |= o->curl.easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
+    bad |= o->curl.easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
+    bad |= o->curl.easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS) != CURLE_OK;
+    bad |= o->curl.easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L) != CURLE_OK;
+    bad |= o->curl.easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK;
+    bad |= o->curl.easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK;
     if (o->cacert)
-        bad |= curl_easy_setopt(e, CURLOPT_CAINFO, o->cacert) != CURLE_OK;
+        bad |= o->curl.easy_setopt(e, CURLOPT_CAINFO, o->cacert) != CURLE_OK;
     if (bad) {
         channel_free(ch);
         return NULL;
@@ -278,7 +281,7 @@ typedef enum stop { STOP_NONE, STOP_CANCELLED, STOP_TIMED_OUT } stop;
 static stop run_transfer(channel *ch, np_cancel *cancel, long long deadline_ns, CURLcode *result)
 {
     *result = CURLE_GOT_NOTHING;
-    if (curl_multi_add_handle(ch->multi, ch->easy) != CURLM_OK) {
+    if (ch->curl->multi_add_handle(ch->multi, ch->easy) != CURLM_OK) {
         *result = CURLE_OUT_OF_MEMORY;
         return STOP_NONE;
     }
@@ -287,11 +290,11 @@ static stop run_transfer(channel *ch, np_cancel *cancel, long long deadline_ns, 
                                .events = CURL_WAIT_POLLIN};
     for (;;) {
         int running = 0;
-        if (curl_multi_perform(ch->multi, &running) != CURLM_OK)
+        if (ch->curl->multi_perform(ch->multi, &running) != CURLM_OK)
             break;
         CURLMsg *msg;
         int queued, done = 0;
-        while ((msg = curl_multi_info_read(ch->multi, &queued)) != NULL) {
+        while ((msg = ch->curl->multi_info_read(ch->multi, &queued)) != NULL) {
             if (msg->msg == CURLMSG_DONE) {
                 *result = msg->data.result;
                 done = 1;
@@ -314,9 +317,9 @@ static stop run_transfer(channel *ch, np_cancel *cancel, long long deadline_ns, 
             if (left_ms < wait_ms)
                 wait_ms = (int)left_ms;
         }
-        curl_multi_poll(ch->multi, cancel ? &wake : NULL, cancel ? 1 : 0, wait_ms, NULL);
+        ch->curl->multi_poll(ch->multi, cancel ? &wake : NULL, cancel ? 1 : 0, wait_ms, NULL);
     }
-    curl_multi_remove_handle(ch->multi, ch->easy);
+    ch->curl->multi_remove_handle(ch->multi, ch->easy);
     return how;
 }
 
@@ -441,10 +444,10 @@ static int request_once(openai *o, const np_process_config *config, np_call *cal
     if (t.text)
         t.text[0] = '\0';
     CURL *e = ch->easy;
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+    ch->curl->easy_setopt(e, CURLOPT_POSTFIELDS, body);
+    ch->curl->easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    ch->curl->easy_setopt(e, CURLOPT_HEADERDATA, &t);
+    ch->curl->easy_setopt(e, CURLOPT_WRITEDATA, &t);
     CURLcode result;
     stop how = run_transfer(ch, config->cancel, deadline_ns, &result);
     /* The channel holds nothing of this call now but pointers it no longer follows. */
@@ -522,10 +525,10 @@ void np_backend_openai_destroy(np_backend *backend)
         o->idle = next;
     }
     if (o->share)
-        curl_share_cleanup(o->share);
+        o->curl.share_cleanup(o->share);
     for (struct curl_slist *h = o->headers; h; h = h->next)
         wipe(h->data);
-    curl_slist_free_all(o->headers);
+    o->curl.slist_free_all(o->headers);
     if (o->share_locks_ready)
         for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
             pthread_mutex_destroy(&o->share_lock[i]);
@@ -533,8 +536,10 @@ void np_backend_openai_destroy(np_backend *backend)
     free(o->model);
     free(o->url);
     free(o->cacert);
+    np_curl_api curl = o->curl;
     free(o);
-    curl_global_cleanup();
+    curl.global_cleanup();
+    np_curl_api_unload(&curl);
 }
 
 /* The request URL: the base without trailing slashes, then /chat/completions. */
@@ -550,10 +555,10 @@ static char *request_url(const char *base)
     return url;
 }
 
-static struct curl_slist *request_headers(const char *key)
+static struct curl_slist *request_headers(const np_curl_api *curl, const char *key)
 {
-    struct curl_slist *list = curl_slist_append(NULL, "Content-Type: application/json");
-    struct curl_slist *next = list ? curl_slist_append(list, "Expect:") : NULL;
+    struct curl_slist *list = curl->slist_append(NULL, "Content-Type: application/json");
+    struct curl_slist *next = list ? curl->slist_append(list, "Expect:") : NULL;
     if (next && key && *key) {
         size_t n = strlen(key);
         static const char prefix[] = "Authorization: Bearer ";
@@ -561,7 +566,7 @@ static struct curl_slist *request_headers(const char *key)
         if (line) {
             memcpy(line, prefix, sizeof(prefix) - 1);
             memcpy(line + sizeof(prefix) - 1, key, n + 1);
-            next = curl_slist_append(list, line);
+            next = curl->slist_append(list, line);
             wipe(line);
             free(line);
         } else {
@@ -571,7 +576,7 @@ static struct curl_slist *request_headers(const char *key)
     if (!next) {
         for (struct curl_slist *h = list; h; h = h->next)
             wipe(h->data);
-        curl_slist_free_all(list);
+        curl->slist_free_all(list);
         return NULL;
     }
     return list;
@@ -579,16 +584,22 @@ static struct curl_slist *request_headers(const char *key)
 
 np_backend *np_backend_openai_create(const np_openai_options *options, char *err, size_t err_size)
 {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    np_curl_api curl;
+    if (np_curl_api_load(&curl, err, err_size) != 0)
+        return NULL;
+    if (curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        np_curl_api_unload(&curl);
         snprintf(err, err_size, "cannot initialize libcurl");
         return NULL;
     }
     openai *o = calloc(1, sizeof(*o));
     if (!o) {
-        curl_global_cleanup();
+        curl.global_cleanup();
+        np_curl_api_unload(&curl);
         snprintf(err, err_size, "out of memory");
         return NULL;
     }
+    o->curl = curl;
     o->backend = (np_backend){.ops = &openai_ops, .state = o};
     pthread_mutex_init(&o->pool_lock, NULL);
     atomic_init(&o->json_mode_refused, 0);
@@ -598,16 +609,16 @@ np_backend *np_backend_openai_create(const np_openai_options *options, char *err
     o->model = strdup(options->model);
     o->url = request_url(options->base_url);
     o->cacert = options->cacert ? strdup(options->cacert) : NULL;
-    o->headers = request_headers(options->api_key);
-    o->share = curl_share_init();
+    o->headers = request_headers(&o->curl, options->api_key);
+    o->share = o->curl.share_init();
     int bad = !o->model || !o->url || (options->cacert && !o->cacert) || !o->headers || !o->share;
     if (!bad) {
-        bad |= curl_share_setopt(o->share, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK;
-        bad |= curl_share_setopt(o->share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK;
-        bad |= curl_share_setopt(o->share, CURLSHOPT_USERDATA, o) != CURLSHE_OK;
-        bad |= curl_share_setopt(o->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK;
-        bad |=
-            curl_share_setopt(o->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK;
+        bad |= o->curl.share_setopt(o->share, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK;
+        bad |= o->curl.share_setopt(o->share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK;
+        bad |= o->curl.share_setopt(o->share, CURLSHOPT_USERDATA, o) != CURLSHE_OK;
+        bad |= o->curl.share_setopt(o->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK;
+        bad |= o->curl.share_setopt(o->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) !=
+               CURLSHE_OK;
     }
     if (bad) {
         np_backend_openai_destroy(&o->backend);

@@ -3,7 +3,7 @@
  */
 #include "np/chat_reply.h"
 
-#include <curl/curl.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "np/json_scan.h"
@@ -89,6 +89,59 @@ int np_chat_sentiment(const char *text, size_t len, np_sentiment *out)
     return -1;
 }
 
+/* Days from 1970-01-01 to the given proleptic Gregorian date (month 1..12). */
+static long long days_from_civil(long long year, int month, int day)
+{
+    year -= month <= 2;
+    long long era = (year >= 0 ? year : year - 399) / 400;
+    long long year_of_era = year - era * 400;
+    int shifted_month = month > 2 ? month - 3 : month + 9;
+    long long day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
+    long long day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    return era * 146097 + day_of_era - 719468;
+}
+
+/*
+ * An HTTP date in any of RFC 9110's three forms -- "Sun, 06 Nov 1994 08:49:37 GMT", the obsolete
+ * "Sunday, 06-Nov-94 08:49:37 GMT" and asctime's "Sun Nov  6 08:49:37 1994" -- as seconds since
+ * the epoch, or -1. Parsed here rather than with strptime, whose day and month names follow
+ * the locale.
+ */
+static long long http_date_seconds(const char *date)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    char month_name[4] = "";
+    int day = 0, year = 0, hour = 0, minute = 0, second = 0, used = -1;
+    size_t len = strlen(date);
+    /* Every number has a width (%2d, %4d), so none can overflow: sscanf's lack of range errors
+     * (cert-err34-c) cannot bite here. */
+    // NOLINTNEXTLINE(cert-err34-c)
+    if (sscanf(date, "%*[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d GMT%n", &day, month_name, &year,
+               &hour, &minute, &second, &used) != 6 ||
+        (size_t)used != len) {
+        used = -1;
+        // NOLINTNEXTLINE(cert-err34-c)
+        if (sscanf(date, "%*[A-Za-z], %2d-%3[A-Za-z]-%2d %2d:%2d:%2d GMT%n", &day, month_name,
+                   &year, &hour, &minute, &second, &used) == 6 &&
+            (size_t)used == len) {
+            year += year < 70 ? 2000 : 1900; /* a two-digit year, read as RFC 9110 asks */
+        } else {
+            used = -1;
+            // NOLINTNEXTLINE(cert-err34-c)
+            if (sscanf(date, "%*[A-Za-z] %3[A-Za-z] %2d %2d:%2d:%2d %4d%n", month_name, &day, &hour,
+                       &minute, &second, &year, &used) != 6 ||
+                (size_t)used != len)
+                return -1;
+        }
+    }
+    const char *found = strlen(month_name) == 3 ? strstr(months, month_name) : NULL;
+    if (!found || (found - months) % 3 != 0 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
+        second > 60 || year < 1970)
+        return -1;
+    int month = (int)(found - months) / 3 + 1;
+    return days_from_civil(year, month, day) * 86400 + hour * 3600LL + minute * 60LL + second;
+}
+
 long long np_chat_retry_after_ms(const char *value, time_t now_s)
 {
     while (*value == ' ' || *value == '\t')
@@ -115,10 +168,10 @@ long long np_chat_retry_after_ms(const char *value, time_t now_s)
         return -1;
     memcpy(date, value, n);
     date[n] = '\0';
-    time_t when = curl_getdate(date, NULL); /* RFC 7231's three date forms */
-    if (when == (time_t)-1)
+    long long when = http_date_seconds(date);
+    if (when < 0)
         return -1;
-    return when > now_s ? (long long)(when - now_s) * 1000 : 0;
+    return when > (long long)now_s ? (when - (long long)now_s) * 1000 : 0;
 }
 
 int np_chat_mentions_response_format(const char *body, size_t len)

@@ -186,6 +186,12 @@ static void test_retry_after_seconds_and_dates(void **state)
     assert_int_equal(np_chat_retry_after_ms("Thu, 01 Jan 1970 00:00:10 GMT\r\n", 3), 7000);
     assert_int_equal(np_chat_retry_after_ms("Thu, 01 Jan 1970 00:00:10 GMT", 20), 0);
     assert_int_equal(np_chat_retry_after_ms("Sun, 06 Nov 1994 08:49:37 GMT", 784111777 - 5), 5000);
+    /* RFC 9110's two other forms of the same moment, and dates that are not dates. */
+    assert_int_equal(np_chat_retry_after_ms("Sunday, 06-Nov-94 08:49:37 GMT", 784111777 - 5), 5000);
+    assert_int_equal(np_chat_retry_after_ms("Sun Nov  6 08:49:37 1994", 784111777 - 5), 5000);
+    assert_int_equal(np_chat_retry_after_ms("Sun, 06 Now 1994 08:49:37 GMT", 0), -1);
+    assert_int_equal(np_chat_retry_after_ms("Sun, 06 Nov 1994 08:49:37 GMT trailing", 0), -1);
+    assert_int_equal(np_chat_retry_after_ms("Sun, 06 Nov 1994 25:49:37 GMT", 0), -1);
     assert_int_equal(np_chat_retry_after_ms("soon", 0), -1);
     assert_int_equal(np_chat_retry_after_ms("", 0), -1);
     assert_int_equal(np_chat_retry_after_ms("-1", 0), -1);
