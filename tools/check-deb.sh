@@ -90,6 +90,13 @@ step "a smoke run"
 echo "[{\"id\": 1, \"title\": \"t\", \"content\": \"Record profits and strong growth.\"}]" |
     news-processor -q --latency 0:0 - >/tmp/out.json
 grep -q "\"status\": \"ok\"" /tmp/out.json || fail "smoke run: $(cat /tmp/out.json)"
+step "--backend openai loads libcurl (a refused connection: the call fails, exit 1)"
+echo "[{\"id\": 1, \"title\": \"t\", \"content\": \"c\"}]" >/tmp/one.json
+status=0
+news-processor -q --backend openai --retries 0 --base-url http://127.0.0.1:1/v1 --model m \
+    /tmp/one.json >/tmp/out.json 2>/tmp/err.txt || status=$?
+test "$status" = 1 || fail "openai run: exit $status: $(cat /tmp/err.txt)"
+grep -q "connect" /tmp/out.json || fail "openai run: $(cat /tmp/out.json)"
 
 step "man news-processor"
 MANWIDTH=80 man news-processor >/tmp/man.txt 2>/tmp/man.err || fail "man: $(cat /tmp/man.err)"
