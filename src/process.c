@@ -229,6 +229,8 @@ static int run_stage(const np_process_config *config, const np_backend *backend,
         long long start = np_clock_now_ns();
         if (attempt == 0)
             result->stage_start_ns[stage] = start;
+        else
+            np_result_note_retry(result, stage, attempt, start);
         result->attempts[stage] = attempt + 1;
         if (call.plan)
             result->latency_ms[stage] = plan.latency_ms;

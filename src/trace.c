@@ -109,19 +109,18 @@ static void write_mark(trace_writer *w, const char *name, long long tid, long lo
 }
 
 /*
- * The marks inside a stage: where its last attempt began when it was a retry (the result keeps
- * the last attempt's latency, so earlier retries are not placed), and its first streamed token.
+ * The marks inside a stage: where each retry the result placed began (args.attempt counts from
+ * 1, so the first retry is attempt 2), and its first streamed token.
  */
 static void write_call_marks(trace_writer *w, const np_run_record *run, const np_article *a,
                              const np_result *r, long long tid, int s)
 {
     long long origin = run->start_ns;
-    if (r->attempts[s] > 1) {
-        long long retry = r->stage_end_ns[s] - (long long)r->latency_ms[s] * 1000000LL;
-        if (retry < r->stage_start_ns[s])
-            retry = r->stage_start_ns[s];
-        write_mark(w, "retry", tid, retry - origin, a, (np_stage)s, r->attempts[s]);
-    }
+    long long at_ns[NP_RETRY_MARKS];
+    uint32_t attempt[NP_RETRY_MARKS], unmarked;
+    size_t marks = np_result_retry_marks(r, (np_stage)s, at_ns, attempt, &unmarked);
+    for (size_t k = 0; k < marks; k++)
+        write_mark(w, "retry", tid, at_ns[k] - origin, a, (np_stage)s, attempt[k] + 1);
     if (r->first_token_ns[s] != 0)
         write_mark(w, "first token", tid, r->first_token_ns[s] - origin, a, (np_stage)s,
                    r->attempts[s]);
@@ -140,6 +139,11 @@ static void write_article_events(trace_writer *w, const np_run_record *run, cons
         np_json_write_id(w->out, &a->id);
         fprintf(w->out, ", \"simulated_ms\": %" PRIu32 ", \"attempts\": %" PRIu32, r->latency_ms[s],
                 r->attempts[s]);
+        long long at_ns[NP_RETRY_MARKS];
+        uint32_t attempt[NP_RETRY_MARKS], unmarked;
+        np_result_retry_marks(r, (np_stage)s, at_ns, attempt, &unmarked);
+        if (unmarked > 0)
+            fprintf(w->out, ", \"retries_unmarked\": %" PRIu32, unmarked);
         if (r->http_status[s])
             fprintf(w->out,
                     ", \"http_status\": %u, \"tokens_in\": %" PRIu32 ", \"tokens_out\": %" PRIu32,

@@ -17,3 +17,8 @@ add_test(NAME backend_limits
                  $<TARGET_FILE:news-processor> $<TARGET_FILE:gen_articles> ${PROJECT_SOURCE_DIR}
                  $<TARGET_FILE:llm_server>)
 set_tests_properties(backend_limits PROPERTIES TIMEOUT 300)
+# TLS verification and --cacert against `openssl s_server` with a private CA made by the test.
+add_test(NAME backend_tls
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/backend/tls.sh $<TARGET_FILE:news-processor>
+                 $<TARGET_FILE:gen_articles> ${PROJECT_SOURCE_DIR})
+set_tests_properties(backend_tls PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)

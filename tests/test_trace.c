@@ -385,6 +385,95 @@ static void test_run_without_rows_still_writes_a_valid_trace(void **state)
     cJSON_Delete(doc);
 }
 
+/* The "retry" marks of the article with this numeric id and stage: their ts (µs) and
+ * args.attempt, in document order; returns how many. */
+static int retry_marks(const cJSON *events, long long id, const char *stage, double ts[],
+                       int attempt[], int max)
+{
+    int count = 0;
+    const cJSON *event;
+    cJSON_ArrayForEach(event, events)
+    {
+        if (!has_string(event, "ph", "i") || !has_string(event, "name", "retry"))
+            continue;
+        const cJSON *event_id = arg_of(event, "id");
+        if (!cJSON_IsNumber(event_id) || event_id->valuedouble != (double)id ||
+            !has_string(cJSON_GetObjectItemCaseSensitive(event, "args"), "stage", stage))
+            continue;
+        assert_true(count < max);
+        ts[count] = number_of(event, "ts");
+        attempt[count] = (int)number_of(cJSON_GetObjectItemCaseSensitive(event, "args"), "attempt");
+        count++;
+    }
+    return count;
+}
+
+static void test_every_retry_is_marked_where_it_began(void **state)
+{
+    (void)state;
+    fixture f;
+    build_fixture(&f);
+    /* Article 0's sentiment: three retries, 100.25, 300.5 and 600.75 ms after its start. */
+    np_result *r = &f.results[0];
+    long long start = r->stage_start_ns[NP_STAGE_SENTIMENT];
+    long long retry_at[3] = {start + 100250000, start + 300500000, start + 600750000};
+    for (uint32_t k = 0; k < 3; k++)
+        np_result_note_retry(r, NP_STAGE_SENTIMENT, k + 1, retry_at[k]);
+    r->attempts[NP_STAGE_SENTIMENT] = 4;
+    cJSON *doc = write_and_parse(&f);
+    double ts[8];
+    int attempt[8];
+    assert_int_equal(retry_marks(events_of(doc), 7, "sentiment", ts, attempt, 8), 3);
+    for (int k = 0; k < 3; k++) {
+        assert_true(fabs(ts[k] - (double)(retry_at[k] - ORIGIN_NS) / 1e3) < 0.0005);
+        assert_int_equal(attempt[k], k + 2);
+    }
+    assert_int_equal(retry_marks(events_of(doc), 7, "summarization", ts, attempt, 8), 0);
+    const cJSON *stage = find_event(events_of(doc), "sentiment", &f.articles[0].id);
+    assert_null(arg_of(stage, "retries_unmarked"));
+    cJSON_Delete(doc);
+}
+
+static void test_retries_beyond_the_kept_few_keep_the_first_and_the_last(void **state)
+{
+    (void)state;
+    fixture f;
+    build_fixture(&f);
+    /* Article 0's summarization: nine retries, k ms after its start for k = 1..9. */
+    np_result *r = &f.results[0];
+    long long start = r->stage_start_ns[NP_STAGE_SUMMARIZATION];
+    for (uint32_t k = 1; k <= 9; k++)
+        np_result_note_retry(r, NP_STAGE_SUMMARIZATION, k, start + (long long)k * MS);
+    r->attempts[NP_STAGE_SUMMARIZATION] = 10;
+    /* and one of sentiment's two retries began over 71 minutes in: it cannot be placed. */
+    start = r->stage_start_ns[NP_STAGE_SENTIMENT];
+    np_result_note_retry(r, NP_STAGE_SENTIMENT, 1, start + 5 * MS);
+    np_result_note_retry(r, NP_STAGE_SENTIMENT, 2, start + 5000000 * MS);
+    r->attempts[NP_STAGE_SENTIMENT] = 3;
+    cJSON *doc = write_and_parse(&f);
+    double ts[16];
+    int attempt[16];
+    int marks = retry_marks(events_of(doc), 7, "summarization", ts, attempt, 16);
+    assert_int_equal(marks, NP_RETRY_MARKS);
+    for (int k = 0; k < marks; k++) {
+        int retry = k < marks - 1 ? k + 1 : 9; /* the first ones, then the last */
+        assert_int_equal(attempt[k], retry + 1);
+        double want =
+            (double)(r->stage_start_ns[NP_STAGE_SUMMARIZATION] + retry * MS - ORIGIN_NS) / 1e3;
+        assert_true(fabs(ts[k] - want) < 0.0005);
+    }
+    const cJSON *stage = find_event(events_of(doc), "summarization", &f.articles[0].id);
+    assert_int_equal(
+        (int)number_of(cJSON_GetObjectItemCaseSensitive(stage, "args"), "retries_unmarked"),
+        9 - NP_RETRY_MARKS);
+    assert_int_equal(retry_marks(events_of(doc), 7, "sentiment", ts, attempt, 16), 1);
+    assert_int_equal(attempt[0], 2);
+    stage = find_event(events_of(doc), "sentiment", &f.articles[0].id);
+    assert_int_equal(
+        (int)number_of(cJSON_GetObjectItemCaseSensitive(stage, "args"), "retries_unmarked"), 1);
+    cJSON_Delete(doc);
+}
+
 static void test_write_error_is_reported(void **state)
 {
     (void)state;
@@ -408,6 +497,8 @@ int main(void)
         cmocka_unit_test(test_receives_on_the_collector_row_never_overlap),
         cmocka_unit_test(test_run_without_rows_still_writes_a_valid_trace),
         cmocka_unit_test(test_write_error_is_reported),
+        cmocka_unit_test(test_every_retry_is_marked_where_it_began),
+        cmocka_unit_test(test_retries_beyond_the_kept_few_keep_the_first_and_the_last),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

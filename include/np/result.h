@@ -27,6 +27,16 @@ typedef enum np_status {
 /* "ok", "failed" or "cancelled". */
 const char *np_status_name(np_status status);
 
+/*
+ * How many retries of a stage the result places in time: the first NP_RETRY_MARKS - 1 and the
+ * latest (the last slot is overwritten by each later retry). --retries allows 100, but a fixed
+ * few keep the result small: it moves by value through the queue.
+ */
+enum { NP_RETRY_MARKS = 4 };
+
+/* A retry_at_us slot that holds no time: the retry began too long after its stage's start. */
+#define NP_RETRY_AT_UNKNOWN UINT32_MAX
+
 typedef struct np_result {
     size_t index; /* the article's position in the input, from 0 */
     np_status status;
@@ -43,7 +53,9 @@ typedef struct np_result {
     uint16_t http_status[NP_STAGE_COUNT];
     uint16_t retries[NP_CAUSE_COUNT];         /* retries of either stage, by why the call failed */
     long long first_token_ns[NP_STAGE_COUNT]; /* streamed: the first token came; 0 = not streamed */
-    long long started_ns;                     /* the article's work began */
+    /* When each kept retry began, in µs after stage_start_ns (np_result_note_retry). */
+    uint32_t retry_at_us[NP_STAGE_COUNT][NP_RETRY_MARKS];
+    long long started_ns; /* the article's work began */
     long long stage_start_ns[NP_STAGE_COUNT];
     long long stage_end_ns[NP_STAGE_COUNT];
     long long finished_ns;   /* both stages done (or gave up); the push began here */
@@ -56,6 +68,21 @@ typedef struct np_result {
     long long received_ns;   /* the collector took it (stamped by the collector) */
     size_t completed;        /* 1-based order of arrival at the collector; 0 = never arrived */
 } np_result;
+
+/*
+ * Notes that attempt (1 = the first retry) of stage began at start_ns: kept in slot attempt - 1
+ * while that is below NP_RETRY_MARKS - 1, else in the last slot (the latest retry wins).
+ */
+void np_result_note_retry(np_result *result, np_stage stage, uint32_t attempt, long long start_ns);
+
+/*
+ * The retries of stage the result placed: fills at_ns[k] and attempt[k] (the 0-based attempt
+ * index, so the first retry is 1) for each, in time order, and returns how many (at most
+ * NP_RETRY_MARKS); *unmarked gets the number of retries that have no time.
+ */
+size_t np_result_retry_marks(const np_result *result, np_stage stage,
+                             long long at_ns[NP_RETRY_MARKS], uint32_t attempt[NP_RETRY_MARKS],
+                             uint32_t *unmarked);
 
 /* Frees what a result owns (its summary) and marks it empty. */
 void np_result_clear(np_result *result);

@@ -14,7 +14,13 @@
  *
  *   - metadata ("ph": "M"): process_name, thread_name and thread_sort_index for every row;
  *   - one complete event ("ph": "X") per stage call: name = the stage name, cat "stage",
- *     args {"id": <the id with its JSON type>, "simulated_ms": ..., "attempts": ...};
+ *     args {"id": <the id with its JSON type>, "simulated_ms": ..., "attempts": ...}, and
+ *     "retries_unmarked": N when N of its retries have no mark (see below);
+ *   - instant events ("ph": "i", "s": "t") on the article's row, cat "call": "retry" where each
+ *     retry began and "first token" where a streamed call's first token came, args {"id": ...,
+ *     "stage": ..., "attempt": <1-based; the first retry is 2>}. A stage with more than
+ *     NP_RETRY_MARKS retries (np/result.h) marks the first NP_RETRY_MARKS - 1 and the last; the
+ *     ones between are counted in the stage event's "retries_unmarked";
  *   - one per queue wait longer than 0 (from finished_ns, lasting queue_wait_ns): "queue wait",
  *     cat "queue";
  *   - one per result the collector received (completed > 0), on the collector's row: "receive",
