@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "np/backend_openai.h"
@@ -41,6 +42,14 @@ int np_backend_check(const np_cli_options *opts, char *err, size_t err_size)
         snprintf(err, err_size,
                  "--backend openai needs the server's base URL: --base-url URL or NP_BASE_URL "
                  "(e.g. http://127.0.0.1:8080/v1)");
+        return NP_EXIT_USAGE;
+    }
+    if (strncasecmp(t.base_url, "http://", 7) != 0 && strncasecmp(t.base_url, "https://", 8) != 0) {
+        /* Checked here so that a call's "unsupported protocol" can only mean a reply that is
+         * not HTTP (see the openai backend's failure messages). */
+        snprintf(err, err_size,
+                 "--base-url (or NP_BASE_URL) must start with http:// or https:// (e.g. "
+                 "http://127.0.0.1:8080/v1)");
         return NP_EXIT_USAGE;
     }
     if (!t.model) {

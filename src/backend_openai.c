@@ -74,6 +74,7 @@ typedef enum failure {
     FAIL_REFUSED,
     FAIL_TLS,
     FAIL_URL,
+    FAIL_NOT_HTTP,
     FAIL_COUNT
 } failure;
 
@@ -103,7 +104,9 @@ static const char *const failure_messages[FAIL_COUNT][NP_STAGE_COUNT] = {
     [FAIL_REFUSED] = BOTH_STAGES("the server refused the request (an unexpected HTTP status)"),
     [FAIL_TLS] = BOTH_STAGES("TLS: the server's certificate could not be verified (check "
                              "--cacert)"),
-    [FAIL_URL] = BOTH_STAGES("cannot use --base-url (check its scheme and host)"),
+    [FAIL_URL] = BOTH_STAGES("cannot use --base-url (check its host and port)"),
+    [FAIL_NOT_HTTP] = BOTH_STAGES("the server's reply is not HTTP (check that --base-url names "
+                                  "an HTTP API, and its port)"),
 };
 
 static void share_lock(CURL *handle, curl_lock_data data, curl_lock_access access, void *user)
@@ -340,7 +343,9 @@ static void fail_transport(np_call *call, CURLcode result)
     case CURLE_SSL_ISSUER_ERROR:
         fail(call, NP_CALL_REJECTED, NP_CAUSE_CONNECTION, FAIL_TLS);
         return;
-    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_UNSUPPORTED_PROTOCOL: /* the scheme was checked at start: an HTTP/0.9 reply */
+        fail(call, NP_CALL_REJECTED, NP_CAUSE_CONNECTION, FAIL_NOT_HTTP);
+        return;
     case CURLE_URL_MALFORMAT:
         fail(call, NP_CALL_REJECTED, NP_CAUSE_CONNECTION, FAIL_URL);
         return;

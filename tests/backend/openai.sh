@@ -258,6 +258,10 @@ check "report: the backend and model in the options" \
 status_of "$np" --backend openai --model m "$work/one.json" >/dev/null 2>"$work/u.err"
 check "openai without a base URL: exit 2" test "$status" = 2
 check "... saying how to give one" grep -q -- "--base-url URL or NP_BASE_URL" "$work/u.err"
+status_of "$np" --backend openai --base-url "ftp://127.0.0.1/v1" --model m "$work/one.json" \
+    >/dev/null 2>"$work/u.err"
+check "a base URL that is not http(s): exit 2, saying so" test "$status" = 2 -a \
+    "$(grep -c -- "must start with http:// or https://" "$work/u.err")" = 1
 status_of "$np" --backend openai --base-url "$url" "$work/one.json" >/dev/null 2>"$work/u.err"
 check "openai without a model: exit 2" test "$status" = 2
 status_of env NP_BASE_URL="$url" NP_MODEL=fromenv "$np" --backend openai -q "$work/one.json" \

@@ -65,6 +65,8 @@ check "--cacert: the error names no certificate or TLS problem" \
     jq -e '.articles[0].error | test("certificate|cacert|TLS"; "i") | not' "$work/b.json" >/dev/null
 check "--cacert: the key is in no output" \
     test "$(cat "$work/b.json" "$work/b.err" | grep -c -- "$key")" = 0
+check "--cacert: the error says the reply is not HTTP (s_server -rev speaks none)" \
+    jq -e '.articles[0].error | test("reply is not HTTP")' "$work/b.json" >/dev/null
 echo "    (with --cacert the call failed with: $(jq -r '.articles[0].error' "$work/b.json"))"
 
 # (c) A --cacert file that does not exist: a usage error, before any request.
