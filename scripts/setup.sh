@@ -6,7 +6,7 @@
 #   scripts/setup.sh bench  what building needs, plus hyperfine and jq for the benchmarks
 # As root it runs apt-get; otherwise it prints the exact command to run and fails.
 set -eu
-run_packages="gcc libc6-dev make cmake pkg-config libcjson-dev libcurl4-openssl-dev"
+run_packages="gcc libc6-dev make cmake pkg-config libcjson-dev libcurl4-openssl-dev ca-certificates"
 test_packages="$run_packages libcmocka-dev jq curl openssl valgrind clang-tidy cppcheck clang-format libxml2-utils clang libclang-rt-14-dev spin man-db zsh fish"
 deb_packages="$run_packages dpkg-dev file"
 case "${1:-}" in

@@ -73,6 +73,7 @@ typedef enum failure {
     FAIL_NOT_FOUND,
     FAIL_REFUSED,
     FAIL_TLS,
+    FAIL_CA_STORE,
     FAIL_URL,
     FAIL_NOT_HTTP,
     FAIL_COUNT
@@ -104,6 +105,8 @@ static const char *const failure_messages[FAIL_COUNT][NP_STAGE_COUNT] = {
     [FAIL_REFUSED] = BOTH_STAGES("the server refused the request (an unexpected HTTP status)"),
     [FAIL_TLS] = BOTH_STAGES("TLS: the server's certificate could not be verified (check "
                              "--cacert)"),
+    [FAIL_CA_STORE] = BOTH_STAGES("TLS: no trusted certificates could be read (the system's, from "
+                                  "the Debian package ca-certificates, or the --cacert file)"),
     [FAIL_URL] = BOTH_STAGES("cannot use --base-url (check its host and port)"),
     [FAIL_NOT_HTTP] = BOTH_STAGES("the server's reply is not HTTP (check that --base-url names "
                                   "an HTTP API, and its port)"),
@@ -337,8 +340,10 @@ static void fail(np_call *call, np_call_status status, np_retry_cause cause, fai
 static void fail_transport(np_call *call, CURLcode result)
 {
     switch (result) {
+    case CURLE_SSL_CACERT_BADFILE: /* none to verify with: not the server's fault */
+        fail(call, NP_CALL_REJECTED, NP_CAUSE_CONNECTION, FAIL_CA_STORE);
+        return;
     case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_ISSUER_ERROR:
         fail(call, NP_CALL_REJECTED, NP_CAUSE_CONNECTION, FAIL_TLS);

@@ -74,4 +74,15 @@ status_of "$np" --backend openai --base-url "$url" --model m --cacert "$work/non
     "$work/one.json" >/dev/null 2>"$work/c.err"
 check "a missing --cacert file: exit 2, named" test "$status" = 2 -a \
     "$(grep -c none.pem "$work/c.err")" = 1
+
+# (d) A --cacert file with no certificate in it (as a machine without ca-certificates has no
+# store): nothing to verify with, said as such, not blamed on the server's certificate.
+: >"$work/empty.pem"
+status_of env OPENAI_API_KEY="$key" "$np" --backend openai --base-url "$url" --model m \
+    --cacert "$work/empty.pem" --retries 3 "$work/one.json" >"$work/d.json" 2>"$work/d.err"
+check "no certificates to trust: exit 1, the store named, at once (--retries 3)" \
+    jq -e '.articles[0] | (.error | test("^summarization failed: TLS: no trusted certificates could "
+        + "be read \\(.*ca-certificates.*--cacert")) and .attempts.summarization == 1' \
+    "$work/d.json" >/dev/null
+check "no certificates to trust: exit 1" test "$status" = 1
 done_ok
