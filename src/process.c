@@ -130,7 +130,10 @@ static void log_call(const np_process_config *config, const np_call *call, const
     if (call->attempt > 0)
         snprintf(retry, sizeof(retry), "attempt %u, ", (unsigned)call->attempt + 1);
     char http[24] = "";
-    if (call->http_status)
+    if (call->http_status && call->http_version != NP_HTTP_NONE)
+        snprintf(http, sizeof(http), "HTTP/%s %d, ", np_http_version_name(call->http_version),
+                 call->http_status);
+    else if (call->http_status)
         snprintf(http, sizeof(http), "HTTP %d, ", call->http_status);
     np_log_line(config->log, NP_LOG_VERBOSE, "[%s] %s %s (%s%stook %.3f ms)%s%s", id_text, stage,
                 event, retry, http, (double)took_ns / 1e6, call->error ? ": " : "",
@@ -190,6 +193,7 @@ static void record_call(const np_call *call, np_result *result)
     result->tokens_in[stage] = call->tokens_in;
     result->tokens_out[stage] = call->tokens_out;
     result->http_status[stage] = (uint16_t)call->http_status;
+    result->http_version[stage] = (uint8_t)call->http_version;
     result->first_token_ns[stage] = call->first_token_ns;
 }
 
