@@ -454,18 +454,29 @@ static void write_latency_distribution(FILE *out, const np_run_record *run, doub
 }
 
 /*
- * "limits": what --max-inflight, --tpm and --breaker did: each null when not set. The waits are
- * summed over the articles with rows.
+ * "limits": what --rate, --max-inflight, --tpm and --breaker did: each null when not set. The
+ * waits are summed over the articles with rows.
  */
 static void write_limits(FILE *out, const np_run_record *run)
 {
     const np_limits_record *l = &run->limits;
-    long long slot_wait = 0, tpm_wait = 0;
+    long long slot_wait = 0, tpm_wait = 0, rate_wait = 0;
     for (size_t i = 0; run->results && i < run->articles_detail; i++) {
+        rate_wait += run->results[i].rate_wait_ns;
         slot_wait += run->results[i].slot_wait_ns;
         tpm_wait += run->results[i].tpm_wait_ns;
     }
-    fputs("   \"limits\": {\"inflight\": ", out);
+    fputs("   \"limits\": {\"rate\": ", out);
+    if (l->rate > 0) {
+        fputs("{\"per_second\": ", out);
+        write_exact(out, l->rate);
+        fprintf(out, ", \"granted\": %llu, \"wait_ms\": ", l->rate_granted);
+        np_json_write_ms(out, rate_wait);
+        fputs("},\n             ", out);
+    } else {
+        fputs("null, ", out);
+    }
+    fputs("\"inflight\": ", out);
     if (l->max_inflight) {
         fprintf(out, "{\"max\": %u, \"peak\": %u, \"slot_wait_ms\": ", l->max_inflight,
                 l->inflight_peak);
