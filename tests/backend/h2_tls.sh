@@ -6,8 +6,12 @@
 #       say so, the server's log agrees), and the requests share one connection;
 #   (b) without --cacert: one attempt, "check --cacert", exit 1, no request reached the server;
 #   (c) a certificate for another name (example.invalid), signed by the trusted CA: refused too.
-#   bash h2_tls.sh NEWS_PROCESSOR GEN_ARTICLES REPO_ROOT
+#   bash h2_tls.sh NEWS_PROCESSOR GEN_ARTICLES REPO_ROOT [VALGRIND ARGS...]
+# With VALGRIND ARGS (valgrind_h2_tls) every run goes through them: HTTP/2 and TLS with no error
+# and no leak (valgrind's --error-exitcode makes a finding an unexpected exit status).
 source "$(dirname "${BASH_SOURCE[0]}")/../scenarios/lib.sh"
+run_np=("$np")
+[ $# -gt 3 ] && run_np=("${@:4}" "$np_program")
 unset OPENAI_API_KEY NP_BASE_URL NP_MODEL
 nghttpd=$(command -v nghttpd || true)
 [ -z "$nghttpd" ] && [ -x /usr/sbin/nghttpd ] && nghttpd=/usr/sbin/nghttpd
@@ -80,7 +84,7 @@ start_server good ip
 url=https://127.0.0.1:$port/v1
 
 # (a) --cacert: a full round trip over HTTP/2, sequential so that one channel carries every call.
-status_of env OPENAI_API_KEY="$key" "$np" --backend openai --base-url "$url" --model canned -v \
+status_of env OPENAI_API_KEY="$key" "${run_np[@]}" --backend openai --base-url "$url" --model canned -v \
     --cacert "$tls/ca.pem" --mode sequential --report "$work/a.report.json" "$work/four.json" \
     >"$work/a.json" 2>"$work/a.err"
 check "--cacert: exit 0 ($(head -c 300 "$work/a.err"))" test "$status" = 0
@@ -110,7 +114,7 @@ check "... and the server got it as the bearer token of each request" \
 
 # (b) Without --cacert: the certificate is not trusted; no request is made, nothing retried.
 posts_before=$(posts good)
-status_of "$np" --backend openai --base-url "$url" --model canned --retries 3 \
+status_of "${run_np[@]}" --backend openai --base-url "$url" --model canned --retries 3 \
     --report "$work/b.report.json" "$work/four.json" >"$work/b.json" 2>"$work/b.err"
 check "no --cacert: exit 1" test "$status" = 1
 check "no --cacert: every article failed at once (one attempt, --retries 3), naming --cacert" \
@@ -123,7 +127,7 @@ check "no --cacert: no reply, so no HTTP version in the report" \
 
 # (c) The CA is trusted but the certificate names another host: refused the same way.
 start_server other other
-status_of "$np" --backend openai --base-url "https://127.0.0.1:$port/v1" --model canned \
+status_of "${run_np[@]}" --backend openai --base-url "https://127.0.0.1:$port/v1" --model canned \
     --cacert "$tls/ca.pem" --retries 3 "$work/four.json" >"$work/c.json" 2>"$work/c.err"
 check "a certificate for example.invalid: exit 1" test "$status" = 1
 check "a certificate for example.invalid: failed at once, naming the certificate" \
