@@ -7,7 +7,7 @@
 # As root it runs apt-get; otherwise it prints the exact command to run and fails.
 set -eu
 run_packages="gcc libc6-dev make cmake pkg-config libcjson-dev libcurl4-openssl-dev ca-certificates"
-test_packages="$run_packages libcmocka-dev jq curl openssl valgrind clang-tidy cppcheck clang-format libxml2-utils clang libclang-rt-14-dev spin man-db zsh fish"
+test_packages="$run_packages libcmocka-dev jq curl openssl valgrind clang-tidy cppcheck clang-format libxml2-utils clang libclang-rt-14-dev spin man-db zsh fish nghttp2-server"
 deb_packages="$run_packages dpkg-dev file"
 case "${1:-}" in
 run) wanted=$run_packages ;;

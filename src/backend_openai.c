@@ -329,6 +329,26 @@ static stop run_transfer(channel *ch, np_cancel *cancel, long long deadline_ns, 
     return how;
 }
 
+/* The HTTP version of the channel's last reply, as libcurl negotiated it. */
+static np_http_version negotiated_version(const channel *ch)
+{
+    long version = 0;
+    if (ch->curl->easy_getinfo(ch->easy, CURLINFO_HTTP_VERSION, &version) != CURLE_OK)
+        return NP_HTTP_NONE;
+    switch (version) {
+    case CURL_HTTP_VERSION_1_0:
+        return NP_HTTP_1_0;
+    case CURL_HTTP_VERSION_1_1:
+        return NP_HTTP_1_1;
+    case CURL_HTTP_VERSION_2_0:
+        return NP_HTTP_2;
+    case CURL_HTTP_VERSION_3:
+        return NP_HTTP_3;
+    default:
+        return NP_HTTP_NONE;
+    }
+}
+
 static void fail(np_call *call, np_call_status status, np_retry_cause cause, failure what)
 {
     call->status = status;
@@ -460,6 +480,8 @@ static int request_once(openai *o, const np_process_config *config, np_call *cal
     ch->curl->easy_setopt(e, CURLOPT_WRITEDATA, &t);
     CURLcode result;
     stop how = run_transfer(ch, config->cancel, deadline_ns, &result);
+    if (t.status)
+        call->http_version = negotiated_version(ch);
     /* The channel holds nothing of this call now but pointers it no longer follows. */
     channel_give_back(o, ch);
     free(body);

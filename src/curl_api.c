@@ -40,7 +40,7 @@ int np_curl_api_load(np_curl_api *api, char *err, size_t err_size)
     if (RESOLVE(global_init, "curl_global_init") ||
         RESOLVE(global_cleanup, "curl_global_cleanup") || RESOLVE(easy_init, "curl_easy_init") ||
         RESOLVE(easy_setopt, "curl_easy_setopt") || RESOLVE(easy_cleanup, "curl_easy_cleanup") ||
-        RESOLVE(multi_init, "curl_multi_init") ||
+        RESOLVE(easy_getinfo, "curl_easy_getinfo") || RESOLVE(multi_init, "curl_multi_init") ||
         RESOLVE(multi_add_handle, "curl_multi_add_handle") ||
         RESOLVE(multi_remove_handle, "curl_multi_remove_handle") ||
         RESOLVE(multi_perform, "curl_multi_perform") ||

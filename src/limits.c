@@ -1,5 +1,5 @@
 /*
- * The three shared limits around a call, in one place so that process.c stays about stages and
+ * The shared limits around a call, in one place so that process.c stays about stages and
  * retries. Each limit is optional (a NULL pointer in the configuration); with none set, enter and
  * leave cost a few branches.
  */
@@ -22,6 +22,18 @@ uint64_t np_limits_estimate_tokens(const np_article *article, np_stage stage,
  * second, each a clock read and one uncontended-ish lock). */
 #define TPM_RECHECK_MIN_NS 20000000LL
 #define TPM_RECHECK_MAX_NS 500000000LL
+
+/* Waits for a --rate token; -1 when cancelled meanwhile. */
+static int wait_for_rate_token(const np_process_config *config, np_result *result)
+{
+    long long wait = np_rate_limiter_reserve(config->limiter);
+    if (wait <= 0)
+        return 0;
+    long long start = np_clock_now_ns();
+    int rc = np_cancel_sleep_ns(config->cancel, wait);
+    result->rate_wait_ns += np_clock_now_ns() - start;
+    return rc;
+}
 
 /* Waits for the call's tokens; -1 when cancelled meanwhile. */
 static int wait_for_tokens(const np_process_config *config, const np_article *article,
@@ -55,6 +67,8 @@ np_gate_verdict np_limits_enter(const np_process_config *config, const np_articl
         if (gate->breaker == NP_BREAKER_REJECT)
             return NP_GATE_REJECTED;
     }
+    if (config->limiter && wait_for_rate_token(config, result) != 0)
+        goto cancelled;
     if (config->tpm && wait_for_tokens(config, article, stage, gate, result) != 0)
         goto cancelled;
     if (config->inflight) {

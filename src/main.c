@@ -431,6 +431,10 @@ static np_limits_record session_limits_record(session *s)
                           .tpm = opts->tpm,
                           .breaker_threshold = opts->breaker_threshold,
                           .breaker_cooldown_ms = opts->breaker_cooldown_ms};
+    if (s->limiter_ready) {
+        l.rate = opts->rate;
+        l.rate_granted = np_rate_limiter_granted(&s->limiter);
+    }
     if (s->inflight_ready)
         l.inflight_peak = np_inflight_peak(&s->inflight);
     if (s->tpm_ready) {

@@ -9,7 +9,9 @@
  * A backend that plans (the simulator) is asked for each call's plan first: the verbose line then
  * names its latency, and np_process_ideal_ms walks the same plans without calling, so the critical
  * path the report compares against is exactly what the calls will spend. A backend that cannot
- * plan gets the time its calls and backoffs were measured to take as its ideal.
+ * plan gets the time its calls and backoffs were measured to take as its ideal; so does a run with
+ * a circuit breaker (for a planned backend: the plans of the calls it let through), since a call
+ * the breaker rejects takes no time and no plan can tell which ones it will reject.
  *
  * Memory comes first: the one allocation an article needs (its summary's buffer, sized by
  * np_summarize_bound) is made by np_process_reserve before the article starts, on the caller's
@@ -35,7 +37,9 @@ static const np_backend *backend_of(const np_process_config *config)
 
 int np_process_ideal_known(const np_process_config *config)
 {
-    return backend_of(config)->ops->plan != NULL;
+    /* A breaker rejects calls by what happened before them, which no plan knows: with one, the
+     * ideal is what the calls made were planned to take, summed as they are made. */
+    return backend_of(config)->ops->plan != NULL && config->breaker == NULL;
 }
 
 /* The backoff before the next attempt: the shared full-jitter draw, or the server's Retry-After
@@ -130,25 +134,14 @@ static void log_call(const np_process_config *config, const np_call *call, const
     if (call->attempt > 0)
         snprintf(retry, sizeof(retry), "attempt %u, ", (unsigned)call->attempt + 1);
     char http[24] = "";
-    if (call->http_status)
+    if (call->http_status && call->http_version != NP_HTTP_NONE)
+        snprintf(http, sizeof(http), "HTTP/%s %d, ", np_http_version_name(call->http_version),
+                 call->http_status);
+    else if (call->http_status)
         snprintf(http, sizeof(http), "HTTP %d, ", call->http_status);
     np_log_line(config->log, NP_LOG_VERBOSE, "[%s] %s %s (%s%stook %.3f ms)%s%s", id_text, stage,
                 event, retry, http, (double)took_ns / 1e6, call->error ? ": " : "",
                 call->error ? call->error : "");
-}
-
-/* Waits for a rate-limit token if there is a limiter; -1 when cancelled meanwhile. */
-static int wait_for_token(const np_process_config *config, np_result *result)
-{
-    if (!config->limiter)
-        return 0;
-    long long wait = np_rate_limiter_reserve(config->limiter);
-    if (wait <= 0)
-        return 0;
-    long long start = np_clock_now_ns();
-    int rc = np_cancel_sleep_ns(config->cancel, wait);
-    result->rate_wait_ns += np_clock_now_ns() - start;
-    return rc;
 }
 
 static int stage_cancelled(np_stage stage, np_result *result)
@@ -190,6 +183,7 @@ static void record_call(const np_call *call, np_result *result)
     result->tokens_in[stage] = call->tokens_in;
     result->tokens_out[stage] = call->tokens_out;
     result->http_status[stage] = (uint16_t)call->http_status;
+    result->http_version[stage] = (uint8_t)call->http_version;
     result->first_token_ns[stage] = call->first_token_ns;
 }
 
@@ -200,8 +194,8 @@ static uint64_t whole_ms(long long ns)
 
 /*
  * Runs one stage with its retries. Returns 0 when the stage succeeded, else -1 (status set).
- * *measured_ms gains the time the stage's calls and backoffs took, the ideal of a backend that
- * cannot plan.
+ * *measured_ms gains the time the stage's calls and backoffs took (a planned call: its plan), the
+ * ideal when it is not known in advance; a call the breaker rejects adds nothing.
  */
 static int run_stage(const np_process_config *config, const np_backend *backend,
                      const np_call *stage_call, np_result *result, uint64_t *measured_ms)
@@ -209,8 +203,7 @@ static int run_stage(const np_process_config *config, const np_backend *backend,
     const np_article *article = stage_call->article;
     np_stage stage = stage_call->stage;
     for (uint32_t attempt = 0;; attempt++) {
-        if (np_cancel_reason_of(config->cancel) != NP_CANCEL_NONE ||
-            wait_for_token(config, result) != 0)
+        if (np_cancel_reason_of(config->cancel) != NP_CANCEL_NONE)
             return stage_cancelled(stage, result);
         np_call_plan plan = {0};
         np_call call = *stage_call;
@@ -244,7 +237,9 @@ static int run_stage(const np_process_config *config, const np_backend *backend,
         np_limits_leave(config, &gate, breaker_outcome(call.status),
                         (uint64_t)call.tokens_in + call.tokens_out);
         record_call(&call, result);
-        *measured_ms += whole_ms(end - start);
+        /* A planned call that ran to its end took its plan exactly, in the ideal schedule. */
+        *measured_ms +=
+            call.plan && call.status != NP_CALL_CANCELLED ? plan.spent_ms : whole_ms(end - start);
         if (call.status == NP_CALL_CANCELLED)
             return stage_cancelled(stage, result);
         if (call.status == NP_CALL_OK) {
@@ -278,7 +273,7 @@ static int run_stage(const np_process_config *config, const np_backend *backend,
 char *np_process_reserve(const np_article *article, const np_process_config *config)
 {
     /* A backend that cannot plan writes a summary of a reply not known yet: the largest one. */
-    if (!np_process_ideal_known(config))
+    if (!backend_of(config)->ops->plan)
         return malloc(NP_SUMMARY_MAX_BYTES);
     return malloc(np_summarize_bound(article->content, article->content_len));
 }

@@ -13,6 +13,7 @@ int np_rate_limiter_init(np_rate_limiter *limiter, double rate, double burst)
     limiter->burst = burst < 1 ? 1 : burst;
     limiter->tokens = limiter->burst;
     limiter->last_ns = np_clock_now_ns();
+    limiter->granted = 0;
     return pthread_mutex_init(&limiter->mutex, NULL);
 }
 
@@ -30,7 +31,16 @@ long long np_rate_limiter_reserve(np_rate_limiter *limiter)
         limiter->tokens = limiter->burst;
     limiter->last_ns = now;
     limiter->tokens -= 1;
+    limiter->granted++;
     double deficit = -limiter->tokens;
     pthread_mutex_unlock(&limiter->mutex);
     return deficit > 0 ? (long long)(deficit / limiter->rate * 1e9) + 1 : 0;
+}
+
+unsigned long long np_rate_limiter_granted(np_rate_limiter *limiter)
+{
+    pthread_mutex_lock(&limiter->mutex);
+    unsigned long long granted = limiter->granted;
+    pthread_mutex_unlock(&limiter->mutex);
+    return granted;
 }

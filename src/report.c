@@ -222,14 +222,15 @@ static void write_token_stats(FILE *out, const np_run_record *run, np_stage stag
     write_percentiles(out, a, tpot);
 }
 
-/* Run-wide: tokens in and out (and out per second of wall time), the HTTP status of each stage's
- * last attempt, and retries by why the call failed. */
+/* Run-wide: tokens in and out (and out per second of wall time), the HTTP status and version of
+ * each stage's last attempt, and retries by why the call failed. */
 static void write_call_totals(FILE *out, const np_run_record *run)
 {
     uint64_t in = 0, tokens_out = 0;
     uint64_t retries[NP_CAUSE_COUNT] = {0};
     enum { STATUS_SLOTS = 600 };
     uint32_t status_count[STATUS_SLOTS] = {0};
+    uint32_t version_count[NP_HTTP_VERSION_COUNT] = {0};
     for (size_t i = 0; i < run->articles_detail; i++) {
         const np_result *r = &run->results[i];
         for (int stage = 0; stage < NP_STAGE_COUNT; stage++) {
@@ -237,6 +238,9 @@ static void write_call_totals(FILE *out, const np_run_record *run)
             tokens_out += r->tokens_out[stage];
             if (r->http_status[stage] > 0 && r->http_status[stage] < STATUS_SLOTS)
                 status_count[r->http_status[stage]]++;
+            if (r->http_version[stage] > NP_HTTP_NONE &&
+                r->http_version[stage] < NP_HTTP_VERSION_COUNT)
+                version_count[r->http_version[stage]]++;
         }
         for (int c = 0; c < NP_CAUSE_COUNT; c++)
             retries[c] += r->retries[c];
@@ -255,6 +259,15 @@ static void write_call_totals(FILE *out, const np_run_record *run)
         if (!status_count[code])
             continue;
         fprintf(out, "%s\"%d\": %" PRIu32, first ? "" : ", ", code, status_count[code]);
+        first = 0;
+    }
+    fputs("}, \"http_version\": {", out);
+    first = 1;
+    for (int v = NP_HTTP_NONE + 1; v < NP_HTTP_VERSION_COUNT; v++) {
+        if (!version_count[v])
+            continue;
+        fprintf(out, "%s\"%s\": %" PRIu32, first ? "" : ", ",
+                np_http_version_name((np_http_version)v), version_count[v]);
         first = 0;
     }
     fputs("},\n   \"retries\": {", out);
@@ -334,6 +347,11 @@ static void write_article_row(FILE *out, const np_run_record *run, const np_resu
                 fprintf(out, ", \"http_status\": %u", (unsigned)r->http_status[stage]);
             else
                 fputs(", \"http_status\": null", out);
+            if (r->http_version[stage] != NP_HTTP_NONE)
+                fprintf(out, ", \"http_version\": \"%s\"",
+                        np_http_version_name((np_http_version)r->http_version[stage]));
+            else
+                fputs(", \"http_version\": null", out);
         }
         fputc('}', out);
     }
@@ -436,18 +454,29 @@ static void write_latency_distribution(FILE *out, const np_run_record *run, doub
 }
 
 /*
- * "limits": what --max-inflight, --tpm and --breaker did: each null when not set. The waits are
- * summed over the articles with rows.
+ * "limits": what --rate, --max-inflight, --tpm and --breaker did: each null when not set. The
+ * waits are summed over the articles with rows.
  */
 static void write_limits(FILE *out, const np_run_record *run)
 {
     const np_limits_record *l = &run->limits;
-    long long slot_wait = 0, tpm_wait = 0;
+    long long slot_wait = 0, tpm_wait = 0, rate_wait = 0;
     for (size_t i = 0; run->results && i < run->articles_detail; i++) {
+        rate_wait += run->results[i].rate_wait_ns;
         slot_wait += run->results[i].slot_wait_ns;
         tpm_wait += run->results[i].tpm_wait_ns;
     }
-    fputs("   \"limits\": {\"inflight\": ", out);
+    fputs("   \"limits\": {\"rate\": ", out);
+    if (l->rate > 0) {
+        fputs("{\"per_second\": ", out);
+        write_exact(out, l->rate);
+        fprintf(out, ", \"granted\": %llu, \"wait_ms\": ", l->rate_granted);
+        np_json_write_ms(out, rate_wait);
+        fputs("},\n             ", out);
+    } else {
+        fputs("null, ", out);
+    }
+    fputs("\"inflight\": ", out);
     if (l->max_inflight) {
         fprintf(out, "{\"max\": %u, \"peak\": %u, \"slot_wait_ms\": ", l->max_inflight,
                 l->inflight_peak);

@@ -22,3 +22,15 @@ add_test(NAME backend_tls
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/backend/tls.sh $<TARGET_FILE:news-processor>
                  $<TARGET_FILE:gen_articles> ${PROJECT_SOURCE_DIR})
 set_tests_properties(backend_tls PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+# HTTP/2 over TLS against `nghttpd` (an h2-only server): whole round trips with --cacert over one
+# connection, and refusals without it or for a certificate naming another host.
+add_test(NAME backend_h2_tls
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/backend/h2_tls.sh $<TARGET_FILE:news-processor>
+                 $<TARGET_FILE:gen_articles> ${PROJECT_SOURCE_DIR})
+set_tests_properties(backend_h2_tls PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+if(VALGRIND AND NP_SANITIZE STREQUAL "")
+  add_test(NAME valgrind_h2_tls
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/backend/h2_tls.sh $<TARGET_FILE:news-processor>
+                   $<TARGET_FILE:gen_articles> ${PROJECT_SOURCE_DIR} ${NP_VALGRIND})
+  set_tests_properties(valgrind_h2_tls PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
+endif()

@@ -49,6 +49,19 @@ typedef enum np_retry_cause {
 /* "timeout", "transient", "rate_limited", "connection" or "invalid_output". */
 const char *np_retry_cause_name(np_retry_cause cause);
 
+/* The HTTP version a reply came in, as libcurl negotiated it (ALPN over TLS). */
+typedef enum np_http_version {
+    NP_HTTP_NONE, /* no reply (the simulator, or no HTTP reply at all) */
+    NP_HTTP_1_0,
+    NP_HTTP_1_1,
+    NP_HTTP_2,
+    NP_HTTP_3,
+    NP_HTTP_VERSION_COUNT
+} np_http_version;
+
+/* "1.0", "1.1", "2", "3"; "" for NP_HTTP_NONE. */
+const char *np_http_version_name(np_http_version version);
+
 /* A call's time, known before it is made (see plan). */
 typedef struct np_call_plan {
     uint32_t latency_ms;   /* the latency the call will have */
@@ -78,6 +91,7 @@ typedef struct np_call {
     uint32_t tokens_out;      /* completion tokens */
     long long first_token_ns; /* streaming: when the first token arrived; 0 = not streamed */
     int http_status;          /* the reply's HTTP status; 0 = none (sim, or no reply) */
+    np_http_version http_version; /* the protocol the reply came in; NONE with no reply */
 } np_call;
 
 typedef struct np_backend np_backend;

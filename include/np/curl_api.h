@@ -22,6 +22,7 @@ typedef struct np_curl_api {
     CURL *(*easy_init)(void);
     CURLcode (*easy_setopt)(CURL *easy, CURLoption option, ...);
     void (*easy_cleanup)(CURL *easy);
+    CURLcode (*easy_getinfo)(CURL *easy, CURLINFO info, ...);
     CURLM *(*multi_init)(void);
     CURLMcode (*multi_add_handle)(CURLM *multi, CURL *easy);
     CURLMcode (*multi_remove_handle)(CURLM *multi, CURL *easy);

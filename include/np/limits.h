@@ -1,11 +1,13 @@
 /*
  * The limits around one stage call, shared by every backend: the circuit breaker (--breaker),
- * tokens per minute (--tpm) and the in-flight slots (--max-inflight). process.c brackets each
- * call with np_limits_enter and np_limits_leave; everything about the three limits lives here.
+ * requests per second (--rate), tokens per minute (--tpm) and the in-flight slots
+ * (--max-inflight). process.c brackets each call with np_limits_enter and np_limits_leave;
+ * everything about the four limits lives here.
  *
- * Order on entry: the breaker first (a rejection costs nothing: no token, no slot, no wait), then
- * the tokens (a cancellable sleep), then a slot (a cancellable wait), so a call holds a slot only
- * while it is really in flight. The waits are added to the result (tpm_wait_ns, slot_wait_ns).
+ * Order on entry: the breaker first (a rejection costs nothing: no --rate token, no --tpm tokens,
+ * no slot, no wait), then a --rate token and the --tpm tokens (cancellable sleeps), then a slot (a
+ * cancellable wait), so a call holds a slot only while it is really in flight. The waits are
+ * added to the result (rate_wait_ns, tpm_wait_ns, slot_wait_ns).
  * Thread-safe as the limits are; the gate is the caller's, one per call.
  */
 #ifndef NP_LIMITS_H

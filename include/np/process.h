@@ -82,9 +82,10 @@ int np_process_can_wait(const np_process_config *config);
 void np_process_skip_cancelled(size_t index, np_result *result);
 
 /*
- * Whether the backend knows every call's time in advance (the simulator does), so that
- * np_process_ideal_ms can tell an article's ideal time before it runs. When it does not (a real
- * server), np_process_article records the measured ideal in result->ideal_ms instead.
+ * Whether every call's time is known in advance (the simulator's are, unless a circuit breaker may
+ * reject calls), so that np_process_ideal_ms can tell an article's ideal time before it runs. When
+ * it is not (a real server, or --breaker), np_process_article records the ideal of the calls
+ * actually made in result->ideal_ms instead: measured, or a planned backend's plans.
  */
 int np_process_ideal_known(const np_process_config *config);
 

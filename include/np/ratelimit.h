@@ -16,6 +16,7 @@ typedef struct np_rate_limiter {
     double burst;  /* bucket size, >= 1 */
     double tokens; /* may go negative: tokens already promised to waiting callers */
     long long last_ns;
+    unsigned long long granted; /* tokens handed out (np_rate_limiter_reserve calls) */
 } np_rate_limiter;
 
 /* A full bucket of burst tokens refilled at rate per second. Returns 0 or an error number. */
@@ -25,5 +26,8 @@ void np_rate_limiter_destroy(np_rate_limiter *limiter);
 
 /* Takes a token; returns how many nanoseconds the caller must wait before using it (0 = now). */
 long long np_rate_limiter_reserve(np_rate_limiter *limiter);
+
+/* How many tokens have been handed out so far. */
+unsigned long long np_rate_limiter_granted(np_rate_limiter *limiter);
 
 #endif

@@ -52,6 +52,7 @@ typedef struct np_result {
     uint32_t tokens_out[NP_STAGE_COUNT]; /* completion tokens */
     uint16_t http_status[NP_STAGE_COUNT];
     uint16_t retries[NP_CAUSE_COUNT];         /* retries of either stage, by why the call failed */
+    uint8_t http_version[NP_STAGE_COUNT];     /* an np_http_version: the reply's protocol */
     long long first_token_ns[NP_STAGE_COUNT]; /* streamed: the first token came; 0 = not streamed */
     /* When each kept retry began, in µs after stage_start_ns (np_result_note_retry). */
     uint32_t retry_at_us[NP_STAGE_COUNT][NP_RETRY_MARKS];

@@ -39,12 +39,14 @@ typedef struct np_run_options {
 
 /* What the limits shared by all calls did in a run; all 0 for a limit that was not set. */
 typedef struct np_limits_record {
-    unsigned max_inflight;      /* --max-inflight */
-    unsigned inflight_peak;     /* most calls in flight at once (with --max-inflight) */
-    uint64_t tpm;               /* --tpm */
-    uint64_t tpm_reserved;      /* tokens reserved by estimate */
-    int64_t tpm_corrected;      /* actual - estimated, summed over the calls */
-    unsigned breaker_threshold; /* --breaker N; 0 = no breaker */
+    unsigned max_inflight;           /* --max-inflight */
+    unsigned inflight_peak;          /* most calls in flight at once (with --max-inflight) */
+    uint64_t tpm;                    /* --tpm */
+    uint64_t tpm_reserved;           /* tokens reserved by estimate */
+    int64_t tpm_corrected;           /* actual - estimated, summed over the calls */
+    double rate;                     /* --rate; 0 = no limit */
+    unsigned long long rate_granted; /* --rate tokens handed out: one per call that went ahead */
+    unsigned breaker_threshold;      /* --breaker N; 0 = no breaker */
     unsigned breaker_cooldown_ms;
     size_t breaker_opens, breaker_half_opens, breaker_closes, breaker_rejected;
     /* The breaker's state changes in time order (the first NP_BREAKER_EVENTS_MAX); NULL in a

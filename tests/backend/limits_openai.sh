@@ -23,13 +23,15 @@ check "without the limit the server sees more at once (the check can fail)" test
 llm_server_stop
 
 # --- --breaker: after N failed calls the server sees no more requests until the cool-down ----
-llm_server_start "$work/c"
+llm_server_start "$work/c" --latency-ms 20
 status_of "$np" -q --backend openai --base-url "$llm_url" --model "down+status=500" --mode sequential \
-    --retries 2 --breaker 3:3600000 --report "$work/c.json" "$work/twenty.json" >"$work/c_out.json"
+    --retries 2 --breaker 3:3600000 --rate 50 --report "$work/c.json" "$work/twenty.json" >"$work/c_out.json"
 check "--breaker 3: exit 1 (articles failed)" test "$status" -eq 1
 check "--breaker 3: the server got exactly the 3 calls that opened it" test "$(llm_stats requests)" -eq 3
 check "--breaker 3: the other 19 articles were rejected" jq -e '[.articles[1:][].error] | length == 19 and all(. == "circuit open")' "$work/c_out.json"
 check "--breaker 3: counted in the report" jq -e '.runs[0].limits.breaker.opens == 1 and .runs[0].limits.breaker.rejected_calls == 19' "$work/c.json"
+check "--breaker 3 with --rate: a --rate token for each of the 3 requests, none for the rejected" jq -e '.runs[0].limits.rate.granted == 3' "$work/c.json"
+check "--breaker 3: the ideal holds only the calls made (overhead >= 0.95: the ideal is whole ms)" jq -e '.runs[0].overhead >= 0.95 and .runs[0].critical_path_ms >= 60' "$work/c.json"
 llm_server_stop
 # A trial that succeeds closes it: the server fails each message's first request (times=1), so
 # every call opens the breaker (N = 1) and its retry, after a cool-down of 0, is the trial that

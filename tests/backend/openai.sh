@@ -83,6 +83,12 @@ for how in env file; do
         check "key from $how: not in $f" test "$(grep -c -- "$marker" "$work/$f" || true)" = 0
     done
     check "key from $how: -v logged the calls" grep -q "summarization finished" "$work/k.err"
+    check "key from $how: -v names the negotiated version, HTTP/1.1 (llm_server speaks no other)" \
+        test "$(grep -c "finished (HTTP/1.1 200, took" "$work/k.err")" = 12
+    check "key from $how: the report counts 12 stages answered over HTTP/1.1, each row says 1.1" \
+        jq -e '.runs[0].http_version == {"1.1": 12} and
+            ([.runs[0].articles_detail[].stages[].http_version] | length == 12 and all(. == "1.1"))' \
+        "$work/k.report.json" >/dev/null
     check "key from $how: the server got it as the bearer token of all 12 requests" \
         test "$(jq -s --arg m "key-$how" --arg k "Bearer $marker" \
             '[.[] | select(.model == $m and .authorization == $k)] | length' "$log")" = 12

@@ -15,6 +15,17 @@ check "the report counts one opening and 19 rejections" jq -e '.runs[0].limits.b
 check "-v logs the opening" grep -q "circuit breaker open (consecutive calls failed)" "$work/err"
 check "-v logs the rejections" test "$(grep -c 'summarization rejected: circuit open' "$work/err")" -eq 19
 check "the trace marks the opening" jq -e '[.traceEvents[] | select(.ph == "i" and .cat == "breaker") | .name] == ["circuit open"]' "$work/t.json"
+# Rejected calls cost nothing: no --rate token (the breaker is asked first) and no time in the
+# ideal, so the critical path holds only the calls made and the overhead (wall / ideal) is >= 1.
+status_of "$np" -q --mode sequential --latency 50 --fail-rate 1 --retries 0 --rate 20 \
+    --breaker 2:3600000 --report "$work/rr.json" "$work/in.json" >"$work/rr_out.json"
+check "--rate with --breaker: 2 calls made, 18 rejected" jq -e --slurpfile out "$work/rr_out.json" \
+    '.runs[0].limits.breaker.rejected_calls == 18 and ([$out[0].articles[] | select(.error == "circuit open")] | length) == 18' "$work/rr.json"
+check "--rate with --breaker: tokens went only to the 2 calls made" \
+    jq -e '.runs[0].limits.rate == {per_second: 20, granted: 2, wait_ms: .runs[0].limits.rate.wait_ms}' "$work/rr.json"
+check "--rate with --breaker: the ideal is the 2 calls' latencies, nothing for the rejected" \
+    jq -e '.runs[0] | .critical_path_ms == ([.articles_detail[].stages.summarization | select(.attempts > 0) | .simulated_ms] | add) and .critical_path_ms <= 100' "$work/rr.json"
+check "--rate with --breaker: overhead (wall / ideal) is at least 1" jq -e '.runs[0].overhead >= 1' "$work/rr.json"
 # Without the breaker, every article makes its three attempts.
 status_of "$np" -q --mode sequential --latency 0 --fail-rate 1 --report "$work/n.json" "$work/in.json" >/dev/null
 check "without a breaker nothing is rejected" jq -e '[.runs[0].articles_detail[].stages.summarization.attempts] | all(. == 3)' "$work/n.json"
