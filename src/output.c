@@ -3,12 +3,10 @@
  * the document valid JSON while staying readable and diffable line by line; an NDJSON line is the
  * very same object. Scores are printed with four decimals: deterministic across runs.
  *
- * Cost: a large run writes a line for each of 100,000 articles, which took some twenty stdio
- * calls each, five of them fprintf parsing its format. Now the fixed text and the numbers between
- * two strings are gathered in a small buffer on the stack (struct line_piece) and written with one
- * fwrite; the strings themselves (id, title, summary, error) go through json_write, which writes
- * long runs without copying them. Only the score still goes through snprintf: "%.4f" is the
- * correctly rounded decimal the output promises, and the one printf a line is cheap enough.
+ * Cost: a large run writes a line for each of 100,000 articles. Everything goes through an
+ * np_json_buffer (np/json_write.h): a line is gathered in memory and the document reaches stdio in
+ * pieces of DOCUMENT_BUFFER bytes, not some twenty stdio calls a line; numbers, strings and the
+ * score are formatted by hand into it (the score exactly as "%.4f", which the output promises).
  * Called by main after the pipeline finished, or by the collector thread for NDJSON lines; the
  * buffer is a local, so there is nothing to share.
  */
@@ -20,141 +18,121 @@
 
 #include "np/json_write.h"
 
-/* Text gathered for one fwrite. Anything that does not fit is written out first, so any length
- * works; PIECE_CAP is only chosen so that the usual pieces of a line fit. */
-enum { PIECE_CAP = 512 };
-
-struct line_piece {
-    FILE *out;
-    size_t len;
-    char text[PIECE_CAP];
-};
-
-static void piece_flush(struct line_piece *p)
-{
-    fwrite(p->text, 1, p->len, p->out);
-    p->len = 0;
-}
-
-static void piece_add(struct line_piece *p, const char *s, size_t n)
-{
-    if (n > PIECE_CAP - p->len) {
-        piece_flush(p);
-        if (n > PIECE_CAP) {
-            fwrite(s, 1, n, p->out);
-            return;
-        }
-    }
-    memcpy(p->text + p->len, s, n);
-    p->len += n;
-}
+/* A line's buffer (NDJSON: one write per line), and the document's: on the caller's stack, which
+ * for the document is main's. */
+enum { LINE_BUFFER = 1024, DOCUMENT_BUFFER = 32768 };
 
 /* A string literal with its length known at compile time. */
-#define PIECE_ADD_LITERAL(p, literal) piece_add((p), "" literal, sizeof(literal) - 1)
+#define ADD_LITERAL(b, literal) np_json_buffer_add((b), "" literal, sizeof(literal) - 1)
 
-static void piece_add_string(struct line_piece *p, const char *s)
+static void add_string(np_json_buffer *b, const char *s)
 {
-    piece_add(p, s, strlen(s));
+    np_json_buffer_add(b, s, strlen(s));
 }
 
 /* Adds the decimal digits of v, as "%" PRIu64 would. */
-static void piece_add_u64(struct line_piece *p, uint64_t v)
+static void add_u64(np_json_buffer *b, uint64_t v)
 {
     char digits[NP_U64_DIGITS];
     size_t start = np_json_format_u64(digits, v);
-    piece_add(p, digits + start, NP_U64_DIGITS - start);
+    np_json_buffer_add(b, digits + start, NP_U64_DIGITS - start);
 }
 
-/* Adds the score as "%.4f" does: formatted in place when it fits, as it always does for [-1, 1]. */
-static void piece_add_score(struct line_piece *p, double score)
+/* Adds the score as "%.4f" does. */
+static void add_score(np_json_buffer *b, double score)
 {
-    char text[32];
-    int n = snprintf(text, sizeof text, "%.4f", score);
-    if (n < 0) {
-        return;
+    char text[512]; /* "%.4f" of any double fits */
+    size_t n = np_json_format_fixed4(text, score);
+    if (n == 0) { /* not a score in [-1, 1]; printed whole all the same */
+        int printed = snprintf(text, sizeof text, "%.4f", score);
+        n = printed > 0 ? (size_t)printed : 0;
     }
-    if ((size_t)n < sizeof text) {
-        piece_add(p, text, (size_t)n);
-    } else { /* not a score in [-1, 1]; print it whole all the same */
-        piece_flush(p);
-        fprintf(p->out, "%.4f", score);
-    }
+    np_json_buffer_add(b, text, n);
 }
 
 /* Adds ", "NAME": {"summarization": A, "sentiment": B}" for a per-stage pair of counts. */
-static void piece_add_per_stage(struct line_piece *p, const char *name,
-                                const uint32_t values[NP_STAGE_COUNT])
+static void add_per_stage(np_json_buffer *b, const char *name,
+                          const uint32_t values[NP_STAGE_COUNT])
 {
-    PIECE_ADD_LITERAL(p, ", \"");
-    piece_add_string(p, name);
-    PIECE_ADD_LITERAL(p, "\": {\"");
-    piece_add_string(p, np_stage_name(NP_STAGE_SUMMARIZATION));
-    PIECE_ADD_LITERAL(p, "\": ");
-    piece_add_u64(p, values[NP_STAGE_SUMMARIZATION]);
-    PIECE_ADD_LITERAL(p, ", \"");
-    piece_add_string(p, np_stage_name(NP_STAGE_SENTIMENT));
-    PIECE_ADD_LITERAL(p, "\": ");
-    piece_add_u64(p, values[NP_STAGE_SENTIMENT]);
-    PIECE_ADD_LITERAL(p, "}");
+    ADD_LITERAL(b, ", \"");
+    add_string(b, name);
+    ADD_LITERAL(b, "\": {\"");
+    add_string(b, np_stage_name(NP_STAGE_SUMMARIZATION));
+    ADD_LITERAL(b, "\": ");
+    add_u64(b, values[NP_STAGE_SUMMARIZATION]);
+    ADD_LITERAL(b, ", \"");
+    add_string(b, np_stage_name(NP_STAGE_SENTIMENT));
+    ADD_LITERAL(b, "\": ");
+    add_u64(b, values[NP_STAGE_SENTIMENT]);
+    ADD_LITERAL(b, "}");
+}
+
+static void add_id(np_json_buffer *b, const np_id *id)
+{
+    if (id->kind == NP_ID_NUMBER)
+        add_u64(b, id->number);
+    else
+        np_json_buffer_add_string(b, id->text, id->text_len);
+}
+
+static void add_article(np_json_buffer *b, const np_article *article, const np_result *result)
+{
+    ADD_LITERAL(b, "{\"id\": ");
+    add_id(b, &article->id);
+    ADD_LITERAL(b, ", \"title\": ");
+    np_json_buffer_add_string(b, article->title, article->title_len);
+    ADD_LITERAL(b, ", \"status\": \"");
+    add_string(b, np_status_name(result->status));
+    ADD_LITERAL(b, "\", \"summary\": ");
+    if (result->summary)
+        np_json_buffer_add_string(b, result->summary, result->summary_len);
+    else
+        ADD_LITERAL(b, "null");
+    if (result->status == NP_STATUS_OK) {
+        ADD_LITERAL(b, ", \"sentiment\": {\"label\": \"");
+        add_string(b, np_sentiment_label_name(result->sentiment.label));
+        ADD_LITERAL(b, "\", \"score\": ");
+        add_score(b, result->sentiment.score);
+        ADD_LITERAL(b, "}");
+    } else {
+        ADD_LITERAL(b, ", \"sentiment\": null");
+    }
+    add_per_stage(b, "latency_ms", result->latency_ms);
+    add_per_stage(b, "attempts", result->attempts);
+    ADD_LITERAL(b, ", \"completed\": ");
+    add_u64(b, result->completed);
+    /* The input position, so that shards' NDJSON lines merge back into input order. */
+    ADD_LITERAL(b, ", \"index\": ");
+    add_u64(b, result->index);
+    if (result->status != NP_STATUS_OK && result->error) {
+        ADD_LITERAL(b, ", \"error\": ");
+        np_json_buffer_add_string(b, result->error, strlen(result->error));
+    }
+    ADD_LITERAL(b, "}");
 }
 
 void np_output_write_article(FILE *out, const np_article *article, const np_result *result)
 {
-    struct line_piece p = {.out = out, .len = 0};
-
-    PIECE_ADD_LITERAL(&p, "{\"id\": ");
-    piece_flush(&p);
-    np_json_write_id(out, &article->id);
-    PIECE_ADD_LITERAL(&p, ", \"title\": ");
-    piece_flush(&p);
-    np_json_write_string(out, article->title, article->title_len);
-
-    PIECE_ADD_LITERAL(&p, ", \"status\": \"");
-    piece_add_string(&p, np_status_name(result->status));
-    PIECE_ADD_LITERAL(&p, "\", \"summary\": ");
-    if (result->summary) {
-        piece_flush(&p);
-        np_json_write_string(out, result->summary, result->summary_len);
-    } else {
-        PIECE_ADD_LITERAL(&p, "null");
-    }
-
-    if (result->status == NP_STATUS_OK) {
-        PIECE_ADD_LITERAL(&p, ", \"sentiment\": {\"label\": \"");
-        piece_add_string(&p, np_sentiment_label_name(result->sentiment.label));
-        PIECE_ADD_LITERAL(&p, "\", \"score\": ");
-        piece_add_score(&p, result->sentiment.score);
-        PIECE_ADD_LITERAL(&p, "}");
-    } else {
-        PIECE_ADD_LITERAL(&p, ", \"sentiment\": null");
-    }
-    piece_add_per_stage(&p, "latency_ms", result->latency_ms);
-    piece_add_per_stage(&p, "attempts", result->attempts);
-    PIECE_ADD_LITERAL(&p, ", \"completed\": ");
-    piece_add_u64(&p, result->completed);
-    /* The input position, so that shards' NDJSON lines merge back into input order. */
-    PIECE_ADD_LITERAL(&p, ", \"index\": ");
-    piece_add_u64(&p, result->index);
-    if (result->status != NP_STATUS_OK && result->error) {
-        PIECE_ADD_LITERAL(&p, ", \"error\": ");
-        piece_flush(&p);
-        np_json_write_string(out, result->error, strlen(result->error));
-    }
-    PIECE_ADD_LITERAL(&p, "}");
-    piece_flush(&p);
+    char text[LINE_BUFFER];
+    np_json_buffer b = {.out = out, .text = text, .cap = sizeof text};
+    add_article(&b, article, result);
+    np_json_buffer_flush(&b);
 }
 
 int np_output_write_json(FILE *out, const np_article *articles, const np_result *results,
                          size_t count, const np_run_info *run)
 {
-    fputs("{\"articles\": [", out);
+    char text[DOCUMENT_BUFFER];
+    np_json_buffer b = {.out = out, .text = text, .cap = sizeof text};
+    ADD_LITERAL(&b, "{\"articles\": [");
     for (size_t i = 0; i < count; i++) {
         if (i)
-            fwrite(",\n  ", 1, 4, out);
+            ADD_LITERAL(&b, ",\n  ");
         else
-            fwrite("\n  ", 1, 3, out);
-        np_output_write_article(out, &articles[i], &results[i]);
+            ADD_LITERAL(&b, "\n  ");
+        add_article(&b, &articles[i], &results[i]);
     }
+    np_json_buffer_flush(&b);
     fputs(count ? "\n],\n" : "],\n", out);
     fprintf(out, "\"run\": {\"articles\": %zu, \"mode\": \"%s\", ", count, run->mode);
     if (run->workers)
