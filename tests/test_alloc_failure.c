@@ -190,6 +190,14 @@ static int remove_hooks(void **state)
 #define FIVE_ARTICLES_ALLOCATIONS_AT_LEAST 20
 
 /*
+ * A whole document is parsed into an arena (np/json_arena.h): cJSON's allocations are then carved
+ * from the arena's blocks, which np's code allocates (wrapped here). Loading five articles takes
+ * the arena, its block, the article array and the id set: failing each is what shows that an
+ * allocation cJSON needs, failing, gives "out of memory".
+ */
+#define FIVE_ARTICLES_DOCUMENT_ALLOCATIONS_AT_LEAST 4
+
+/*
  * A failure message must be one line, start with prefix (what it is about) and say "out of
  * memory": not a syntax error or a read error that did not happen.
  */
@@ -286,8 +294,51 @@ static void test_loader_reports_out_of_memory_at_every_allocation(void **state)
 {
     (void)state;
     size_t needed = parse_document_under_failures(FAIL_ONE);
-    assert_true(needed > FIVE_ARTICLES_ALLOCATIONS_AT_LEAST);
+    assert_true(needed >= FIVE_ARTICLES_DOCUMENT_ALLOCATIONS_AT_LEAST);
     assert_int_equal(parse_document_under_failures(FAIL_FROM), needed);
+}
+
+/*
+ * A document whose tree takes several of the arena's blocks (2,000 articles, a few megabytes):
+ * failing any one of them, in the middle of cJSON's parse, gives "out of memory" and an empty
+ * list (no leak: the ASan build); with none failed, every article is read back.
+ */
+static void test_loader_reports_out_of_memory_at_every_arena_block(void **state)
+{
+    (void)state;
+    enum { ARTICLES = 2000 };
+    size_t size = (size_t)ARTICLES * 600 + 16, len = 0;
+    char *big = malloc(size);
+    assert_non_null(big);
+    len += (size_t)snprintf(big + len, size - len, "[");
+    for (int i = 0; i < ARTICLES; i++)
+        len += (size_t)snprintf(big + len, size - len,
+                                "%s{\"id\": %d, \"title\": \"Title %d\", \"content\": \"%0400d\"}",
+                                i ? "," : "", i, i, i);
+    len += (size_t)snprintf(big + len, size - len, "]");
+    size_t k;
+    for (k = 1; k < MAX_K; k++) {
+        np_article_list list;
+        char err[NP_LOADER_ERROR_SIZE] = "";
+        arm(FAIL_ONE, k);
+        int rc = np_loader_parse(big, len, "big.json", &list, err, sizeof(err));
+        size_t failed = disarm();
+        if (failed == 0) {
+            assert_int_equal(rc, 0);
+            assert_int_equal(list.count, ARTICLES);
+            assert_string_equal(list.items[ARTICLES - 1].title, "Title 1999");
+            assert_int_equal(list.items[ARTICLES - 1].content_len, 400);
+            np_article_list_free(&list);
+            break;
+        }
+        assert_int_equal(rc, -1);
+        check_oom_message(err, "big.json: ", FAIL_ONE, k);
+        check_empty(&list);
+    }
+    /* 13 allocations: the arena, its five blocks (64 KB doubling, for a tree of some 1.5 MB), the
+     * article array and its five growths, the id set. With one block for the whole tree, 9. */
+    assert_true(k - 1 >= 13 && k < MAX_K);
+    free(big);
 }
 
 /*
@@ -354,7 +405,7 @@ static void test_load_file_reports_out_of_memory_at_every_allocation(void **stat
             check_oom_message(err, prefix, (fail_mode)m, k);
             check_empty(&list);
         }
-        assert_true(k > FIVE_ARTICLES_ALLOCATIONS_AT_LEAST && k < MAX_K);
+        assert_true(k > FIVE_ARTICLES_DOCUMENT_ALLOCATIONS_AT_LEAST && k < MAX_K);
     }
     unlink(path);
 }
@@ -444,7 +495,7 @@ static void test_ndjson_source_reports_out_of_memory_at_every_allocation(void **
         size_t k = 1;
         while (k < MAX_K && read_ndjson_under_failure(path, (fail_mode)m, k) > 0)
             k++;
-        assert_true(k > FIVE_ARTICLES_ALLOCATIONS_AT_LEAST && k < MAX_K);
+        assert_true(k > FIVE_ARTICLES_DOCUMENT_ALLOCATIONS_AT_LEAST && k < MAX_K);
     }
     unlink(path);
 }
@@ -878,6 +929,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_loader_explaining_an_error_reports_out_of_memory_not_another_error, install_hooks,
             remove_hooks),
+        cmocka_unit_test_setup_teardown(test_loader_reports_out_of_memory_at_every_arena_block,
+                                        install_hooks, remove_hooks),
         cmocka_unit_test_setup_teardown(test_load_file_reports_out_of_memory_at_every_allocation,
                                         install_hooks, remove_hooks),
         cmocka_unit_test_setup_teardown(
