@@ -46,7 +46,7 @@ typedef enum fail_mode {
     FAIL_NONE,         /* disarmed: nothing counted, nothing failed */
     FAIL_ONE,          /* fail only the k-th allocation */
     FAIL_FROM,         /* fail the k-th allocation and every one after it */
-    FAIL_REALLOC,      /* fail every realloc, nothing else */
+    FAIL_LARGE,        /* fail every allocation of at least k bytes, nothing else */
     FAIL_UNTIL_JOINED, /* fail from the k-th on while fewer than armed_joins threads were joined */
     FAIL_MODE_COUNT
 } fail_mode;
@@ -55,7 +55,7 @@ static const char *const fail_mode_names[FAIL_MODE_COUNT] = {
     [FAIL_NONE] = "none",
     [FAIL_ONE] = "only the k-th",
     [FAIL_FROM] = "from the k-th on",
-    [FAIL_REALLOC] = "every realloc",
+    [FAIL_LARGE] = "every one of at least k bytes",
     [FAIL_UNTIL_JOINED] = "from the k-th on until threads are joined",
 };
 
@@ -84,7 +84,7 @@ int __real_pthread_join(pthread_t thread, void **result);
 int __wrap_pthread_join(pthread_t thread, void **result);
 
 /* Whether this allocation fails; counts it when armed. */
-static int should_fail(int is_realloc)
+static int should_fail(size_t size)
 {
     int mode = atomic_load(&armed_mode);
     if (mode == FAIL_NONE)
@@ -92,7 +92,7 @@ static int should_fail(int is_realloc)
     size_t n = atomic_fetch_add(&allocations, 1) + 1;
     size_t k = atomic_load(&armed_k);
     int fail = (mode == FAIL_ONE && n == k) || (mode == FAIL_FROM && n >= k) ||
-               (mode == FAIL_REALLOC && is_realloc) ||
+               (mode == FAIL_LARGE && size >= k) ||
                (mode == FAIL_UNTIL_JOINED && n >= k &&
                 atomic_load(&threads_joined) < atomic_load(&armed_joins));
     if (!fail)
@@ -107,7 +107,7 @@ static int should_fail(int is_realloc)
 
 static void *failing_malloc(size_t size)
 {
-    return should_fail(0) ? NULL : __real_malloc(size);
+    return should_fail(size) ? NULL : __real_malloc(size);
 }
 
 static void failing_free(void *p)
@@ -122,12 +122,12 @@ void *__wrap_malloc(size_t size)
 
 void *__wrap_calloc(size_t count, size_t size)
 {
-    return should_fail(0) ? NULL : __real_calloc(count, size);
+    return should_fail(count * size) ? NULL : __real_calloc(count, size);
 }
 
 void *__wrap_realloc(void *p, size_t size)
 {
-    return should_fail(1) ? NULL : __real_realloc(p, size);
+    return should_fail(size) ? NULL : __real_realloc(p, size);
 }
 
 int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *),
@@ -665,8 +665,9 @@ static void test_pipeline_survives_every_allocation_failing_from_k_on_in_every_m
 }
 
 /*
- * The collector's storage (the only realloc in a run) failing: the run still finishes, joins
- * every thread and fails with "out of memory storing results" (which main turns into exit 1).
+ * The collector's storage (the only allocation in a run as large as a result per article)
+ * failing: the run still finishes, joins every thread and fails with "out of memory storing
+ * results" (which main turns into exit 1).
  */
 static void test_collector_storage_failure_fails_the_run_with_a_clear_error(void **state)
 {
@@ -674,7 +675,8 @@ static void test_collector_storage_failure_fails_the_run_with_a_clear_error(void
     fixture *f = make_articles();
     for (int m = 0; m < NP_MODE_COUNT; m++) {
         coverage seen = {0};
-        assert_true(run_under_failure(f, (np_mode)m, FAIL_REALLOC, 0, &seen) > 0);
+        assert_true(
+            run_under_failure(f, (np_mode)m, FAIL_LARGE, ARTICLES * sizeof(np_result), &seen) > 0);
         assert_int_equal(seen.storing_errors, 1);
     }
     free_fixture(f);
