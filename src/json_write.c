@@ -69,17 +69,15 @@ void np_json_buffer_flush(np_json_buffer *b)
     b->len = 0;
 }
 
-void np_json_buffer_add(np_json_buffer *b, const char *s, size_t n)
+void np_json_buffer_add_slow(np_json_buffer *b, const char *s, size_t n)
 {
-    if (n > b->cap - b->len) {
-        np_json_buffer_flush(b);
-        if (n > b->cap) {
-            fwrite(s, 1, n, b->out);
-            return;
-        }
+    np_json_buffer_flush(b);
+    if (n > b->cap) {
+        fwrite(s, 1, n, b->out);
+        return;
     }
-    memcpy(b->text + b->len, s, n);
-    b->len += n;
+    memcpy(b->text, s, n);
+    b->len = n;
 }
 
 /* Adds the escape of c, a byte that needs one. */

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "np/article.h"
 
@@ -34,8 +35,20 @@ typedef struct np_json_buffer {
     size_t cap;
 } np_json_buffer;
 
-/* Adds s[0..n). */
-void np_json_buffer_add(np_json_buffer *b, const char *s, size_t n);
+/* Adds s[0..n) when it does not fit: writes what was gathered first (np_json_buffer_add). */
+void np_json_buffer_add_slow(np_json_buffer *b, const char *s, size_t n);
+
+/* Adds s[0..n). Inline: most pieces are a few bytes, often a literal, which a call would cost
+ * more than copying. */
+static inline void np_json_buffer_add(np_json_buffer *b, const char *s, size_t n)
+{
+    if (n <= b->cap - b->len) {
+        memcpy(b->text + b->len, s, n);
+        b->len += n;
+    } else {
+        np_json_buffer_add_slow(b, s, n);
+    }
+}
 
 /* Adds s[0..len) as a JSON string literal, quotes included. */
 void np_json_buffer_add_string(np_json_buffer *b, const char *s, size_t len);
