@@ -8,7 +8,8 @@
  * or "1.". So after cJSON accepts a document, one linear pass over the bytes (strict_scan) checks
  * exactly those lexical rules; the document is then known to be well-formed, which keeps that
  * pass simple. Every error carries a byte offset that is turned into LINE:COL here, where the
- * text is known. Strings of the articles point into the cJSON tree, which the list then owns.
+ * text is known. Strings of the articles point into the cJSON tree, which the list then owns; a
+ * whole document is parsed into an arena (np/json_arena.h), which frees it in one go.
  *
  * Runs before any worker starts: cJSON's error pointer is process-wide. The strict pass runs after
  * cJSON, on the same thread; it passes over the text of strings (most of a news document) eight
@@ -30,6 +31,7 @@
 #include <unistd.h>
 
 #include "np/input.h"
+#include "np/json_arena.h"
 
 /* An error found at a byte offset of the input; offset < 0 means "no position". */
 typedef struct scan_error {
@@ -605,9 +607,9 @@ static long long id_set_insert(id_set *set, const np_article *items, size_t inde
     return -1;
 }
 
-static void free_document(void *doc)
+static void free_document(void *arena)
 {
-    cJSON_Delete(doc);
+    np_json_arena_free(arena);
 }
 
 /*
@@ -674,7 +676,7 @@ static int read_article(const cJSON *element, size_t k, np_article *a, char *err
  * Checks the schema of the parsed document and fills out. err gets "article #K ...: ..."
  * (without the file name) on failure.
  */
-static int read_articles(cJSON *root, np_article_list *out, char *err, size_t err_size)
+static int read_articles(const cJSON *root, np_article_list *out, char *err, size_t err_size)
 {
     const cJSON *array = root;
     if (cJSON_IsObject(root)) {
@@ -764,8 +766,6 @@ static int read_articles(cJSON *root, np_article_list *out, char *err, size_t er
     free(ids.slots);
     out->items = items;
     out->count = count;
-    out->storage = root;
-    out->free_storage = free_document;
     return 0;
 
 fail:
@@ -777,11 +777,16 @@ fail:
 /*
  * Parses buf[start..len) (buf[len] == '\0') with cJSON, then makes the strict lexical pass.
  * Returns the tree, or NULL with the error and its byte offset in *se: cJSON's error first, so a
- * document both would refuse is reported where cJSON stopped.
+ * document both would refuse is reported where cJSON stopped. arena: NULL, or where the tree's
+ * arena goes (np/json_arena.h; a whole document is parsed into one, freed in one go), then the
+ * tree is freed with it; NULL on failure.
  */
-static cJSON *parse_strict(const char *buf, size_t start, size_t len, scan_error *se)
+static cJSON *parse_strict(const char *buf, size_t start, size_t len, scan_error *se,
+                           np_json_arena **arena)
 {
     *se = (scan_error){.offset = -1, .message = ""};
+    if (arena)
+        *arena = NULL;
     const char *nul = memchr(buf + start, '\0', len - start);
     if (nul) {
         set_scan_error(se, (size_t)(nul - buf), "NUL byte in input");
@@ -789,7 +794,8 @@ static cJSON *parse_strict(const char *buf, size_t start, size_t len, scan_error
     }
     const char *end = NULL;
     errno = 0;
-    cJSON *root = cJSON_ParseWithLengthOpts(buf + start, len - start + 1, &end, 1);
+    cJSON *root = arena ? np_json_arena_parse(buf + start, len - start + 1, &end, 1, arena)
+                        : cJSON_ParseWithLengthOpts(buf + start, len - start + 1, &end, 1);
     if (!root && errno == ENOMEM) {
         set_out_of_memory(se);
         return NULL;
@@ -799,7 +805,12 @@ static cJSON *parse_strict(const char *buf, size_t start, size_t len, scan_error
         return NULL;
     }
     if (strict_scan((const unsigned char *)buf, start, len, se) != 0) {
-        cJSON_Delete(root);
+        if (arena) {
+            np_json_arena_free(*arena);
+            *arena = NULL;
+        } else {
+            cJSON_Delete(root);
+        }
         return NULL;
     }
     return root;
@@ -828,7 +839,8 @@ int np_loader_parse(const char *buf, size_t len, const char *name, np_article_li
     }
 
     scan_error se;
-    cJSON *root = parse_strict(buf, start, len, &se);
+    np_json_arena *arena;
+    cJSON *root = parse_strict(buf, start, len, &se, &arena);
     if (!root && se.offset < 0) {
         format_message(err, err_size, "%s: %s", name, se.message);
         return -1;
@@ -842,10 +854,12 @@ int np_loader_parse(const char *buf, size_t len, const char *name, np_article_li
 
     char detail[NP_LOADER_ERROR_SIZE];
     if (read_articles(root, out, detail, sizeof(detail)) != 0) {
-        cJSON_Delete(root);
+        np_json_arena_free(arena);
         format_message(err, err_size, "%s: %s", name, detail);
         return -1;
     }
+    out->storage = arena;
+    out->free_storage = free_document;
     return 0;
 }
 
@@ -895,7 +909,7 @@ int np_loader_parse_object(const char *buf, size_t len, const char *name, size_t
      * file written on Windows does). */
     size_t start = byte_order_mark_length(buf, len);
     scan_error se;
-    cJSON *root = parse_strict(buf, start, len, &se);
+    cJSON *root = parse_strict(buf, start, len, &se, NULL);
     if (!root && se.offset < 0) {
         format_message(err, err_size, "%s:%zu: %s", name, line, se.message);
         return -1;

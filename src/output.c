@@ -3,158 +3,293 @@
  * the document valid JSON while staying readable and diffable line by line; an NDJSON line is the
  * very same object. Scores are printed with four decimals: deterministic across runs.
  *
- * Cost: a large run writes a line for each of 100,000 articles, which took some twenty stdio
- * calls each, five of them fprintf parsing its format. Now the fixed text and the numbers between
- * two strings are gathered in a small buffer on the stack (struct line_piece) and written with one
- * fwrite; the strings themselves (id, title, summary, error) go through json_write, which writes
- * long runs without copying them. Only the score still goes through snprintf: "%.4f" is the
- * correctly rounded decimal the output promises, and the one printf a line is cheap enough.
- * Called by main after the pipeline finished, or by the collector thread for NDJSON lines; the
- * buffer is a local, so there is nothing to share.
+ * Cost: a large run writes a line for each of 100,000 articles. Everything goes through an
+ * np_json_buffer (np/json_write.h): a line is gathered in memory and the document reaches stdio in
+ * pieces of DOCUMENT_BUFFER bytes, not some twenty stdio calls a line; numbers, strings and the
+ * score are formatted by hand into it (the score exactly as "%.4f", which the output promises).
+ * A document of HELPER_MIN_ARTICLES or more is formatted by two threads, chunk by chunk (see
+ * struct helper): after the pipeline, the second core is otherwise idle.
+ *
+ * Threads: called by main after the pipeline finished, or by the collector thread for NDJSON
+ * lines; buffers are locals. The document's helper thread is started and joined inside
+ * np_output_write_json; it reads the articles and results and writes only its own chunk's
+ * memory, handed over under struct helper's mutex; only the caller writes to the stream.
  */
 #include "np/output.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "np/json_write.h"
 
-/* Text gathered for one fwrite. Anything that does not fit is written out first, so any length
- * works; PIECE_CAP is only chosen so that the usual pieces of a line fit. */
-enum { PIECE_CAP = 512 };
-
-struct line_piece {
-    FILE *out;
-    size_t len;
-    char text[PIECE_CAP];
-};
-
-static void piece_flush(struct line_piece *p)
-{
-    fwrite(p->text, 1, p->len, p->out);
-    p->len = 0;
-}
-
-static void piece_add(struct line_piece *p, const char *s, size_t n)
-{
-    if (n > PIECE_CAP - p->len) {
-        piece_flush(p);
-        if (n > PIECE_CAP) {
-            fwrite(s, 1, n, p->out);
-            return;
-        }
-    }
-    memcpy(p->text + p->len, s, n);
-    p->len += n;
-}
+/* A line's buffer (NDJSON: one write per line), and the document's: on the caller's stack, which
+ * for the document is main's. */
+enum { LINE_BUFFER = 1024, DOCUMENT_BUFFER = 32768 };
 
 /* A string literal with its length known at compile time. */
-#define PIECE_ADD_LITERAL(p, literal) piece_add((p), "" literal, sizeof(literal) - 1)
+#define ADD_LITERAL(b, literal) np_json_buffer_add((b), "" literal, sizeof(literal) - 1)
 
-static void piece_add_string(struct line_piece *p, const char *s)
+static void add_string(np_json_buffer *b, const char *s)
 {
-    piece_add(p, s, strlen(s));
+    np_json_buffer_add(b, s, strlen(s));
 }
 
 /* Adds the decimal digits of v, as "%" PRIu64 would. */
-static void piece_add_u64(struct line_piece *p, uint64_t v)
+static void add_u64(np_json_buffer *b, uint64_t v)
 {
     char digits[NP_U64_DIGITS];
     size_t start = np_json_format_u64(digits, v);
-    piece_add(p, digits + start, NP_U64_DIGITS - start);
+    np_json_buffer_add(b, digits + start, NP_U64_DIGITS - start);
 }
 
-/* Adds the score as "%.4f" does: formatted in place when it fits, as it always does for [-1, 1]. */
-static void piece_add_score(struct line_piece *p, double score)
+/* Adds the score as "%.4f" does. */
+static void add_score(np_json_buffer *b, double score)
 {
-    char text[32];
-    int n = snprintf(text, sizeof text, "%.4f", score);
-    if (n < 0) {
-        return;
+    char text[512]; /* "%.4f" of any double fits */
+    size_t n = np_json_format_fixed4(text, score);
+    if (n == 0) { /* not a score in [-1, 1]; printed whole all the same */
+        int printed = snprintf(text, sizeof text, "%.4f", score);
+        n = printed > 0 ? (size_t)printed : 0;
     }
-    if ((size_t)n < sizeof text) {
-        piece_add(p, text, (size_t)n);
-    } else { /* not a score in [-1, 1]; print it whole all the same */
-        piece_flush(p);
-        fprintf(p->out, "%.4f", score);
-    }
+    np_json_buffer_add(b, text, n);
 }
 
 /* Adds ", "NAME": {"summarization": A, "sentiment": B}" for a per-stage pair of counts. */
-static void piece_add_per_stage(struct line_piece *p, const char *name,
-                                const uint32_t values[NP_STAGE_COUNT])
+static void add_per_stage(np_json_buffer *b, const char *name,
+                          const uint32_t values[NP_STAGE_COUNT])
 {
-    PIECE_ADD_LITERAL(p, ", \"");
-    piece_add_string(p, name);
-    PIECE_ADD_LITERAL(p, "\": {\"");
-    piece_add_string(p, np_stage_name(NP_STAGE_SUMMARIZATION));
-    PIECE_ADD_LITERAL(p, "\": ");
-    piece_add_u64(p, values[NP_STAGE_SUMMARIZATION]);
-    PIECE_ADD_LITERAL(p, ", \"");
-    piece_add_string(p, np_stage_name(NP_STAGE_SENTIMENT));
-    PIECE_ADD_LITERAL(p, "\": ");
-    piece_add_u64(p, values[NP_STAGE_SENTIMENT]);
-    PIECE_ADD_LITERAL(p, "}");
+    ADD_LITERAL(b, ", \"");
+    add_string(b, name);
+    ADD_LITERAL(b, "\": {\"");
+    add_string(b, np_stage_name(NP_STAGE_SUMMARIZATION));
+    ADD_LITERAL(b, "\": ");
+    add_u64(b, values[NP_STAGE_SUMMARIZATION]);
+    ADD_LITERAL(b, ", \"");
+    add_string(b, np_stage_name(NP_STAGE_SENTIMENT));
+    ADD_LITERAL(b, "\": ");
+    add_u64(b, values[NP_STAGE_SENTIMENT]);
+    ADD_LITERAL(b, "}");
+}
+
+static void add_id(np_json_buffer *b, const np_id *id)
+{
+    if (id->kind == NP_ID_NUMBER)
+        add_u64(b, id->number);
+    else
+        np_json_buffer_add_string(b, id->text, id->text_len);
+}
+
+static void add_article(np_json_buffer *b, const np_article *article, const np_result *result)
+{
+    ADD_LITERAL(b, "{\"id\": ");
+    add_id(b, &article->id);
+    ADD_LITERAL(b, ", \"title\": ");
+    np_json_buffer_add_string(b, article->title, article->title_len);
+    ADD_LITERAL(b, ", \"status\": \"");
+    add_string(b, np_status_name(result->status));
+    ADD_LITERAL(b, "\", \"summary\": ");
+    if (result->summary)
+        np_json_buffer_add_string(b, result->summary, result->summary_len);
+    else
+        ADD_LITERAL(b, "null");
+    if (result->status == NP_STATUS_OK) {
+        ADD_LITERAL(b, ", \"sentiment\": {\"label\": \"");
+        add_string(b, np_sentiment_label_name(result->sentiment.label));
+        ADD_LITERAL(b, "\", \"score\": ");
+        add_score(b, result->sentiment.score);
+        ADD_LITERAL(b, "}");
+    } else {
+        ADD_LITERAL(b, ", \"sentiment\": null");
+    }
+    add_per_stage(b, "latency_ms", result->latency_ms);
+    add_per_stage(b, "attempts", result->attempts);
+    ADD_LITERAL(b, ", \"completed\": ");
+    add_u64(b, result->completed);
+    /* The input position, so that shards' NDJSON lines merge back into input order. */
+    ADD_LITERAL(b, ", \"index\": ");
+    add_u64(b, result->index);
+    if (result->status != NP_STATUS_OK && result->error) {
+        ADD_LITERAL(b, ", \"error\": ");
+        np_json_buffer_add_string(b, result->error, strlen(result->error));
+    }
+    ADD_LITERAL(b, "}");
 }
 
 void np_output_write_article(FILE *out, const np_article *article, const np_result *result)
 {
-    struct line_piece p = {.out = out, .len = 0};
+    char text[LINE_BUFFER];
+    np_json_buffer b = {.out = out, .text = text, .cap = sizeof text};
+    add_article(&b, article, result);
+    np_json_buffer_flush(&b);
+}
 
-    PIECE_ADD_LITERAL(&p, "{\"id\": ");
-    piece_flush(&p);
-    np_json_write_id(out, &article->id);
-    PIECE_ADD_LITERAL(&p, ", \"title\": ");
-    piece_flush(&p);
-    np_json_write_string(out, article->title, article->title_len);
+/* Adds articles [from, to) of the document, each after its separator. */
+static void add_articles(np_json_buffer *b, const np_article *articles, const np_result *results,
+                         size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++) {
+        if (i)
+            ADD_LITERAL(b, ",\n  ");
+        else
+            ADD_LITERAL(b, "\n  ");
+        add_article(b, &articles[i], &results[i]);
+    }
+}
 
-    PIECE_ADD_LITERAL(&p, ", \"status\": \"");
-    piece_add_string(&p, np_status_name(result->status));
-    PIECE_ADD_LITERAL(&p, "\", \"summary\": ");
-    if (result->summary) {
-        piece_flush(&p);
-        np_json_write_string(out, result->summary, result->summary_len);
-    } else {
-        PIECE_ADD_LITERAL(&p, "null");
-    }
+/*
+ * A large document is formatted by two threads: the caller formats the even chunks of
+ * CHUNK_ARTICLES articles and writes every chunk in order; a helper formats the odd ones into
+ * memory, one at a time. Formatting is all the work (100,000 articles: some 60 ms of one core),
+ * so the second core halves it, for one chunk's memory. The helper and the caller share only the
+ * handover below, under its mutex; the chunk's text belongs to the helper until ready, then to
+ * the caller until it clears ready.
+ */
+enum { CHUNK_ARTICLES = 512, HELPER_MIN_ARTICLES = 4 * CHUNK_ARTICLES };
+enum { HELPER_STACK = 256 * 1024 };
 
-    if (result->status == NP_STATUS_OK) {
-        PIECE_ADD_LITERAL(&p, ", \"sentiment\": {\"label\": \"");
-        piece_add_string(&p, np_sentiment_label_name(result->sentiment.label));
-        PIECE_ADD_LITERAL(&p, "\", \"score\": ");
-        piece_add_score(&p, result->sentiment.score);
-        PIECE_ADD_LITERAL(&p, "}");
-    } else {
-        PIECE_ADD_LITERAL(&p, ", \"sentiment\": null");
+typedef struct helper {
+    const np_article *articles;
+    const np_result *results;
+    size_t count;
+    pthread_mutex_t mutex;
+    pthread_cond_t changed; /* ready or stop changed */
+    int ready;              /* text holds the next odd chunk (or failed says why not) */
+    int failed;             /* out of memory: the helper has stopped, the caller goes on alone */
+    int stop;               /* the caller wants no more chunks */
+    FILE *memory;           /* the helper's: a memory stream, reused for every chunk */
+    char *text;             /* the chunk: memory's buffer, text[0..len) */
+    size_t len;
+} helper;
+
+/* Formats chunk c into h->memory (h->text, h->len); 0, or -1 when memory ran out. */
+static int format_chunk(helper *h, size_t c)
+{
+    rewind(h->memory); /* the chunk before was written by the caller: its bytes are overwritten */
+    char text[DOCUMENT_BUFFER / 2];
+    np_json_buffer b = {.out = h->memory, .text = text, .cap = sizeof text};
+    size_t from = c * CHUNK_ARTICLES, to = from + CHUNK_ARTICLES;
+    add_articles(&b, h->articles, h->results, from, to < h->count ? to : h->count);
+    np_json_buffer_flush(&b);
+    /* fflush sets text and len: len is the position, the end of this chunk. */
+    return fflush(h->memory) != 0 || ferror(h->memory) ? -1 : 0;
+}
+
+/* Waits until the caller has taken the chunk handed over (or wants no more); returns stop. */
+static int wait_until_taken(helper *h)
+{
+    pthread_mutex_lock(&h->mutex);
+    while (h->ready && !h->stop)
+        pthread_cond_wait(&h->changed, &h->mutex);
+    int stop = h->stop;
+    pthread_mutex_unlock(&h->mutex);
+    return stop;
+}
+
+static void *format_odd_chunks(void *arg)
+{
+    helper *h = arg;
+    h->memory = open_memstream(&h->text, &h->len);
+    size_t chunks = (h->count + CHUNK_ARTICLES - 1) / CHUNK_ARTICLES;
+    for (size_t c = 1; c < chunks; c += 2) {
+        if (wait_until_taken(h))
+            break;
+        int failed = !h->memory || format_chunk(h, c) != 0;
+        pthread_mutex_lock(&h->mutex);
+        h->ready = 1;
+        h->failed = failed;
+        pthread_cond_signal(&h->changed);
+        pthread_mutex_unlock(&h->mutex);
+        if (failed)
+            break;
     }
-    piece_add_per_stage(&p, "latency_ms", result->latency_ms);
-    piece_add_per_stage(&p, "attempts", result->attempts);
-    PIECE_ADD_LITERAL(&p, ", \"completed\": ");
-    piece_add_u64(&p, result->completed);
-    /* The input position, so that shards' NDJSON lines merge back into input order. */
-    PIECE_ADD_LITERAL(&p, ", \"index\": ");
-    piece_add_u64(&p, result->index);
-    if (result->status != NP_STATUS_OK && result->error) {
-        PIECE_ADD_LITERAL(&p, ", \"error\": ");
-        piece_flush(&p);
-        np_json_write_string(out, result->error, strlen(result->error));
+    /* The caller may still be writing the last chunk from text. */
+    (void)wait_until_taken(h);
+    if (h->memory)
+        fclose(h->memory);
+    free(h->text);
+    return NULL;
+}
+
+/* Starts the helper; 0, or -1 (nothing started: the caller formats everything). */
+static int helper_start(helper *h, pthread_t *thread)
+{
+    pthread_attr_t attr;
+    if (pthread_attr_init(&attr) != 0)
+        return -1;
+    int e = pthread_attr_setstacksize(&attr, HELPER_STACK);
+    if (!e)
+        e = pthread_create(thread, &attr, format_odd_chunks, h);
+    pthread_attr_destroy(&attr);
+    return e ? -1 : 0;
+}
+
+/*
+ * Writes chunk c, formatted by the helper, to b's stream. Returns 0, or -1 when the helper ran
+ * out of memory for it (it has stopped; nothing was written).
+ */
+static int write_helper_chunk(helper *h, np_json_buffer *b)
+{
+    pthread_mutex_lock(&h->mutex);
+    while (!h->ready)
+        pthread_cond_wait(&h->changed, &h->mutex);
+    int failed = h->failed;
+    pthread_mutex_unlock(&h->mutex);
+    if (failed)
+        return -1;
+    np_json_buffer_flush(b);
+    fwrite(h->text, 1, h->len, b->out);
+    pthread_mutex_lock(&h->mutex);
+    h->ready = 0;
+    pthread_cond_signal(&h->changed);
+    pthread_mutex_unlock(&h->mutex);
+    return 0;
+}
+
+/* Adds every article: with the helper for a large document, when it can be started. */
+static void add_all_articles(np_json_buffer *b, const np_article *articles,
+                             const np_result *results, size_t count)
+{
+    helper h = {.articles = articles,
+                .results = results,
+                .count = count,
+                .mutex = PTHREAD_MUTEX_INITIALIZER,
+                .changed = PTHREAD_COND_INITIALIZER};
+    pthread_t thread;
+    int started = count >= HELPER_MIN_ARTICLES && helper_start(&h, &thread) == 0;
+    int helped = started;
+    size_t chunks = (count + CHUNK_ARTICLES - 1) / CHUNK_ARTICLES;
+    for (size_t c = 0; c < chunks; c++) {
+        if (helped && c % 2 == 1) {
+            if (write_helper_chunk(&h, b) == 0)
+                continue;
+            helped = 0; /* the helper ran out of memory and stopped: the rest is done here */
+        }
+        size_t from = c * CHUNK_ARTICLES, to = from + CHUNK_ARTICLES;
+        add_articles(b, articles, results, from, to < count ? to : count);
     }
-    PIECE_ADD_LITERAL(&p, "}");
-    piece_flush(&p);
+    if (started) {
+        /* Every odd chunk was taken, or the helper stopped: it has returned or is about to. */
+        pthread_mutex_lock(&h.mutex);
+        h.stop = 1;
+        pthread_cond_signal(&h.changed);
+        pthread_mutex_unlock(&h.mutex);
+        pthread_join(thread, NULL);
+    }
+    pthread_cond_destroy(&h.changed);
+    pthread_mutex_destroy(&h.mutex);
 }
 
 int np_output_write_json(FILE *out, const np_article *articles, const np_result *results,
                          size_t count, const np_run_info *run)
 {
-    fputs("{\"articles\": [", out);
-    for (size_t i = 0; i < count; i++) {
-        if (i)
-            fwrite(",\n  ", 1, 4, out);
-        else
-            fwrite("\n  ", 1, 3, out);
-        np_output_write_article(out, &articles[i], &results[i]);
-    }
+    char text[DOCUMENT_BUFFER];
+    np_json_buffer b = {.out = out, .text = text, .cap = sizeof text};
+    ADD_LITERAL(&b, "{\"articles\": [");
+    add_all_articles(&b, articles, results, count);
+    np_json_buffer_flush(&b);
     fputs(count ? "\n],\n" : "],\n", out);
     fprintf(out, "\"run\": {\"articles\": %zu, \"mode\": \"%s\", ", count, run->mode);
     if (run->workers)

@@ -46,7 +46,7 @@ typedef enum fail_mode {
     FAIL_NONE,         /* disarmed: nothing counted, nothing failed */
     FAIL_ONE,          /* fail only the k-th allocation */
     FAIL_FROM,         /* fail the k-th allocation and every one after it */
-    FAIL_REALLOC,      /* fail every realloc, nothing else */
+    FAIL_LARGE,        /* fail every allocation of at least k bytes, nothing else */
     FAIL_UNTIL_JOINED, /* fail from the k-th on while fewer than armed_joins threads were joined */
     FAIL_MODE_COUNT
 } fail_mode;
@@ -55,7 +55,7 @@ static const char *const fail_mode_names[FAIL_MODE_COUNT] = {
     [FAIL_NONE] = "none",
     [FAIL_ONE] = "only the k-th",
     [FAIL_FROM] = "from the k-th on",
-    [FAIL_REALLOC] = "every realloc",
+    [FAIL_LARGE] = "every one of at least k bytes",
     [FAIL_UNTIL_JOINED] = "from the k-th on until threads are joined",
 };
 
@@ -84,7 +84,7 @@ int __real_pthread_join(pthread_t thread, void **result);
 int __wrap_pthread_join(pthread_t thread, void **result);
 
 /* Whether this allocation fails; counts it when armed. */
-static int should_fail(int is_realloc)
+static int should_fail(size_t size)
 {
     int mode = atomic_load(&armed_mode);
     if (mode == FAIL_NONE)
@@ -92,7 +92,7 @@ static int should_fail(int is_realloc)
     size_t n = atomic_fetch_add(&allocations, 1) + 1;
     size_t k = atomic_load(&armed_k);
     int fail = (mode == FAIL_ONE && n == k) || (mode == FAIL_FROM && n >= k) ||
-               (mode == FAIL_REALLOC && is_realloc) ||
+               (mode == FAIL_LARGE && size >= k) ||
                (mode == FAIL_UNTIL_JOINED && n >= k &&
                 atomic_load(&threads_joined) < atomic_load(&armed_joins));
     if (!fail)
@@ -107,7 +107,7 @@ static int should_fail(int is_realloc)
 
 static void *failing_malloc(size_t size)
 {
-    return should_fail(0) ? NULL : __real_malloc(size);
+    return should_fail(size) ? NULL : __real_malloc(size);
 }
 
 static void failing_free(void *p)
@@ -122,12 +122,12 @@ void *__wrap_malloc(size_t size)
 
 void *__wrap_calloc(size_t count, size_t size)
 {
-    return should_fail(0) ? NULL : __real_calloc(count, size);
+    return should_fail(count * size) ? NULL : __real_calloc(count, size);
 }
 
 void *__wrap_realloc(void *p, size_t size)
 {
-    return should_fail(1) ? NULL : __real_realloc(p, size);
+    return should_fail(size) ? NULL : __real_realloc(p, size);
 }
 
 int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *),
@@ -188,6 +188,14 @@ static int remove_hooks(void **state)
  * article and per member, plus the strings): the proof that its hooks are in place.
  */
 #define FIVE_ARTICLES_ALLOCATIONS_AT_LEAST 20
+
+/*
+ * A whole document is parsed into an arena (np/json_arena.h): cJSON's allocations are then carved
+ * from the arena's blocks, which np's code allocates (wrapped here). Loading five articles takes
+ * the arena, its block, the article array and the id set: failing each is what shows that an
+ * allocation cJSON needs, failing, gives "out of memory".
+ */
+#define FIVE_ARTICLES_DOCUMENT_ALLOCATIONS_AT_LEAST 4
 
 /*
  * A failure message must be one line, start with prefix (what it is about) and say "out of
@@ -286,8 +294,51 @@ static void test_loader_reports_out_of_memory_at_every_allocation(void **state)
 {
     (void)state;
     size_t needed = parse_document_under_failures(FAIL_ONE);
-    assert_true(needed > FIVE_ARTICLES_ALLOCATIONS_AT_LEAST);
+    assert_true(needed >= FIVE_ARTICLES_DOCUMENT_ALLOCATIONS_AT_LEAST);
     assert_int_equal(parse_document_under_failures(FAIL_FROM), needed);
+}
+
+/*
+ * A document whose tree takes several of the arena's blocks (2,000 articles, a few megabytes):
+ * failing any one of them, in the middle of cJSON's parse, gives "out of memory" and an empty
+ * list (no leak: the ASan build); with none failed, every article is read back.
+ */
+static void test_loader_reports_out_of_memory_at_every_arena_block(void **state)
+{
+    (void)state;
+    enum { ARTICLES = 2000 };
+    size_t size = (size_t)ARTICLES * 600 + 16, len = 0;
+    char *big = malloc(size);
+    assert_non_null(big);
+    len += (size_t)snprintf(big + len, size - len, "[");
+    for (int i = 0; i < ARTICLES; i++)
+        len += (size_t)snprintf(big + len, size - len,
+                                "%s{\"id\": %d, \"title\": \"Title %d\", \"content\": \"%0400d\"}",
+                                i ? "," : "", i, i, i);
+    len += (size_t)snprintf(big + len, size - len, "]");
+    size_t k;
+    for (k = 1; k < MAX_K; k++) {
+        np_article_list list;
+        char err[NP_LOADER_ERROR_SIZE] = "";
+        arm(FAIL_ONE, k);
+        int rc = np_loader_parse(big, len, "big.json", &list, err, sizeof(err));
+        size_t failed = disarm();
+        if (failed == 0) {
+            assert_int_equal(rc, 0);
+            assert_int_equal(list.count, ARTICLES);
+            assert_string_equal(list.items[ARTICLES - 1].title, "Title 1999");
+            assert_int_equal(list.items[ARTICLES - 1].content_len, 400);
+            np_article_list_free(&list);
+            break;
+        }
+        assert_int_equal(rc, -1);
+        check_oom_message(err, "big.json: ", FAIL_ONE, k);
+        check_empty(&list);
+    }
+    /* 13 allocations: the arena, its five blocks (64 KB doubling, for a tree of some 1.5 MB), the
+     * article array and its five growths, the id set. With one block for the whole tree, 9. */
+    assert_true(k - 1 >= 13 && k < MAX_K);
+    free(big);
 }
 
 /*
@@ -354,7 +405,7 @@ static void test_load_file_reports_out_of_memory_at_every_allocation(void **stat
             check_oom_message(err, prefix, (fail_mode)m, k);
             check_empty(&list);
         }
-        assert_true(k > FIVE_ARTICLES_ALLOCATIONS_AT_LEAST && k < MAX_K);
+        assert_true(k > FIVE_ARTICLES_DOCUMENT_ALLOCATIONS_AT_LEAST && k < MAX_K);
     }
     unlink(path);
 }
@@ -444,7 +495,7 @@ static void test_ndjson_source_reports_out_of_memory_at_every_allocation(void **
         size_t k = 1;
         while (k < MAX_K && read_ndjson_under_failure(path, (fail_mode)m, k) > 0)
             k++;
-        assert_true(k > FIVE_ARTICLES_ALLOCATIONS_AT_LEAST && k < MAX_K);
+        assert_true(k > FIVE_ARTICLES_DOCUMENT_ALLOCATIONS_AT_LEAST && k < MAX_K);
     }
     unlink(path);
 }
@@ -614,8 +665,9 @@ static void test_pipeline_survives_every_allocation_failing_from_k_on_in_every_m
 }
 
 /*
- * The collector's storage (the only realloc in a run) failing: the run still finishes, joins
- * every thread and fails with "out of memory storing results" (which main turns into exit 1).
+ * The collector's storage (the only allocation in a run as large as a result per article)
+ * failing: the run still finishes, joins every thread and fails with "out of memory storing
+ * results" (which main turns into exit 1).
  */
 static void test_collector_storage_failure_fails_the_run_with_a_clear_error(void **state)
 {
@@ -623,7 +675,8 @@ static void test_collector_storage_failure_fails_the_run_with_a_clear_error(void
     fixture *f = make_articles();
     for (int m = 0; m < NP_MODE_COUNT; m++) {
         coverage seen = {0};
-        assert_true(run_under_failure(f, (np_mode)m, FAIL_REALLOC, 0, &seen) > 0);
+        assert_true(
+            run_under_failure(f, (np_mode)m, FAIL_LARGE, ARTICLES * sizeof(np_result), &seen) > 0);
         assert_int_equal(seen.storing_errors, 1);
     }
     free_fixture(f);
@@ -878,6 +931,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_loader_explaining_an_error_reports_out_of_memory_not_another_error, install_hooks,
             remove_hooks),
+        cmocka_unit_test_setup_teardown(test_loader_reports_out_of_memory_at_every_arena_block,
+                                        install_hooks, remove_hooks),
         cmocka_unit_test_setup_teardown(test_load_file_reports_out_of_memory_at_every_allocation,
                                         install_hooks, remove_hooks),
         cmocka_unit_test_setup_teardown(

@@ -642,12 +642,36 @@ static void test_summary_bound_is_close_for_long_ascii_text(void **state)
 }
 
 /*
+ * np_summarize_bound as its proof reads (summarize.c), one byte at a time: the function counts
+ * most text eight bytes at a time, and must give exactly this.
+ */
+static size_t reference_bound(const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t starts = 0, bytes = 0, runs = 0;
+    int in_space = 1;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r')) {
+            runs += !in_space;
+            in_space = 1;
+            continue;
+        }
+        in_space = 0;
+        if ((s[i] & 0xC0) != 0x80 && ++starts > NP_SUMMARY_MAX_CHARS)
+            return bytes + 3 + 1;
+        bytes++;
+    }
+    return bytes + runs + 3 + 1;
+}
+
+/*
  * Pins the summaries of many generated texts to the bit: each text is summarized from an
  * exactly-sized heap copy (so AddressSanitizer sees any read past len), checked for what holds of
  * every summary (valid UTF-8 of a valid text, within the limit), and folded into *digest
- * (FNV-1a, 64 bits, over each summary's length and bytes). The tests below compare the digest of
- * a whole series with the value the summarizer gave when it also had an SSE2 path, which agreed
- * with the portable one to the byte on every such text; so a change to any summary shows.
+ * (FNV-1a, 64 bits, over each summary's length and bytes); its bound is checked against one
+ * counted byte by byte. The tests below compare the digest of a whole series with the value the
+ * summarizer gave when it also had an SSE2 path, which agreed with the portable one to the byte
+ * on every such text; so a change to any summary shows.
  */
 static void digest_summary(const char *text, size_t len, uint64_t *digest)
 {
@@ -666,6 +690,9 @@ static void digest_summary(const char *text, size_t len, uint64_t *digest)
     size_t bound = np_summarize_bound(copy, len);
     if (bound < out_len + 1)
         fail_msg("bound %zu < %zu + 1 for \"%.*s\"", bound, out_len, (int)len, text);
+    if (bound != reference_bound(copy, len))
+        fail_msg("bound %zu, counted byte by byte %zu, for \"%.*s\"", bound,
+                 reference_bound(copy, len), (int)len, text);
     char *into = malloc(bound);
     assert_non_null(into);
     assert_int_equal(np_summarize_into(copy, len, into), out_len);
