@@ -159,44 +159,43 @@ typedef struct helper {
     int ready;              /* text holds the next odd chunk (or failed says why not) */
     int failed;             /* out of memory: the helper has stopped, the caller goes on alone */
     int stop;               /* the caller wants no more chunks */
-    FILE *memory;           /* the helper's: a memory stream, reused for every chunk */
-    char *text;             /* the chunk: memory's buffer, text[0..len) */
+    char *text;             /* the chunk, malloc'd (the caller frees it) */
     size_t len;
 } helper;
 
-/* Formats chunk c into h->memory (h->text, h->len); 0, or -1 when memory ran out. */
+/* Formats chunk c into a new memory buffer (h->text, h->len); 0, or -1 when memory ran out. */
 static int format_chunk(helper *h, size_t c)
 {
-    rewind(h->memory); /* the chunk before was written by the caller: its bytes are overwritten */
+    FILE *memory = open_memstream(&h->text, &h->len);
+    if (!memory)
+        return -1;
     char text[DOCUMENT_BUFFER / 2];
-    np_json_buffer b = {.out = h->memory, .text = text, .cap = sizeof text};
+    np_json_buffer b = {.out = memory, .text = text, .cap = sizeof text};
     size_t from = c * CHUNK_ARTICLES, to = from + CHUNK_ARTICLES;
     add_articles(&b, h->articles, h->results, from, to < h->count ? to : h->count);
     np_json_buffer_flush(&b);
-    /* fflush sets text and len: len is the position, the end of this chunk. */
-    return fflush(h->memory) != 0 || ferror(h->memory) ? -1 : 0;
-}
-
-/* Waits until the caller has taken the chunk handed over (or wants no more); returns stop. */
-static int wait_until_taken(helper *h)
-{
-    pthread_mutex_lock(&h->mutex);
-    while (h->ready && !h->stop)
-        pthread_cond_wait(&h->changed, &h->mutex);
-    int stop = h->stop;
-    pthread_mutex_unlock(&h->mutex);
-    return stop;
+    int failed = ferror(memory);
+    if (fclose(memory) != 0 || failed) {
+        free(h->text);
+        h->text = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 static void *format_odd_chunks(void *arg)
 {
     helper *h = arg;
-    h->memory = open_memstream(&h->text, &h->len);
     size_t chunks = (h->count + CHUNK_ARTICLES - 1) / CHUNK_ARTICLES;
     for (size_t c = 1; c < chunks; c += 2) {
-        if (wait_until_taken(h))
+        pthread_mutex_lock(&h->mutex);
+        while (h->ready && !h->stop)
+            pthread_cond_wait(&h->changed, &h->mutex);
+        int stop = h->stop;
+        pthread_mutex_unlock(&h->mutex);
+        if (stop)
             break;
-        int failed = !h->memory || format_chunk(h, c) != 0;
+        int failed = format_chunk(h, c) != 0;
         pthread_mutex_lock(&h->mutex);
         h->ready = 1;
         h->failed = failed;
@@ -205,11 +204,6 @@ static void *format_odd_chunks(void *arg)
         if (failed)
             break;
     }
-    /* The caller may still be writing the last chunk from text. */
-    (void)wait_until_taken(h);
-    if (h->memory)
-        fclose(h->memory);
-    free(h->text);
     return NULL;
 }
 
@@ -241,6 +235,8 @@ static int write_helper_chunk(helper *h, np_json_buffer *b)
         return -1;
     np_json_buffer_flush(b);
     fwrite(h->text, 1, h->len, b->out);
+    free(h->text);
+    h->text = NULL;
     pthread_mutex_lock(&h->mutex);
     h->ready = 0;
     pthread_cond_signal(&h->changed);
