@@ -7,20 +7,13 @@
  * np_json_buffer (np/json_write.h): a line is gathered in memory and the document reaches stdio in
  * pieces of DOCUMENT_BUFFER bytes, not some twenty stdio calls a line; numbers, strings and the
  * score are formatted by hand into it (the score exactly as "%.4f", which the output promises).
- * A document of HELPER_MIN_ARTICLES or more is formatted by two threads, chunk by chunk (see
- * struct helper): after the pipeline, the second core is otherwise idle.
- *
- * Threads: called by main after the pipeline finished, or by the collector thread for NDJSON
- * lines; buffers are locals. The document's helper thread is started and joined inside
- * np_output_write_json; it reads the articles and results and writes only its own chunk's
- * memory, handed over under struct helper's mutex; only the caller writes to the stream.
+ * Called by main after the pipeline finished, or by the collector thread for NDJSON lines; the
+ * buffer is a local, so there is nothing to share.
  */
 #include "np/output.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "np/json_write.h"
@@ -126,165 +119,19 @@ void np_output_write_article(FILE *out, const np_article *article, const np_resu
     np_json_buffer_flush(&b);
 }
 
-/* Adds articles [from, to) of the document, each after its separator. */
-static void add_articles(np_json_buffer *b, const np_article *articles, const np_result *results,
-                         size_t from, size_t to)
-{
-    for (size_t i = from; i < to; i++) {
-        if (i)
-            ADD_LITERAL(b, ",\n  ");
-        else
-            ADD_LITERAL(b, "\n  ");
-        add_article(b, &articles[i], &results[i]);
-    }
-}
-
-/*
- * A large document is formatted by two threads: the caller formats the even chunks of
- * CHUNK_ARTICLES articles and writes every chunk in order; a helper formats the odd ones into
- * memory, one at a time. Formatting is all the work (100,000 articles: some 60 ms of one core),
- * so the second core halves it, for one chunk's memory. The helper and the caller share only the
- * handover below, under its mutex; the chunk's text belongs to the helper until ready, then to
- * the caller until it clears ready.
- */
-enum { CHUNK_ARTICLES = 512, HELPER_MIN_ARTICLES = 4 * CHUNK_ARTICLES };
-enum { HELPER_STACK = 256 * 1024 };
-
-typedef struct helper {
-    const np_article *articles;
-    const np_result *results;
-    size_t count;
-    pthread_mutex_t mutex;
-    pthread_cond_t changed; /* ready or stop changed */
-    int ready;              /* text holds the next odd chunk (or failed says why not) */
-    int failed;             /* out of memory: the helper has stopped, the caller goes on alone */
-    int stop;               /* the caller wants no more chunks */
-    char *text;             /* the chunk, malloc'd (the caller frees it) */
-    size_t len;
-} helper;
-
-/* Formats chunk c into a new memory buffer (h->text, h->len); 0, or -1 when memory ran out. */
-static int format_chunk(helper *h, size_t c)
-{
-    FILE *memory = open_memstream(&h->text, &h->len);
-    if (!memory)
-        return -1;
-    char text[DOCUMENT_BUFFER / 2];
-    np_json_buffer b = {.out = memory, .text = text, .cap = sizeof text};
-    size_t from = c * CHUNK_ARTICLES, to = from + CHUNK_ARTICLES;
-    add_articles(&b, h->articles, h->results, from, to < h->count ? to : h->count);
-    np_json_buffer_flush(&b);
-    int failed = ferror(memory);
-    if (fclose(memory) != 0 || failed) {
-        free(h->text);
-        h->text = NULL;
-        return -1;
-    }
-    return 0;
-}
-
-static void *format_odd_chunks(void *arg)
-{
-    helper *h = arg;
-    size_t chunks = (h->count + CHUNK_ARTICLES - 1) / CHUNK_ARTICLES;
-    for (size_t c = 1; c < chunks; c += 2) {
-        pthread_mutex_lock(&h->mutex);
-        while (h->ready && !h->stop)
-            pthread_cond_wait(&h->changed, &h->mutex);
-        int stop = h->stop;
-        pthread_mutex_unlock(&h->mutex);
-        if (stop)
-            break;
-        int failed = format_chunk(h, c) != 0;
-        pthread_mutex_lock(&h->mutex);
-        h->ready = 1;
-        h->failed = failed;
-        pthread_cond_signal(&h->changed);
-        pthread_mutex_unlock(&h->mutex);
-        if (failed)
-            break;
-    }
-    return NULL;
-}
-
-/* Starts the helper; 0, or -1 (nothing started: the caller formats everything). */
-static int helper_start(helper *h, pthread_t *thread)
-{
-    pthread_attr_t attr;
-    if (pthread_attr_init(&attr) != 0)
-        return -1;
-    int e = pthread_attr_setstacksize(&attr, HELPER_STACK);
-    if (!e)
-        e = pthread_create(thread, &attr, format_odd_chunks, h);
-    pthread_attr_destroy(&attr);
-    return e ? -1 : 0;
-}
-
-/*
- * Writes chunk c, formatted by the helper, to b's stream. Returns 0, or -1 when the helper ran
- * out of memory for it (it has stopped; nothing was written).
- */
-static int write_helper_chunk(helper *h, np_json_buffer *b)
-{
-    pthread_mutex_lock(&h->mutex);
-    while (!h->ready)
-        pthread_cond_wait(&h->changed, &h->mutex);
-    int failed = h->failed;
-    pthread_mutex_unlock(&h->mutex);
-    if (failed)
-        return -1;
-    np_json_buffer_flush(b);
-    fwrite(h->text, 1, h->len, b->out);
-    free(h->text);
-    h->text = NULL;
-    pthread_mutex_lock(&h->mutex);
-    h->ready = 0;
-    pthread_cond_signal(&h->changed);
-    pthread_mutex_unlock(&h->mutex);
-    return 0;
-}
-
-/* Adds every article: with the helper for a large document, when it can be started. */
-static void add_all_articles(np_json_buffer *b, const np_article *articles,
-                             const np_result *results, size_t count)
-{
-    helper h = {.articles = articles,
-                .results = results,
-                .count = count,
-                .mutex = PTHREAD_MUTEX_INITIALIZER,
-                .changed = PTHREAD_COND_INITIALIZER};
-    pthread_t thread;
-    int started = count >= HELPER_MIN_ARTICLES && helper_start(&h, &thread) == 0;
-    int helped = started;
-    size_t chunks = (count + CHUNK_ARTICLES - 1) / CHUNK_ARTICLES;
-    for (size_t c = 0; c < chunks; c++) {
-        if (helped && c % 2 == 1) {
-            if (write_helper_chunk(&h, b) == 0)
-                continue;
-            helped = 0; /* the helper ran out of memory and stopped: the rest is done here */
-        }
-        size_t from = c * CHUNK_ARTICLES, to = from + CHUNK_ARTICLES;
-        add_articles(b, articles, results, from, to < count ? to : count);
-    }
-    if (started) {
-        /* Every odd chunk was taken, or the helper stopped: it has returned or is about to. */
-        pthread_mutex_lock(&h.mutex);
-        h.stop = 1;
-        pthread_cond_signal(&h.changed);
-        pthread_mutex_unlock(&h.mutex);
-        pthread_join(thread, NULL);
-    }
-    pthread_cond_destroy(&h.changed);
-    pthread_mutex_destroy(&h.mutex);
-}
-
 int np_output_write_json(FILE *out, const np_article *articles, const np_result *results,
                          size_t count, const np_run_info *run)
 {
     char text[DOCUMENT_BUFFER];
     np_json_buffer b = {.out = out, .text = text, .cap = sizeof text};
     ADD_LITERAL(&b, "{\"articles\": [");
-    add_all_articles(&b, articles, results, count);
+    for (size_t i = 0; i < count; i++) {
+        if (i)
+            ADD_LITERAL(&b, ",\n  ");
+        else
+            ADD_LITERAL(&b, "\n  ");
+        add_article(&b, &articles[i], &results[i]);
+    }
     np_json_buffer_flush(&b);
     fputs(count ? "\n],\n" : "],\n", out);
     fprintf(out, "\"run\": {\"articles\": %zu, \"mode\": \"%s\", ", count, run->mode);

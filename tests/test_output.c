@@ -163,66 +163,6 @@ static void test_strings_are_escaped_exactly_at_any_length(void **state)
     free(expected);
 }
 
-/*
- * A document large enough to be formatted by two threads (np_output_write_json's helper takes
- * every other chunk of 512 articles) is exactly its articles' lines, in input order, between the
- * document's opening and its "run" object: nothing lost, repeated or out of order at the chunks'
- * edges, however many chunks, odd or even.
- */
-static void test_large_document_is_every_article_in_order(void **state)
-{
-    (void)state;
-    static const size_t counts[] = {2047, 2048, 2049, 5000, 5121};
-    enum { MAX_COUNT = 5121 };
-    np_article *articles = calloc(MAX_COUNT, sizeof(*articles));
-    np_result *results = calloc(MAX_COUNT, sizeof(*results));
-    char(*titles)[32] = calloc(MAX_COUNT, sizeof(*titles));
-    assert_non_null(articles);
-    assert_non_null(results);
-    assert_non_null(titles);
-    for (size_t i = 0; i < MAX_COUNT; i++) {
-        int n = snprintf(titles[i], sizeof titles[i], "Title \"%zu\"\t%s", i,
-                         i % 3 ? "caf\xc3\xa9" : "");
-        articles[i] = (np_article){.id = {.kind = NP_ID_NUMBER, .number = i + 1},
-                                   .title = titles[i],
-                                   .title_len = (size_t)n,
-                                   .content = "",
-                                   .content_len = 0};
-        results[i] = (np_result){.index = i,
-                                 .status = i % 7 ? NP_STATUS_OK : NP_STATUS_FAILED,
-                                 .error = i % 7 ? NULL : "boom",
-                                 .summary = titles[i],
-                                 .summary_len = (size_t)n,
-                                 .sentiment = {.score = (double)i / MAX_COUNT},
-                                 .completed = MAX_COUNT - i};
-    }
-    for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
-        size_t count = counts[k];
-        char *doc = NULL, *expected = NULL;
-        size_t doc_len = 0, expected_len = 0;
-        FILE *d = open_memstream(&doc, &doc_len);
-        FILE *e = open_memstream(&expected, &expected_len);
-        assert_non_null(d);
-        assert_non_null(e);
-        assert_int_equal(np_output_write_json(d, articles, results, count, &run), 0);
-        fputs("{\"articles\": [", e);
-        for (size_t i = 0; i < count; i++) {
-            fputs(i ? ",\n  " : "\n  ", e);
-            np_output_write_article(e, &articles[i], &results[i]);
-        }
-        fputs("\n],\n\"run\": ", e);
-        assert_int_equal(fclose(d), 0);
-        assert_int_equal(fclose(e), 0);
-        if (doc_len < expected_len || memcmp(doc, expected, expected_len) != 0)
-            fail_msg("%zu articles: the document is not its articles' lines in order", count);
-        free(doc);
-        free(expected);
-    }
-    free(titles);
-    free(results);
-    free(articles);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,7 +170,6 @@ int main(void)
         cmocka_unit_test(test_earlier_stream_error_is_not_reported_with_a_stale_errno),
         cmocka_unit_test(test_score_is_formatted_exactly_as_printf_does),
         cmocka_unit_test(test_strings_are_escaped_exactly_at_any_length),
-        cmocka_unit_test(test_large_document_is_every_article_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,10 +37,8 @@ typedef struct np_run_info {
 void np_output_write_article(FILE *out, const np_article *article, const np_result *result);
 
 /*
- * Writes the document for count articles (articles[i] with results[i], in input order). A large
- * document is formatted with the help of a second thread, started and joined here (it only reads
- * articles and results; the stream is written by the caller's thread alone). Returns 0, or -1
- * when the stream reports an error (errno is set).
+ * Writes the document for count articles (articles[i] with results[i], in input order).
+ * Returns 0, or -1 when the stream reports an error (errno is set).
  */
 int np_output_write_json(FILE *out, const np_article *articles, const np_result *results,
                          size_t count, const np_run_info *run);
