@@ -2,19 +2,23 @@
 # Benchmark (not a test): thread mode against its physical floor, measured in the same run.
 #
 # The floor is bench/floor.c: the same articles' drawn latencies, one bare pthread per article on
-# program-owned stacks, created in input order by one thread, each only sleeping its two
-# latencies, then joined (at 1,000 and 10,000 articles also with two creating threads,
-# --creators 2, printed for comparison). For each case below, news-processor (thread mode,
-# output to /dev/null) and the floor run alternately (A/B interleaved: the machine is shared, and a slow minute then
-# slows both): one warm-up run of each (not counted), RUNS warm runs of each, then COLD cold runs
-# of each, every one preceded by `sync; echo 3 > /proc/sys/vm/drop_caches` (page cache, dentries
-# and inodes dropped: the binary, its libraries and the input are read from disk again; needs
-# root, else the cold rows are skipped). Printed per case, median (min–max):
+# program-owned stacks, each only sleeping its two latencies, then joined. The target floor is
+# created the way news-processor creates its threads: by one thread, in input order (floor
+# --creators 1). The floor two creating threads reach (floor --creators 2, each creating half
+# the articles' threads, on two cores) runs beside it, warm and cold, with ours / it: a lower
+# floor, which news-processor does not reach (a dispatcher with a second creating thread was
+# measured side by side and did not pay: branch thread11-creators).
+# For each case below, news-processor (thread mode, output to /dev/null) and the floors run
+# alternately (interleaved: the machine is shared, and a slow minute then slows all): one
+# warm-up run of each (not counted), RUNS warm runs of each, then COLD cold runs of each, every
+# one preceded by `sync; echo 3 > /proc/sys/vm/drop_caches` (page cache, dentries and inodes
+# dropped: the binary, its libraries and the input are read from disk again; needs root, else
+# the cold rows are skipped). Printed per case, median (min–max):
 #   per article   (wall − ideal) / articles of the processing phase: news-processor's "Processed
 #                 ... in W s (critical path C s)" line, the floor's own clock around create..join
 #   sys CPU       system CPU time of the whole process (wait4 rusage, bench/timed)
 #   process       whole-process wall time, start-up and exit included (bench/timed)
-# and the ratio ours / floor of the medians, against issue 11's targets: per article and system
+# and the ratio ours / target floor of the medians, against issue 11's targets: per article and system
 # CPU ≤ 1.2× the floor's at 1,000 articles 10:30, 10,000 at 100:300, 100,000 at 0:0, cold and
 # warm; the smoke run (data/articles.json, 15 articles, 0:0) ≤ 5 ms whole process; overhead
 # (wall / ideal) at 1,000 articles at the default latency within 0.005 of the floor's. Last,
@@ -35,6 +39,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "thread mode vs the floor — $(nproc) cores, $(uname -sr), $(date -u '+%Y-%m-%d %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+# news-processor's dispatcher starts every article thread; the two-creator floor is printed beside.
+echo "target floor: one creating thread, as news-processor; the floor of two creating threads beside it"
 can_drop=0
 if [ "$cold" -gt 0 ] && { echo 3 >/proc/sys/vm/drop_caches; } 2>/dev/null; then can_drop=1; fi
 echo "median (min–max) of $runs interleaved warm runs each, after a warm-up run of each$(
@@ -54,9 +60,9 @@ one() {
         set -- $line
         line="$1 $(awk -v w="$2" 'BEGIN {print w * 1000}') $(awk -v c="$3" 'BEGIN {print c * 1000}')"
     else
-        # floor2: the floor with two threads creating the article threads (--creators 2)
-        "$timed" "$floor" $([ "$kind" = floor2 ] && echo --creators 2) --latency "$latency" \
-            "$input" 2>"$tmp/err" >"$tmp/out"
+        # floor: the target floor (one creating thread); floor2: two creating threads
+        "$timed" "$floor" --creators "$([ "$kind" = floor2 ] && echo 2 || echo 1)" \
+            --latency "$latency" "$input" 2>"$tmp/err" >"$tmp/out"
         line=$(sed -n 's/^articles=\([0-9]*\) ideal_ms=\([0-9]*\) wall_ms=\([0-9.]*\).*/\1 \3 \2/p' "$tmp/out")
         [ -n "$line" ] || { echo "floor failed: $(cat "$tmp/err")" >&2; exit 1; }
     fi
@@ -82,34 +88,36 @@ verdict() { awk -v r="$1" -v t="$2" 'BEGIN {print (r <= t ? "met" : "MISSED")}';
 
 # row LABEL COLUMN SET UNIT [TARGET]: one line, ours vs floor (runs of SET: warm or cold), ratio
 # of the medians.
+# The paired ratio beside it: the median of ours / floor over runs i of each, which ran next to
+# each other, so that a slow minute of the shared machine weighs on both sides of one ratio.
 row() {
-    local o f ratio
+    local o f ratio paired
     [ -s "$tmp/ours-$3" ] || return 0
     o=($(summary "$tmp/ours-$3" "$2"))
     f=($(summary "$tmp/floor-$3" "$2"))
     ratio=$(awk -v a="${o[0]}" -v b="${f[0]}" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
-    printf '  %-18s ours %8.1f %s (%.1f–%.1f)   floor %8.1f %s (%.1f–%.1f)   ratio %s%s\n' "$1" \
-        "${o[0]}" "$4" "${o[1]}" "${o[2]}" "${f[0]}" "$4" "${f[1]}" "${f[2]}" "$ratio" \
+    paired=$(paste -d' ' "$tmp/ours-$3" "$tmp/floor-$3" |
+        awk -v c="$2" -v k=5 '{print ($(c + k) > 0 ? $c / $(c + k) : 0)}' | median | cut -d' ' -f1)
+    printf '  %-18s ours %8.1f %s (%.1f–%.1f)   floor %8.1f %s (%.1f–%.1f)   ratio %s (paired %.2f)%s\n' \
+        "$1" "${o[0]}" "$4" "${o[1]}" "${o[2]}" "${f[0]}" "$4" "${f[1]}" "${f[2]}" "$ratio" "$paired" \
         "${5:+   (target ≤ $5: $(verdict "$ratio" "$5"))}"
 }
 
-# run_case LABEL LATENCY INPUT [two]: with "two", the floor with two creating threads runs too
-# (warm, interleaved), and its per article is printed beside the one-thread floor's: not a target.
+# run_case LABEL LATENCY INPUT: ours, the target floor and the two-creator floor, interleaved.
 run_case() {
-    local label=$1 latency=$2 input=$3 two=${4:-} before
+    local label=$1 latency=$2 input=$3 before kinds
     before=$(load)
-    rm -f "$tmp"/ours-* "$tmp"/floor-*
-    one ours "$latency" "$input" "$tmp/warm-up"
-    one floor "$latency" "$input" "$tmp/warm-up"
+    rm -f "$tmp"/ours-* "$tmp"/floor-* "$tmp"/floor2-*
+    kinds="ours floor floor2"
+    for kind in $kinds; do one "$kind" "$latency" "$input" "$tmp/warm-up"; done
     for _ in $(seq "$runs"); do
-        one ours "$latency" "$input" "$tmp/ours-warm"
-        one floor "$latency" "$input" "$tmp/floor-warm"
-        [ -z "$two" ] || one floor2 "$latency" "$input" "$tmp/floor2-warm"
+        for kind in $kinds; do one "$kind" "$latency" "$input" "$tmp/$kind-warm"; done
     done
     if [ $can_drop = 1 ]; then
         for i in $(seq "$cold"); do
-            # Alternate which goes first: each starts from dropped caches either way.
-            for kind in $([ $((i % 2)) = 1 ] && echo ours floor || echo floor ours); do
+            # Rotate which goes first: each starts from dropped caches either way.
+            for kind in $(case $((i % 3)) in 1) echo ours floor floor2 ;; 2) echo floor floor2 ours ;;
+                *) echo floor2 ours floor ;; esac); do
                 drop_caches
                 one "$kind" "$latency" "$input" "$tmp/$kind-cold"
             done
@@ -124,22 +132,25 @@ run_case() {
     row "phase, warm" 2 warm ms
     row "process, warm" 5 warm ms
     row "process, cold" 5 cold ms
-    if [ -n "$two" ]; then
-        local f1 f2
-        f1=($(summary "$tmp/floor-warm" 1))
-        f2=($(summary "$tmp/floor2-warm" 1))
-        printf '  floor with two creating threads: per article, warm %.1f µs (%.1f–%.1f), %s× the one-thread floor'"'"'s (not a target: ours has one dispatcher)\n' \
-            "${f2[0]}" "${f2[1]}" "${f2[2]}" "$(awk -v a="${f2[0]}" -v b="${f1[0]}" 'BEGIN {printf "%.2f", a / b}')"
-    fi
+    local set f2 o
+    for set in warm cold; do
+        [ -s "$tmp/floor2-$set" ] || continue
+        f2=($(summary "$tmp/floor2-$set" 1))
+        o=($(summary "$tmp/ours-$set" 1))
+        printf '  two-creator floor: per article, %s %.1f µs (%.1f–%.1f); ours / it %s (the target floor / it %s)\n' \
+            "$set" "${f2[0]}" "${f2[1]}" "${f2[2]}" \
+            "$(awk -v a="${o[0]}" -v b="${f2[0]}" 'BEGIN {printf "%.2f", a / b}')" \
+            "$(awk -v a="$(summary "$tmp/floor-$set" 1 | cut -d' ' -f1)" -v b="${f2[0]}" 'BEGIN {printf "%.2f", a / b}')"
+    done
 }
 
 for n in 1000 10000 100000; do "$gen" "$n" >"$tmp/in-$n.json"; done
-run_case "1,000 articles, --latency 10:30" 10:30 "$tmp/in-1000.json" two
-run_case "10,000 articles, --latency 100:300" 100:300 "$tmp/in-10000.json" two
+run_case "1,000 articles, --latency 10:30" 10:30 "$tmp/in-1000.json"
+run_case "10,000 articles, --latency 100:300" 100:300 "$tmp/in-10000.json"
 run_case "100,000 articles, --latency 0:0" 0:0 "$tmp/in-100000.json"
 
 # The default latency: overhead = wall / ideal, ours within 0.005 of the floor's.
-rm -f "$tmp"/ours-* "$tmp"/floor-*
+rm -f "$tmp"/ours-* "$tmp"/floor-* "$tmp"/floor2-*
 before=$(load)
 for _ in $(seq "$runs"); do
     one ours 500:1500 "$tmp/in-1000.json" "$tmp/ours-warm"
