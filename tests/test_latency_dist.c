@@ -84,7 +84,7 @@ static void test_loads_the_first_complete_run(void **state)
     free(text);
     np_latency_dist dist;
     char err[512];
-    assert_int_equal(np_latency_dist_load(path, &dist, err, sizeof(err)), 0);
+    assert_int_equal(np_latency_dist_load(path, -1, &dist, err, sizeof(err)), 0);
     unlink(path);
     assert_true(dist.present[NP_STAGE_SUMMARIZATION][NP_LATENCY_CALL]);
     assert_true(dist.present[NP_STAGE_SUMMARIZATION][NP_LATENCY_FIRST_TOKEN]);
@@ -104,7 +104,7 @@ static void expect_error(const char *text, const char *want)
     write_temp(text);
     np_latency_dist dist;
     char err[512];
-    assert_int_equal(np_latency_dist_load(path, &dist, err, sizeof(err)), -1);
+    assert_int_equal(np_latency_dist_load(path, -1, &dist, err, sizeof(err)), -1);
     unlink(path);
     if (!strstr(err, want))
         fail_msg("error '%s' does not contain '%s'", err, want);
@@ -141,7 +141,7 @@ static void test_unusable_reports_are_clear_errors(void **state)
     free(text);
     np_latency_dist dist;
     char err[512];
-    assert_int_equal(np_latency_dist_load("/nonexistent/r.json", &dist, err, sizeof(err)), -1);
+    assert_int_equal(np_latency_dist_load("/nonexistent/r.json", -1, &dist, err, sizeof(err)), -1);
     assert_string_equal(err, "/nonexistent/r.json: cannot open: No such file or directory");
 }
 

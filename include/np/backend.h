@@ -23,6 +23,7 @@
 #include "np/article.h"
 #include "np/llm.h"
 #include "np/sentiment.h"
+#include "np/token_gaps.h"
 
 struct np_process_config;
 
@@ -77,6 +78,7 @@ typedef struct np_call {
     uint32_t tokens_in;       /* prompt tokens (as the server counted them; 0 = unknown) */
     uint32_t tokens_out;      /* completion tokens */
     long long first_token_ns; /* streaming: when the first token arrived; 0 = not streamed */
+    np_gap_summary token_gaps; /* streaming: the gaps between the reply's tokens */
     int http_status;          /* the reply's HTTP status; 0 = none (sim, or no reply) */
 } np_call;
 
