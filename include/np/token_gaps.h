@@ -60,9 +60,10 @@ void np_gap_pool_sort(np_gap_point *points, size_t n);
 
 /*
  * The percentiles p[0..m) (ascending, each in [0, 100]) of sorted points[0..n) (n >= 1), each
- * point weighing its weight, into out[0..m), in one sweep: a point stands at the middle of its
- * share of the total weight and values in between interpolate linearly; p = 0 gives the smallest
- * point, p = 100 the largest. With equal weights the median is the ordinary one.
+ * point weighing its weight, into out[0..m), in one sweep. The usual weighted percentile: a point
+ * stands at the middle of its share of the total weight and values in between interpolate
+ * linearly; p = 0 gives the smallest point, p = 100 the largest. With equal weights the median is
+ * the ordinary one.
  */
 void np_gap_pool_percentiles(const np_gap_point *sorted, size_t n, const double *p, size_t m,
                              double *out);
