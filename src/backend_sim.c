@@ -40,11 +40,11 @@ static void plan_call(const np_backend *backend, const np_process_config *config
  * rest of the reply up to the latency. Nothing can observe a simulated token as it comes, so the
  * call sleeps once, for the whole latency, and a call that completes stamps its first token at
  * start + the drawn delay (first_token_ns); its inter-token gaps are the drawn ones
- * (np_llm_token_gaps), recorded once the reply's token count is known. Two sleeps per call (first token, then the rest)
- * cost thread mode at 10,000 articles 100:300 a third more system CPU and wall time than one
- * (0.98-1.22 s vs 0.80-0.86 s of system CPU, 4 interleaved runs each). A call that fails or times
- * out sends no token. Either way the call takes exactly the planned time, so a run's latencies,
- * critical path and results are what they were before the shape existed.
+ * (np_llm_token_gaps), recorded once the reply's token count is known. Two sleeps per call (first
+ * token, then the rest) cost thread mode at 10,000 articles 100:300 a third more system CPU and
+ * wall time than one (0.98-1.22 s vs 0.80-0.86 s of system CPU, 4 interleaved runs each). A call
+ * that fails or times out sends no token. Either way the call takes exactly the planned time, so a
+ * run's latencies, critical path and results are what they were before the shape existed.
  */
 static int sleep_call(const np_process_config *config, np_call *call, const np_call_plan *plan,
                       uint32_t *first_ms_out)

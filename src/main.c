@@ -412,8 +412,8 @@ static int session_load(session *s)
 static int session_load_latency_from(session *s)
 {
     char err[1024];
-    int rc = np_latency_dist_load(s->opts->latency_from, np_cancel_fd(&s->cancel),
-                                  &s->latency_dist, err, sizeof(err));
+    int rc = np_latency_dist_load(s->opts->latency_from, np_cancel_fd(&s->cancel), &s->latency_dist,
+                                  err, sizeof(err));
     if (rc == ECANCELED)
         return cancelled_status(s, "reading --latency-from");
     if (rc != 0) {

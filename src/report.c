@@ -443,8 +443,8 @@ static double latency_sample(const np_result *r, int stage, np_latency_kind kind
  * (pooled, as gaps holds them; null when no call streamed), for --latency-from. scratch holds
  * run->articles_detail doubles.
  */
-static void write_latency_distribution(FILE *out, const np_run_record *run,
-                                       const gap_figures *gaps, double *scratch)
+static void write_latency_distribution(FILE *out, const np_run_record *run, const gap_figures *gaps,
+                                       double *scratch)
 {
     fputs("   \"latency_distribution\": {", out);
     for (int stage = 0; stage < NP_STAGE_COUNT; stage++) {

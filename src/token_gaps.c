@@ -19,7 +19,7 @@ void np_gap_record(np_gap_recorder *recorder, long long gap_ns)
     if (index % stride != 0)
         return;
     if (recorder->kept_count == NP_GAP_BUFFER) {
-        for (uint32_t i = 0; i < NP_GAP_BUFFER / 2; i++)
+        for (size_t i = 0; i < NP_GAP_BUFFER / 2; i++)
             recorder->kept[i] = recorder->kept[2 * i];
         recorder->kept_count = NP_GAP_BUFFER / 2;
         stride *= 2;
@@ -48,8 +48,9 @@ void np_gap_summarize(np_gap_recorder *recorder, np_gap_summary *summary)
         return;
     }
     qsort(recorder->kept, n, sizeof(recorder->kept[0]), compare_u32);
+    const size_t halves = (size_t)2 * NP_GAP_POINTS;
     for (size_t j = 0; j < NP_GAP_POINTS; j++)
-        summary->us[j] = recorder->kept[(2 * j + 1) * n / (2 * NP_GAP_POINTS)];
+        summary->us[j] = recorder->kept[(2 * j + 1) * n / halves];
 }
 
 size_t np_gap_pool_add(np_gap_point *points, size_t n, const np_gap_summary *summary)

@@ -383,8 +383,8 @@ static void test_ttft_counts_from_the_attempts_recorded_start(void **state)
     assert_close(number_at(doc, "runs.0.stages.summarization.ttft_ms.max"), 30, 1e-9);
     assert_close(number_at(doc, "runs.0.latency_distribution.summarization.first_token_ms.0"), 30,
                  1e-9);
-    assert_close(number_at(doc, "runs.0.latency_distribution.summarization.first_token_ms.100"),
-                 30, 1e-9);
+    assert_close(number_at(doc, "runs.0.latency_distribution.summarization.first_token_ms.100"), 30,
+                 1e-9);
     assert_null_at(doc, "runs.0.stages.sentiment.ttft_ms");
     assert_null_at(doc, "runs.0.latency_distribution.sentiment.first_token_ms");
     cJSON_Delete(doc);

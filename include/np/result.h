@@ -58,8 +58,8 @@ typedef struct np_result {
     np_gap_summary token_gaps[NP_STAGE_COUNT];
     /* When each kept retry began, in µs after stage_start_ns (np_result_note_retry). */
     uint32_t retry_at_us[NP_STAGE_COUNT][NP_RETRY_MARKS];
-    long long started_ns; /* the article's work began */
-    long long stage_start_ns[NP_STAGE_COUNT];  /* the stage's first attempt began */
+    long long started_ns;                       /* the article's work began */
+    long long stage_start_ns[NP_STAGE_COUNT];   /* the stage's first attempt began */
     long long attempt_start_ns[NP_STAGE_COUNT]; /* its last attempt began: TTFT counts from here */
     long long stage_end_ns[NP_STAGE_COUNT];
     long long finished_ns;   /* both stages done (or gave up); the push began here */

@@ -27,8 +27,8 @@ enum {
 
 /* One call's gaps, summarised. count 0: no gap (fewer than two tokens, or not streamed). */
 typedef struct np_gap_summary {
-    uint32_t count;              /* the gaps the call had */
-    uint32_t us[NP_GAP_POINTS];  /* ascending: its gap quantiles at (j + 0.5) / NP_GAP_POINTS, µs */
+    uint32_t count;             /* the gaps the call had */
+    uint32_t us[NP_GAP_POINTS]; /* ascending: its gap quantiles at (j + 0.5) / NP_GAP_POINTS, µs */
 } np_gap_summary;
 
 /* Gathers a call's gaps as they come. Zero-initialised ({0}) it is empty and ready. */
