@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "np/file_text.h"
 #include "np/input.h"
 #include "np/report.h"
 #include "np/stats.h"
@@ -33,21 +34,6 @@ void np_latency_quantiles(const double *sorted, size_t n, double *table)
 {
     for (size_t i = 0; i < NP_LATENCY_QUANTILES; i++)
         table[i] = np_stats_percentile(sorted, n, 100.0 * (double)i / (NP_LATENCY_QUANTILES - 1));
-}
-
-/* LINE:COL (from 1; COL in characters) of byte offset in text. */
-static void position_of(const char *text, size_t offset, size_t *line, size_t *column)
-{
-    *line = 1;
-    *column = 1;
-    for (size_t i = 0; i < offset; i++) {
-        if (text[i] == '\n') {
-            ++*line;
-            *column = 1;
-        } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
-            ++*column;
-        }
-    }
 }
 
 /* Copies a quantile table; -1 when it is not NP_LATENCY_QUANTILES ordered ms values. */
@@ -166,7 +152,7 @@ int np_latency_dist_load(const char *path, int cancel_fd, np_latency_dist *dist,
     if (!doc) {
         size_t offset = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
         size_t line, column;
-        position_of(text, offset, &line, &column);
+        np_file_text_position(text, offset, &line, &column);
         snprintf(err, err_size, "%s:%zu:%zu: not JSON (syntax error)", path, line, column);
         free(text);
         return -1;
