@@ -31,10 +31,17 @@ void np_gap_record(np_gap_recorder *recorder, long long gap_ns)
     recorder->kept[recorder->kept_count++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
 }
 
-static int compare_u32(const void *a, const void *b)
+/* Insertion sort: at most NP_GAP_BUFFER values, and a simulated call summarises its gaps on every
+ * call; glibc's qsort took 10 of the 12 µs an article's two calls spent here (66 gaps). */
+static void sort_gaps(uint32_t *v, size_t n)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
+    for (size_t i = 1; i < n; i++) {
+        uint32_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
 }
 
 void np_gap_summarize(np_gap_recorder *recorder, np_gap_summary *summary)
@@ -47,7 +54,7 @@ void np_gap_summarize(np_gap_recorder *recorder, np_gap_summary *summary)
             summary->us[j] = 0;
         return;
     }
-    qsort(recorder->kept, n, sizeof(recorder->kept[0]), compare_u32);
+    sort_gaps(recorder->kept, n);
     const size_t halves = (size_t)2 * NP_GAP_POINTS;
     for (size_t j = 0; j < NP_GAP_POINTS; j++)
         summary->us[j] = recorder->kept[(2 * j + 1) * n / halves];
