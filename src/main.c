@@ -522,6 +522,7 @@ static int session_open(session *s, const np_cli_options *opts, const process_st
         int loaded = session_load_latency_from(s);
         if (loaded != NP_EXIT_OK)
             return loaded;
+        opts = s->opts; /* the calibrated range, for the defaults below */
     }
     for (int i = 0; i < FILE_COUNT; i++) {
         if (!s->path[i])
