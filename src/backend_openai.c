@@ -142,6 +142,8 @@ typedef struct transfer {
     int stream_invalid;
     uint32_t token_chunks;
     long long first_token_ns;
+    long long last_token_ns;
+    np_gap_recorder gaps; /* between content events, as they arrived */
 } transfer;
 
 static size_t on_header(char *bytes, size_t size, size_t count, void *user)
@@ -172,8 +174,12 @@ static int on_event(void *user, const char *data, size_t len)
         return -1;
     }
     if (got_text) {
+        long long now = np_clock_now_ns();
         if (t->first_token_ns == 0)
-            t->first_token_ns = np_clock_now_ns();
+            t->first_token_ns = now;
+        else
+            np_gap_record(&t->gaps, now - t->last_token_ns);
+        t->last_token_ns = now;
         t->token_chunks++;
     }
     return 0;
@@ -488,6 +494,7 @@ static int request_once(openai *o, const np_process_config *config, np_call *cal
     int again = 0;
     call->http_status = t.status;
     call->first_token_ns = t.first_token_ns;
+    np_gap_summarize(&t.gaps, &call->token_gaps);
     if (how == STOP_CANCELLED) {
         call->status = NP_CALL_CANCELLED;
     } else if (how == STOP_TIMED_OUT) {

@@ -39,13 +39,15 @@ static void plan_call(const np_backend *backend, const np_process_config *config
  * The call's time as one stream would spend it: the first token after its drawn delay, then the
  * rest of the reply up to the latency. Nothing can observe a simulated token as it comes, so the
  * call sleeps once, for the whole latency, and a call that completes stamps its first token at
- * start + the drawn delay (first_token_ns). Two sleeps per call (first token, then the rest)
- * cost thread mode at 10,000 articles 100:300 a third more system CPU and wall time than one
- * (0.98-1.22 s vs 0.80-0.86 s of system CPU, 4 interleaved runs each). A call that fails or times
- * out sends no token. Either way the call takes exactly the planned time, so a run's latencies,
- * critical path and results are what they were before the shape existed.
+ * start + the drawn delay (first_token_ns); its inter-token gaps are the drawn ones
+ * (np_llm_token_gaps), recorded once the reply's token count is known. Two sleeps per call (first
+ * token, then the rest) cost thread mode at 10,000 articles 100:300 a third more system CPU and
+ * wall time than one (0.98-1.22 s vs 0.80-0.86 s of system CPU, 4 interleaved runs each). A call
+ * that fails or times out sends no token. Either way the call takes exactly the planned time, so a
+ * run's latencies, critical path and results are what they were before the shape existed.
  */
-static int sleep_call(const np_process_config *config, np_call *call, const np_call_plan *plan)
+static int sleep_call(const np_process_config *config, np_call *call, const np_call_plan *plan,
+                      uint32_t *first_ms_out)
 {
     long long total_ns = (long long)plan->spent_ms * 1000000LL;
     if (plan->status != NP_CALL_OK || total_ns == 0)
@@ -60,6 +62,7 @@ static int sleep_call(const np_process_config *config, np_call *call, const np_c
     if (np_cancel_sleep_ns(config->cancel, total_ns) != 0)
         return -1;
     call->first_token_ns = start + (long long)first_ms * 1000000LL;
+    *first_ms_out = first_ms;
     return 0;
 }
 
@@ -72,7 +75,8 @@ static void make_call(const np_backend *backend, const np_process_config *config
         plan = &own;
     }
     call->latency_ms = plan->latency_ms;
-    if (sleep_call(config, call, plan) != 0) {
+    uint32_t first_ms = 0;
+    if (sleep_call(config, call, plan, &first_ms) != 0) {
         call->status = NP_CALL_CANCELLED;
         return;
     }
@@ -95,6 +99,16 @@ static void make_call(const np_backend *backend, const np_process_config *config
     call->tokens_out = call->stage == NP_STAGE_SUMMARIZATION
                            ? (uint32_t)((call->summary_len + 3) / 4)
                            : NP_TPM_SENTIMENT_TOKENS;
+    if (call->first_token_ns == 0)
+        return;
+    const np_latency_dist *from = config->latency_from;
+    int table = from && from->present[call->stage][NP_LATENCY_TOKEN_GAP];
+    np_gap_recorder gaps = {0};
+    np_llm_token_gaps(config->seed, &article->id, call->stage, call->attempt, plan->latency_ms,
+                      first_ms, call->tokens_out,
+                      table ? from->q[call->stage][NP_LATENCY_TOKEN_GAP] : NULL,
+                      table ? NP_LATENCY_QUANTILES : 0, &gaps);
+    np_gap_summarize(&gaps, &call->token_gaps);
 }
 
 static int can_wait(const np_backend *backend, const np_process_config *config)

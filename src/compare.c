@@ -25,6 +25,7 @@
 #include <cjson/cJSON.h>
 
 #include "np/exit.h"
+#include "np/file_text.h"
 #include "np/help.h"
 #include "np/json_write.h"
 #include "np/report.h"
@@ -210,55 +211,6 @@ static void file_error(FILE *err, const char *path, const char *fmt, ...)
     va_end(args);
 }
 
-/* Reads all of f into a NUL-terminated malloc'd buffer. NULL (errno set) on failure. */
-static char *read_all(FILE *f, size_t *len)
-{
-    size_t cap = 8192, n = 0;
-    char *buf = malloc(cap);
-    if (!buf)
-        return NULL;
-    for (;;) {
-        if (cap - n < 2) {
-            char *bigger = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
-            if (!bigger) {
-                free(buf);
-                errno = ENOMEM;
-                return NULL;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        int saved = errno ? errno : EIO;
-        free(buf);
-        errno = saved;
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
-/* LINE:COL (from 1; COL in characters) of byte offset in text. */
-static void position_of(const char *text, size_t offset, size_t *line, size_t *column)
-{
-    *line = 1;
-    *column = 1;
-    for (size_t i = 0; i < offset; i++) {
-        if (text[i] == '\n') {
-            ++*line;
-            *column = 1;
-        } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
-            ++*column;
-        }
-    }
-}
-
 /* Parses text[0..len) strictly into r->doc. Returns 0, or -1 after reporting. */
 static int parse_document(report *r, const char *text, size_t len, FILE *err)
 {
@@ -271,7 +223,7 @@ static int parse_document(report *r, const char *text, size_t len, FILE *err)
     if (!r->doc) {
         size_t offset = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
         size_t line, column;
-        position_of(text, offset, &line, &column);
+        np_file_text_position(text, offset, &line, &column);
         file_error(err, r->path, "not JSON (syntax error at line %zu, column %zu)", line, column);
         return -1;
     }
@@ -357,7 +309,7 @@ static int report_load(report *r, const char *path, FILE *err)
         return -1;
     }
     size_t len = 0;
-    char *text = read_all(f, &len);
+    char *text = np_file_text_read(f, &len);
     int read_errno = errno;
     if (!from_stdin)
         fclose(f);

@@ -2,7 +2,8 @@
  * Reading the "latency_distribution" of a report: parse with cJSON (strictly, as compare does),
  * find the first complete run, and copy each stage's quantile tables after checking them (101
  * finite, non-negative, non-decreasing numbers up to NP_LATENCY_MAX_MS). Everything is checked
- * before anything is used, so a malformed report is a clear error, never a strange draw.
+ * before anything is used, so a malformed report is a clear error, never a strange draw. The file
+ * is read through np/input.h, so a FIFO without a writer, or any slow file, waits cancellably.
  */
 #include "np/latency_dist.h"
 
@@ -13,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "np/file_text.h"
+#include "np/input.h"
 #include "np/report.h"
 #include "np/stats.h"
 
@@ -31,56 +34,6 @@ void np_latency_quantiles(const double *sorted, size_t n, double *table)
 {
     for (size_t i = 0; i < NP_LATENCY_QUANTILES; i++)
         table[i] = np_stats_percentile(sorted, n, 100.0 * (double)i / (NP_LATENCY_QUANTILES - 1));
-}
-
-/* The whole file, NUL-terminated; NULL with errno set. */
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n - 1, f);
-        if (n < cap - 1)
-            break;
-        char *bigger = realloc(buf, cap * 2);
-        if (!bigger) {
-            free(buf);
-            buf = NULL;
-            errno = ENOMEM;
-            break;
-        }
-        buf = bigger;
-        cap *= 2;
-    }
-    int failed = !buf || ferror(f);
-    int saved = buf ? (errno ? errno : EIO) : errno;
-    fclose(f);
-    if (failed) {
-        free(buf);
-        errno = saved;
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
-/* LINE:COL (from 1; COL in characters) of byte offset in text. */
-static void position_of(const char *text, size_t offset, size_t *line, size_t *column)
-{
-    *line = 1;
-    *column = 1;
-    for (size_t i = 0; i < offset; i++) {
-        if (text[i] == '\n') {
-            ++*line;
-            *column = 1;
-        } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
-            ++*column;
-        }
-    }
 }
 
 /* Copies a quantile table; -1 when it is not NP_LATENCY_QUANTILES ordered ms values. */
@@ -173,12 +126,25 @@ static int read_distribution(const cJSON *doc, np_latency_dist *dist, char *err,
     return 0;
 }
 
-int np_latency_dist_load(const char *path, np_latency_dist *dist, char *err, size_t err_size)
+int np_latency_dist_load(const char *path, int cancel_fd, np_latency_dist *dist, char *err,
+                         size_t err_size)
 {
+    np_input input;
+    int e = np_input_open(&input, path, cancel_fd);
+    if (e == ECANCELED)
+        return ECANCELED;
+    if (e) {
+        snprintf(err, err_size, "%s: cannot open: %s", path, strerror(e));
+        return -1;
+    }
+    char *text;
     size_t len;
-    char *text = read_file(path, &len);
-    if (!text) {
-        snprintf(err, err_size, "%s: cannot open: %s", path, strerror(errno));
+    e = np_input_read_all(&input, &text, &len);
+    np_input_close(&input);
+    if (e == ECANCELED)
+        return ECANCELED;
+    if (e) {
+        snprintf(err, err_size, "%s: cannot read: %s", path, strerror(e));
         return -1;
     }
     const char *end = NULL;
@@ -186,7 +152,7 @@ int np_latency_dist_load(const char *path, np_latency_dist *dist, char *err, siz
     if (!doc) {
         size_t offset = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
         size_t line, column;
-        position_of(text, offset, &line, &column);
+        np_file_text_position(text, offset, &line, &column);
         snprintf(err, err_size, "%s:%zu:%zu: not JSON (syntax error)", path, line, column);
         free(text);
         return -1;

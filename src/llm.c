@@ -13,7 +13,7 @@ static const char *const stage_names[NP_STAGE_COUNT] = {
     [NP_STAGE_SENTIMENT] = "sentiment",
 };
 
-enum draw_purpose { DRAW_LATENCY, DRAW_FAILURE, DRAW_BACKOFF, DRAW_FIRST_TOKEN };
+enum draw_purpose { DRAW_LATENCY, DRAW_FAILURE, DRAW_BACKOFF, DRAW_FIRST_TOKEN, DRAW_TOKEN_GAP };
 
 const char *np_stage_name(np_stage stage)
 {
@@ -104,6 +104,30 @@ uint32_t np_llm_first_token_ms(uint64_t seed, const np_id *id, np_stage stage, u
         table ? inverse_cdf(u, first_token_quantiles, count) : (0.1 + 0.4 * u) * (double)latency_ms;
     uint32_t first = whole_ms(ms);
     return first < latency_ms ? first : latency_ms;
+}
+
+void np_llm_token_gaps(uint64_t seed, const np_id *id, np_stage stage, uint32_t attempt,
+                       uint32_t latency_ms, uint32_t first_ms, uint32_t tokens,
+                       const double *gap_quantiles, size_t count, np_gap_recorder *gaps)
+{
+    if (tokens < 2 || first_ms > latency_ms)
+        return;
+    int table = gap_quantiles && count >= 2;
+    /* Gap k's draw hashes the call's gap draw with k: two passes (the sum, then the gaps) draw
+     * the same values without keeping them, so a reply of any length needs no memory. */
+    uint64_t base = draw(seed, id, stage, attempt, DRAW_TOKEN_GAP);
+    double sum = 0;
+    for (uint32_t k = 1; k < tokens; k++) {
+        double u = unit_interval(splitmix64(base ^ k));
+        sum += table ? inverse_cdf(u, gap_quantiles, count) : 0.5 + u;
+    }
+    double room_ms = (double)(latency_ms - first_ms);
+    double scale = !table || sum > room_ms ? (sum > 0 ? room_ms / sum : 0) : 1;
+    for (uint32_t k = 1; k < tokens; k++) {
+        double u = unit_interval(splitmix64(base ^ k));
+        double ms = (table ? inverse_cdf(u, gap_quantiles, count) : 0.5 + u) * scale;
+        np_gap_record(gaps, (long long)(ms * 1e6 + 0.5));
+    }
 }
 
 int np_llm_attempt_fails(uint64_t seed, const np_id *id, np_stage stage, uint32_t attempt,

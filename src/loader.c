@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "np/file_text.h"
 #include "np/input.h"
 #include "np/json_arena.h"
 
@@ -71,22 +72,6 @@ static void set_out_of_memory(scan_error *se)
 {
     se->offset = -1;
     snprintf(se->message, sizeof(se->message), "out of memory");
-}
-
-/* LINE and COL (both from 1) of byte offset pos; COL counts characters, not bytes. */
-static void line_and_column(const char *buf, size_t start, size_t pos, size_t *line, size_t *col)
-{
-    *line = 1;
-    *col = 1;
-    for (size_t i = start; i < pos; i++) {
-        unsigned char c = (unsigned char)buf[i];
-        if (c == '\n') {
-            (*line)++;
-            *col = 1;
-        } else if ((c & 0xC0) != 0x80) {
-            (*col)++;
-        }
-    }
 }
 
 static int is_json_whitespace(unsigned char c)
@@ -847,7 +832,7 @@ int np_loader_parse(const char *buf, size_t len, const char *name, np_article_li
     }
     if (!root) {
         size_t line, col;
-        line_and_column(buf, start, (size_t)se.offset, &line, &col);
+        np_file_text_position(buf + start, (size_t)se.offset - start, &line, &col);
         format_message(err, err_size, "%s:%zu:%zu: %s", name, line, col, se.message);
         return -1;
     }
@@ -916,7 +901,7 @@ int np_loader_parse_object(const char *buf, size_t len, const char *name, size_t
     }
     if (!root) {
         size_t ignored_line, col;
-        line_and_column(buf, start, (size_t)se.offset, &ignored_line, &col);
+        np_file_text_position(buf + start, (size_t)se.offset - start, &ignored_line, &col);
         format_message(err, err_size, "%s:%zu:%zu: %s", name, line, col, se.message);
         return -1;
     }

@@ -91,7 +91,6 @@ static int sanitize_standard_descriptors(void)
 typedef struct process_start {
     mode_t umask_value; /* read once, before any thread exists */
     int stdout_was_closed;
-    const np_latency_dist *latency_from; /* --latency-from, loaded; NULL without it */
 } process_start;
 
 /*
@@ -309,7 +308,9 @@ static np_run_record run_record(const np_run_stats *stats, const np_pipeline_res
 
 /* Everything a command needs around the pipeline: signals, cancellation, files, the input. */
 typedef struct session {
-    const np_cli_options *opts;
+    const np_cli_options *opts; /* the command's, or calibrated with --latency-from */
+    np_cli_options calibrated;  /* with --latency-from: its range stands for --latency */
+    np_latency_dist latency_dist;
     np_log log;
     const char *path[FILE_COUNT];
     FILE *file[FILE_COUNT]; /* the outputs' temporary files; NULL when not asked for */
@@ -327,7 +328,7 @@ typedef struct session {
     np_breaker breaker;
     np_tpm tpm;
     int inflight_ready, breaker_ready, tpm_ready;
-    const np_latency_dist *latency_from;
+    const np_latency_dist *latency_from; /* &latency_dist with --latency-from, else NULL */
     np_mode mode;
     size_t workers;
     size_t queue_capacity;
@@ -399,6 +400,31 @@ static int session_load(session *s)
         return np_loader_error_is_out_of_memory(err) ? NP_EXIT_FAILURE : NP_EXIT_USAGE;
     }
     s->load_ns = np_clock_now_ns() - start;
+    return NP_EXIT_OK;
+}
+
+/*
+ * Loads --latency-from's report, with the watcher running: a FIFO without a writer, or a slow
+ * file, is cancelled by a signal or the deadline like the input is. The report's range of latencies
+ * stands for --latency from then on (s->opts becomes the calibrated copy). Before any worker
+ * starts: cJSON's error position is process-wide. Returns 0, or an exit status after reporting.
+ */
+static int session_load_latency_from(session *s)
+{
+    char err[1024];
+    int rc = np_latency_dist_load(s->opts->latency_from, np_cancel_fd(&s->cancel), &s->latency_dist,
+                                  err, sizeof(err));
+    if (rc == ECANCELED)
+        return cancelled_status(s, "reading --latency-from");
+    if (rc != 0) {
+        report_error("%s", err);
+        return NP_EXIT_USAGE;
+    }
+    s->calibrated = *s->opts;
+    np_latency_dist_range(&s->latency_dist, &s->calibrated.latency_min_ms,
+                          &s->calibrated.latency_max_ms);
+    s->opts = &s->calibrated;
+    s->latency_from = &s->latency_dist;
     return NP_EXIT_OK;
 }
 
@@ -496,6 +522,12 @@ static int session_open(session *s, const np_cli_options *opts, const process_st
         report_error("cannot start the signal watcher: %s", strerror(errno));
         return NP_EXIT_FAILURE;
     }
+    if (opts->latency_from) {
+        int loaded = session_load_latency_from(s);
+        if (loaded != NP_EXIT_OK)
+            return loaded;
+        opts = s->opts; /* the calibrated range, for the defaults below */
+    }
     for (int i = 0; i < FILE_COUNT; i++) {
         if (!s->path[i])
             continue;
@@ -533,7 +565,6 @@ static int session_open(session *s, const np_cli_options *opts, const process_st
         report_error("cannot set up the call limits: %s", strerror(e));
         return NP_EXIT_FAILURE;
     }
-    s->latency_from = start->latency_from;
     np_process_config stages = {.latency_max_ms = opts->latency_max_ms,
                                 .fail_rate = opts->fail_rate,
                                 .limiter = s->limiter_ready ? &s->limiter : NULL,
@@ -801,6 +832,7 @@ static int run_once(const np_cli_options *opts, const process_start *start,
         session_close(&s);
         return status;
     }
+    opts = s.opts; /* with --latency-from, its range stands for --latency */
     FILE *results_file = s.file[FILE_RESULTS];
     int ndjson_out = opts->output_format == NP_FORMAT_NDJSON;
     np_pipeline_results kept;
@@ -1098,6 +1130,7 @@ static int run_bench(char **argv, const np_cli_options *opts, const process_star
         session_close(&s);
         return status;
     }
+    opts = s.opts; /* with --latency-from, its range stands for --latency */
     FILE *trace = s.file[FILE_TRACE], *timeline = s.file[FILE_TIMELINE];
     unsigned warmup = opts->bench_warmup;
     if ((trace || timeline) && warmup == 0)
@@ -1219,17 +1252,6 @@ int main(int argc, char **argv)
         report_error("%s", err);
         fprintf(stderr, "Try '%s --help' for more information.\n", NP_PROGRAM_NAME);
         return NP_EXIT_USAGE;
-    }
-    np_latency_dist latency_from;
-    if (opts.latency_from && !opts.show_help && !opts.show_version) {
-        /* Before any thread: cJSON's error position is process-wide. */
-        if (np_latency_dist_load(opts.latency_from, &latency_from, err, sizeof(err)) != 0) {
-            report_error("%s", err);
-            return NP_EXIT_USAGE;
-        }
-        /* The range the report's latencies span stands for --latency in what the run prints. */
-        np_latency_dist_range(&latency_from, &opts.latency_min_ms, &opts.latency_max_ms);
-        start.latency_from = &latency_from;
     }
     if (opts.show_help) {
         np_cli_print_help(stdout);

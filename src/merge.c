@@ -26,6 +26,7 @@
 
 #include "np/atomic_file.h"
 #include "np/exit.h"
+#include "np/file_text.h"
 #include "np/help.h"
 #include "np/result.h"
 
@@ -174,44 +175,20 @@ static int part_read(part *p, FILE *err)
         fprintf(err, "news-processor: %s: cannot open: %s\n", p->path, strerror(e));
         return e == ENOMEM ? NP_EXIT_FAILURE : NP_EXIT_USAGE;
     }
-    size_t capacity = 0;
     int status = NP_EXIT_OK;
-    for (;;) {
-        if (capacity - p->len < 65536) {
-            size_t grown = capacity ? 2 * capacity : 65536;
-            char *bigger = realloc(p->text, grown);
-            if (!bigger) {
-                fprintf(err, PREFIX "out of memory reading %s\n", p->path);
-                status = NP_EXIT_FAILURE;
-                break;
-            }
-            p->text = bigger;
-            capacity = grown;
-        }
-        size_t n = fread(p->text + p->len, 1, capacity - p->len, in);
-        p->len += n;
-        if (n == 0) {
-            if (ferror(in)) {
-                int e = errno;
-                fprintf(err, "news-processor: %s: cannot read: %s\n", p->path, strerror(e));
-                /* a directory names no usable file (what was given is wrong) */
-                status = e == EISDIR ? NP_EXIT_USAGE : NP_EXIT_FAILURE;
-            }
-            break;
-        }
+    p->text = np_file_text_read(in, &p->len);
+    if (!p->text) {
+        int e = errno;
+        if (e == ENOMEM)
+            fprintf(err, PREFIX "out of memory reading %s\n", p->path);
+        else
+            fprintf(err, "news-processor: %s: cannot read: %s\n", p->path, strerror(e));
+        /* a directory names no usable file (what was given is wrong) */
+        status = e == EISDIR ? NP_EXIT_USAGE : NP_EXIT_FAILURE;
     }
     if (!is_stdin)
         fclose(in);
     return status;
-}
-
-/* The column (from 1, in characters) of byte offset within line. */
-static size_t column_of(const char *line, size_t offset)
-{
-    size_t column = 1;
-    for (size_t i = 0; i < offset; i++)
-        column += ((unsigned char)line[i] & 0xC0) != 0x80; /* continuation bytes do not count */
-    return column;
 }
 
 static int entries_add(entries *list, const entry *e)
@@ -248,8 +225,10 @@ static int read_result(const part *p, entry *e, entries *list, FILE *err)
         size_t offset = end ? (size_t)(end - text) : 0;
         if (offset > e->len)
             offset = e->len;
+        size_t within_line, column; /* the line holds no '\n': within_line is 1 */
+        np_file_text_position(text, offset, &within_line, &column);
         fprintf(err, "news-processor: %s:%zu:%zu: not a JSON result line%s\n", p->path,
-                e->line_number, column_of(text, offset),
+                e->line_number, column,
                 e->line_number == 1 && text[0] == '{' && strstr(text, "\"articles\"")
                     ? " (a results document? merge takes the shards' --format ndjson outputs)"
                     : "");

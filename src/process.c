@@ -185,6 +185,7 @@ static void record_call(const np_call *call, np_result *result)
     result->http_status[stage] = (uint16_t)call->http_status;
     result->http_version[stage] = (uint8_t)call->http_version;
     result->first_token_ns[stage] = call->first_token_ns;
+    result->token_gaps[stage] = call->token_gaps;
 }
 
 static uint64_t whole_ms(long long ns)
@@ -220,6 +221,7 @@ static int run_stage(const np_process_config *config, const np_backend *backend,
         if (gate_verdict == NP_GATE_REJECTED) /* never reached the backend: not an attempt */
             return stage_rejected(config, article, stage, result);
         long long start = np_clock_now_ns();
+        result->attempt_start_ns[stage] = start;
         if (attempt == 0)
             result->stage_start_ns[stage] = start;
         else

@@ -24,6 +24,7 @@
 #include "np/llm.h"
 #include "np/result.h"
 #include "np/stats.h"
+#include "np/token_gaps.h"
 
 #ifndef NP_VERSION
 #define NP_VERSION "0.0.0-dev"
@@ -152,6 +153,22 @@ static void write_options(FILE *out, const np_run_options *o)
     fputs("},\n", out);
 }
 
+/* The points of every percentile object of the report: min, p50, p90, p99, max. */
+static const double percentile_points[] = {0, 50, 90, 99, 100};
+enum { PERCENTILE_POINTS = sizeof(percentile_points) / sizeof(percentile_points[0]) };
+
+/* {"min", "p50", "p90", "p99", "max"} from percentile_points' values. */
+static void write_percentile_values(FILE *out, const double values[PERCENTILE_POINTS])
+{
+    static const char *const names[PERCENTILE_POINTS] = {"min", "p50", "p90", "p99", "max"};
+    fputc('{', out);
+    for (size_t i = 0; i < PERCENTILE_POINTS; i++) {
+        fprintf(out, "%s\"%s\": ", i ? ", " : "", names[i]);
+        write_fixed(out, values[i], 3);
+    }
+    fputc('}', out);
+}
+
 /* {"min", "p50", "p90", "p99", "max"} of sorted[0..n) in ms, or null when n is 0. */
 static void write_percentiles(FILE *out, const double *sorted, size_t n)
 {
@@ -159,35 +176,61 @@ static void write_percentiles(FILE *out, const double *sorted, size_t n)
         fputs("null", out);
         return;
     }
-    static const struct {
-        const char *name;
-        double p;
-    } points[] = {{"min", 0}, {"p50", 50}, {"p90", 90}, {"p99", 99}, {"max", 100}};
-    fputc('{', out);
-    for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++) {
-        fprintf(out, "%s\"%s\": ", i ? ", " : "", points[i].name);
-        write_fixed(out, np_stats_percentile(sorted, n, points[i].p), 3);
-    }
-    fputc('}', out);
+    double values[PERCENTILE_POINTS];
+    for (size_t i = 0; i < PERCENTILE_POINTS; i++)
+        values[i] = np_stats_percentile(sorted, n, percentile_points[i]);
+    write_percentile_values(out, values);
 }
 
-/* Where the stage's last attempt began: the stage's start for a first attempt, else its end less
- * the attempt's latency (whole ms). */
-static long long last_attempt_start_ns(const np_result *r, int stage)
+/* The time to the first token of a stage's last attempt, in ms; < 0 when it had none. Counted
+ * from that attempt's own start, so retries and backoffs before it are not in it. */
+static double ttft_ms(const np_result *r, int stage)
 {
-    if (r->attempts[stage] <= 1)
-        return r->stage_start_ns[stage];
-    return r->stage_end_ns[stage] - (long long)r->latency_ms[stage] * 1000000LL;
+    long long first = r->first_token_ns[stage], start = r->attempt_start_ns[stage];
+    if (r->attempts[stage] == 0 || first == 0 || start == 0 || first < start)
+        return -1;
+    return (double)(first - start) / 1e6;
+}
+
+/* A stage's inter-token gaps, pooled over its calls (np/token_gaps.h). */
+typedef struct gap_figures {
+    size_t points; /* 0: no call had a gap */
+    double percentiles[PERCENTILE_POINTS];
+    double quantiles[NP_LATENCY_QUANTILES];
+} gap_figures;
+
+/* Pools each stage's gap summaries into figures; pool has room for run->articles_detail *
+ * NP_GAP_POINTS points. */
+static void pool_gaps(const np_run_record *run, np_gap_point *pool,
+                      gap_figures figures[NP_STAGE_COUNT])
+{
+    double q[NP_LATENCY_QUANTILES];
+    for (size_t i = 0; i < NP_LATENCY_QUANTILES; i++)
+        q[i] = 100.0 * (double)i / (NP_LATENCY_QUANTILES - 1);
+    for (int stage = 0; stage < NP_STAGE_COUNT; stage++) {
+        size_t n = 0;
+        for (size_t i = 0; i < run->articles_detail; i++)
+            if (run->results[i].attempts[stage] > 0)
+                n = np_gap_pool_add(pool, n, &run->results[i].token_gaps[stage]);
+        figures[stage].points = n;
+        if (n == 0)
+            continue;
+        np_gap_pool_sort(pool, n);
+        np_gap_pool_percentiles(pool, n, percentile_points, PERCENTILE_POINTS,
+                                figures[stage].percentiles);
+        np_gap_pool_percentiles(pool, n, q, NP_LATENCY_QUANTILES, figures[stage].quantiles);
+    }
 }
 
 /*
  * A stage's token figures: the tokens in and out summed over its last attempts, and percentiles
- * of the time to the first token (streamed calls), of the time per output token after the first,
- * and of output tokens per second of each call. a and b are scratch arrays of
- * run->articles_detail doubles.
+ * of the time to the first token (streamed calls), of the gaps between tokens (pooled: every gap
+ * of every call), of each call's time per output token after the first (its mean gap), and of
+ * output tokens per second of each call. a and b are scratch arrays of run->articles_detail
+ * doubles.
  */
-static void write_token_stats(FILE *out, const np_run_record *run, np_stage stage, double *a,
-                              double *b)
+static void write_token_stats(FILE *out, const np_run_record *run, np_stage stage,
+                              const gap_figures *gaps, double *a, double *b)
 {
     uint64_t in = 0, tokens_out = 0;
     size_t ttft = 0, rates = 0;
@@ -197,8 +240,9 @@ static void write_token_stats(FILE *out, const np_run_record *run, np_stage stag
             continue;
         in += r->tokens_in[stage];
         tokens_out += r->tokens_out[stage];
-        if (r->first_token_ns[stage] != 0)
-            a[ttft++] = (double)(r->first_token_ns[stage] - last_attempt_start_ns(r, stage)) / 1e6;
+        double first = ttft_ms(r, stage);
+        if (first >= 0)
+            a[ttft++] = first;
         if (r->tokens_out[stage] > 0 && r->latency_ms[stage] > 0 && r->http_status[stage] == 200)
             b[rates++] = r->tokens_out[stage] * 1000.0 / r->latency_ms[stage];
     }
@@ -207,6 +251,11 @@ static void write_token_stats(FILE *out, const np_run_record *run, np_stage stag
     fprintf(out, ",\n      \"tokens_in\": %" PRIu64 ", \"tokens_out\": %" PRIu64, in, tokens_out);
     fputs(",\n      \"ttft_ms\": ", out);
     write_percentiles(out, a, ttft);
+    fputs(",\n      \"token_gap_ms\": ", out);
+    if (gaps->points)
+        write_percentile_values(out, gaps->percentiles);
+    else
+        fputs("null", out);
     fputs(",\n      \"tokens_per_s\": ", out);
     write_percentiles(out, b, rates);
     size_t tpot = 0;
@@ -282,8 +331,8 @@ static void write_call_totals(FILE *out, const np_run_record *run)
  * latencies and of the observed durations (end - start, only where both were stamped).
  * simulated and observed are scratch arrays of run->articles_detail doubles.
  */
-static void write_stage_stats(FILE *out, const np_run_record *run, double *simulated,
-                              double *observed)
+static void write_stage_stats(FILE *out, const np_run_record *run, const gap_figures *gaps,
+                              double *simulated, double *observed)
 {
     fputs("   \"stages\": {", out);
     for (int stage = 0; stage < NP_STAGE_COUNT; stage++) {
@@ -304,7 +353,7 @@ static void write_stage_stats(FILE *out, const np_run_record *run, double *simul
         write_percentiles(out, simulated, count);
         fputs(",\n      \"observed_ms\": ", out);
         write_percentiles(out, observed, timed);
-        write_token_stats(out, run, (np_stage)stage, simulated, observed);
+        write_token_stats(out, run, (np_stage)stage, &gaps[stage], simulated, observed);
         fputc('}', out);
     }
     fputs("},\n", out);
@@ -386,15 +435,9 @@ static void write_article_row(FILE *out, const np_run_record *run, const np_resu
     fputc('}', out);
 }
 
-/* A quantile table of sorted[0..n) (ms), or null when n is 0. */
-static void write_quantile_table(FILE *out, const double *sorted, size_t n)
+/* A quantile table (NP_LATENCY_QUANTILES values in ms). */
+static void write_quantile_values(FILE *out, const double *table)
 {
-    if (n == 0) {
-        fputs("null", out);
-        return;
-    }
-    double table[NP_LATENCY_QUANTILES];
-    np_latency_quantiles(sorted, n, table);
     fputc('[', out);
     for (size_t i = 0; i < NP_LATENCY_QUANTILES; i++) {
         fputs(i ? ", " : "", out);
@@ -403,50 +446,51 @@ static void write_quantile_table(FILE *out, const double *sorted, size_t n)
     fputc(']', out);
 }
 
-/*
- * One sample of kind from a result's stage, in ms; < 0 when the result has none. The last
- * attempt's start is taken as its end less its latency (the result keeps only the stage's first
- * start), so a first-token delay is exact to within the latency's rounding to whole ms.
- */
+/* One sample of a call's latency or first-token delay from a result's stage (its last attempt),
+ * in ms; < 0 when the result has none. */
 static double latency_sample(const np_result *r, int stage, np_latency_kind kind)
 {
     if (r->attempts[stage] == 0)
         return -1;
-    if (kind == NP_LATENCY_CALL)
-        return r->latency_ms[stage];
-    long long first = r->first_token_ns[stage], end = r->stage_end_ns[stage];
-    if (first == 0 || end == 0 || first > end)
-        return -1;
-    if (kind == NP_LATENCY_FIRST_TOKEN) {
-        double ms = r->latency_ms[stage] - (double)(end - first) / 1e6;
-        return ms > 0 ? ms : 0;
-    }
-    if (r->tokens_out[stage] < 2)
-        return -1;
-    return (double)(end - first) / 1e6 / (r->tokens_out[stage] - 1); /* the call's mean gap */
+    return kind == NP_LATENCY_CALL ? r->latency_ms[stage] : ttft_ms(r, stage);
 }
 
 /*
  * "latency_distribution": per stage, NP_LATENCY_QUANTILES quantiles of the calls' latencies (each
- * started stage's last attempt), of their first-token delays and of their mean inter-token gaps
- * (null when no call streamed), for --latency-from. scratch holds run->articles_detail doubles.
+ * started stage's last attempt), of their first-token delays and of the gaps between their tokens
+ * (pooled, as gaps holds them; null when no call streamed), for --latency-from. scratch holds
+ * run->articles_detail doubles.
  */
-static void write_latency_distribution(FILE *out, const np_run_record *run, double *scratch)
+static void write_latency_distribution(FILE *out, const np_run_record *run, const gap_figures *gaps,
+                                       double *scratch)
 {
     fputs("   \"latency_distribution\": {", out);
     for (int stage = 0; stage < NP_STAGE_COUNT; stage++) {
         fprintf(out, "%s\"%s\": {", stage ? ",\n    " : "\n    ", np_stage_name((np_stage)stage));
         for (int kind = 0; kind < NP_LATENCY_KIND_COUNT; kind++) {
+            fprintf(out, "%s\"%s\": ", kind ? ",\n      " : "",
+                    np_latency_kind_name((np_latency_kind)kind));
+            if (kind == NP_LATENCY_TOKEN_GAP) {
+                if (gaps[stage].points)
+                    write_quantile_values(out, gaps[stage].quantiles);
+                else
+                    fputs("null", out);
+                continue;
+            }
             size_t n = 0;
             for (size_t i = 0; i < run->articles_detail; i++) {
                 double ms = latency_sample(&run->results[i], stage, (np_latency_kind)kind);
                 if (ms >= 0)
                     scratch[n++] = ms;
             }
+            if (n == 0) {
+                fputs("null", out);
+                continue;
+            }
             np_stats_sort(scratch, n);
-            fprintf(out, "%s\"%s\": ", kind ? ",\n      " : "",
-                    np_latency_kind_name((np_latency_kind)kind));
-            write_quantile_table(out, scratch, n);
+            double table[NP_LATENCY_QUANTILES];
+            np_latency_quantiles(scratch, n, table);
+            write_quantile_values(out, table);
         }
         fputc('}', out);
     }
@@ -534,7 +578,10 @@ static int write_run(FILE *out, const np_run_record *run)
 {
     size_t rows = run->results ? run->articles_detail : 0;
     double *scratch = malloc(2 * (rows ? rows : 1) * sizeof(*scratch));
-    if (!scratch) {
+    np_gap_point *pool = malloc((rows ? rows : 1) * NP_GAP_POINTS * sizeof(*pool));
+    if (!scratch || !pool) {
+        free(scratch);
+        free(pool);
         errno = ENOMEM;
         return -1;
     }
@@ -562,8 +609,11 @@ static int write_run(FILE *out, const np_run_record *run)
 
     np_run_record rows_only = *run;
     rows_only.articles_detail = rows;
-    write_stage_stats(out, &rows_only, scratch, scratch + (rows ? rows : 1));
-    write_latency_distribution(out, &rows_only, scratch);
+    gap_figures gaps[NP_STAGE_COUNT];
+    pool_gaps(&rows_only, pool, gaps);
+    free(pool);
+    write_stage_stats(out, &rows_only, gaps, scratch, scratch + (rows ? rows : 1));
+    write_latency_distribution(out, &rows_only, gaps, scratch);
     free(scratch);
     write_call_totals(out, &rows_only);
     write_limits(out, &rows_only);

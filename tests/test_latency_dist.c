@@ -84,7 +84,7 @@ static void test_loads_the_first_complete_run(void **state)
     free(text);
     np_latency_dist dist;
     char err[512];
-    assert_int_equal(np_latency_dist_load(path, &dist, err, sizeof(err)), 0);
+    assert_int_equal(np_latency_dist_load(path, -1, &dist, err, sizeof(err)), 0);
     unlink(path);
     assert_true(dist.present[NP_STAGE_SUMMARIZATION][NP_LATENCY_CALL]);
     assert_true(dist.present[NP_STAGE_SUMMARIZATION][NP_LATENCY_FIRST_TOKEN]);
@@ -104,7 +104,7 @@ static void expect_error(const char *text, const char *want)
     write_temp(text);
     np_latency_dist dist;
     char err[512];
-    assert_int_equal(np_latency_dist_load(path, &dist, err, sizeof(err)), -1);
+    assert_int_equal(np_latency_dist_load(path, -1, &dist, err, sizeof(err)), -1);
     unlink(path);
     if (!strstr(err, want))
         fail_msg("error '%s' does not contain '%s'", err, want);
@@ -141,7 +141,7 @@ static void test_unusable_reports_are_clear_errors(void **state)
     free(text);
     np_latency_dist dist;
     char err[512];
-    assert_int_equal(np_latency_dist_load("/nonexistent/r.json", &dist, err, sizeof(err)), -1);
+    assert_int_equal(np_latency_dist_load("/nonexistent/r.json", -1, &dist, err, sizeof(err)), -1);
     assert_string_equal(err, "/nonexistent/r.json: cannot open: No such file or directory");
 }
 
@@ -222,6 +222,72 @@ static void test_first_token_lies_inside_the_latency(void **state)
     assert_int_equal(np_llm_first_token_ms(1, &id, NP_STAGE_SENTIMENT, 0, 0, NULL, 0), 0);
 }
 
+static uint64_t kept_sum_us(const np_gap_recorder *r)
+{
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < r->kept_count; i++)
+        sum += r->kept[i];
+    return sum;
+}
+
+/* The simulator's per-token gaps without a table: drawn from the seed, they share the time from
+ * the first token to the latency, so the call still takes exactly its latency. */
+static void test_token_gaps_share_the_time_after_the_first_token(void **state)
+{
+    (void)state;
+    np_id id = number_id(3);
+    np_gap_recorder a = {0}, b = {0}, other = {0}, none = {0};
+    np_llm_token_gaps(8, &id, NP_STAGE_SUMMARIZATION, 0, 1000, 200, 41, NULL, 0, &a);
+    assert_int_equal(a.count, 40);
+    assert_int_equal(a.kept_count, 40);
+    assert_in_range(kept_sum_us(&a), 800000 - 40, 800000 + 40);
+    int differ = 0;
+    for (uint32_t i = 0; i < 40; i++) {
+        assert_in_range(a.kept[i], 8000, 35000); /* weights in [0.5, 1.5) of the mean 20 ms */
+        differ |= a.kept[i] != a.kept[0];
+    }
+    assert_true(differ);
+    np_llm_token_gaps(8, &id, NP_STAGE_SUMMARIZATION, 0, 1000, 200, 41, NULL, 0, &b);
+    assert_memory_equal(a.kept, b.kept, sizeof(a.kept)); /* reproducible from the seed */
+    np_llm_token_gaps(8, &id, NP_STAGE_SUMMARIZATION, 1, 1000, 200, 41, NULL, 0, &other);
+    assert_memory_not_equal(a.kept, other.kept, sizeof(a.kept)); /* each attempt its own */
+    np_llm_token_gaps(8, &id, NP_STAGE_SUMMARIZATION, 0, 1000, 200, 1, NULL, 0, &none);
+    assert_int_equal(none.count, 0);
+}
+
+/* From a table: each gap drawn by inverse CDF, kept as drawn when they fit (the pooled median is
+ * the table's), scaled together when they would overrun the latency. */
+static void test_token_gaps_follow_the_table(void **state)
+{
+    (void)state;
+    double q[NP_LATENCY_QUANTILES];
+    for (int i = 0; i < NP_LATENCY_QUANTILES; i++)
+        q[i] = 1 + 0.0002 * i * i; /* 1 .. 3 ms, median 1.5 ms */
+    enum { CALLS = 500, GAPS = 40 };
+    static uint32_t all[CALLS * GAPS];
+    size_t n = 0;
+    for (uint64_t c = 0; c < CALLS; c++) {
+        np_id id = number_id(c);
+        np_gap_recorder r = {0};
+        np_llm_token_gaps(2, &id, NP_STAGE_SENTIMENT, 0, 1000, 100, GAPS + 1, q,
+                          NP_LATENCY_QUANTILES, &r);
+        assert_int_equal(r.kept_count, GAPS);
+        for (uint32_t i = 0; i < GAPS; i++) {
+            assert_in_range(r.kept[i], 1000, 3000);
+            all[n++] = r.kept[i];
+        }
+    }
+    qsort(all, n, sizeof(all[0]), compare_u32);
+    assert_in_range(all[n / 2], 1470, 1530);
+    /* 40 gaps of 50..60 ms cannot fit in 400 ms: scaled to fill it exactly. */
+    double slow[2] = {50, 60};
+    np_id id = number_id(1);
+    np_gap_recorder r = {0};
+    np_llm_token_gaps(2, &id, NP_STAGE_SENTIMENT, 0, 500, 100, GAPS + 1, slow, 2, &r);
+    assert_int_equal(r.count, GAPS);
+    assert_in_range(kept_sum_us(&r), 400000 - GAPS, 400000 + GAPS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +296,8 @@ int main(void)
         cmocka_unit_test(test_unusable_reports_are_clear_errors),
         cmocka_unit_test(test_inverse_cdf_draws_follow_the_table),
         cmocka_unit_test(test_first_token_lies_inside_the_latency),
+        cmocka_unit_test(test_token_gaps_share_the_time_after_the_first_token),
+        cmocka_unit_test(test_token_gaps_follow_the_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

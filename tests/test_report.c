@@ -360,6 +360,65 @@ static void test_stream_error_is_reported(void **state)
     fclose(out);
 }
 
+/*
+ * TTFT counts from the start of the attempt that produced the first token, as recorded. Here the
+ * third attempt began at 500 ms and its first token came at 530 ms; its end (680 ms) lies 80 ms
+ * past start + latency, as when a sleep wakes late on a loaded machine. The old estimate (end less
+ * latency: 580 ms) gave no first-token delay at all (clamped to 0).
+ */
+static void test_ttft_counts_from_the_attempts_recorded_start(void **state)
+{
+    (void)state;
+    fixture f;
+    build(&f);
+    np_result *r = &f.results[0];
+    r->attempts[NP_STAGE_SUMMARIZATION] = 3;
+    r->latency_ms[NP_STAGE_SUMMARIZATION] = 100;
+    r->stage_start_ns[NP_STAGE_SUMMARIZATION] = T0 + 1 * MS;
+    r->attempt_start_ns[NP_STAGE_SUMMARIZATION] = T0 + 500 * MS;
+    r->first_token_ns[NP_STAGE_SUMMARIZATION] = T0 + 530 * MS;
+    r->stage_end_ns[NP_STAGE_SUMMARIZATION] = T0 + 680 * MS;
+    cJSON *doc = write_and_parse(&f.options, f.runs, 1);
+    assert_close(number_at(doc, "runs.0.stages.summarization.ttft_ms.min"), 30, 1e-9);
+    assert_close(number_at(doc, "runs.0.stages.summarization.ttft_ms.max"), 30, 1e-9);
+    assert_close(number_at(doc, "runs.0.latency_distribution.summarization.first_token_ms.0"), 30,
+                 1e-9);
+    assert_close(number_at(doc, "runs.0.latency_distribution.summarization.first_token_ms.100"), 30,
+                 1e-9);
+    assert_null_at(doc, "runs.0.stages.sentiment.ttft_ms");
+    assert_null_at(doc, "runs.0.latency_distribution.sentiment.first_token_ms");
+    cJSON_Delete(doc);
+}
+
+/*
+ * Inter-token gaps are pooled over every gap of every call: a call with 7 gaps of 1 ms weighs
+ * seven times one with a single gap of 5 ms, so the median gap is 1 ms (pooling the calls' points
+ * unweighted would give 3 ms). The distribution's token_gap_ms table is the same pool.
+ */
+static void test_token_gaps_pool_every_gap_of_every_call(void **state)
+{
+    (void)state;
+    fixture f;
+    build(&f);
+    np_gap_recorder seven = {0}, one = {0};
+    for (int i = 0; i < 7; i++)
+        np_gap_record(&seven, 1 * MS);
+    np_gap_record(&one, 5 * MS);
+    np_gap_summarize(&seven, &f.results[0].token_gaps[NP_STAGE_SUMMARIZATION]);
+    np_gap_summarize(&one, &f.results[1].token_gaps[NP_STAGE_SUMMARIZATION]);
+    cJSON *doc = write_and_parse(&f.options, f.runs, 1);
+    assert_close(number_at(doc, "runs.0.stages.summarization.token_gap_ms.min"), 1, 1e-9);
+    assert_close(number_at(doc, "runs.0.stages.summarization.token_gap_ms.p50"), 1, 1e-9);
+    assert_close(number_at(doc, "runs.0.stages.summarization.token_gap_ms.max"), 5, 1e-9);
+    assert_close(number_at(doc, "runs.0.latency_distribution.summarization.token_gap_ms.50"), 1,
+                 1e-9);
+    assert_close(number_at(doc, "runs.0.latency_distribution.summarization.token_gap_ms.100"), 5,
+                 1e-9);
+    assert_null_at(doc, "runs.0.stages.sentiment.token_gap_ms");
+    assert_null_at(doc, "runs.0.latency_distribution.sentiment.token_gap_ms");
+    cJSON_Delete(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -373,6 +432,8 @@ int main(void)
         cmocka_unit_test(test_missing_timestamps_are_null),
         cmocka_unit_test(test_non_finite_options_are_null_and_options_may_be_absent),
         cmocka_unit_test(test_stream_error_is_reported),
+        cmocka_unit_test(test_ttft_counts_from_the_attempts_recorded_start),
+        cmocka_unit_test(test_token_gaps_pool_every_gap_of_every_call),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,6 +23,7 @@
 #include "np/article.h"
 #include "np/llm.h"
 #include "np/sentiment.h"
+#include "np/token_gaps.h"
 
 struct np_process_config;
 
@@ -82,15 +83,16 @@ typedef struct np_call {
 
     /* Out (zeroed by the caller before the call). */
     np_call_status status;
-    np_retry_cause cause;     /* FAILED and TIMED_OUT: why */
-    const char *error;        /* static text for a failure; NULL: the caller's generic message */
-    uint32_t latency_ms;      /* the call's latency: planned (sim) or measured (a server) */
-    uint32_t retry_after_ms;  /* the server asked to wait this long before the next call */
-    np_sentiment sentiment;   /* sentiment, when OK */
-    uint32_t tokens_in;       /* prompt tokens (as the server counted them; 0 = unknown) */
-    uint32_t tokens_out;      /* completion tokens */
-    long long first_token_ns; /* streaming: when the first token arrived; 0 = not streamed */
-    int http_status;          /* the reply's HTTP status; 0 = none (sim, or no reply) */
+    np_retry_cause cause;      /* FAILED and TIMED_OUT: why */
+    const char *error;         /* static text for a failure; NULL: the caller's generic message */
+    uint32_t latency_ms;       /* the call's latency: planned (sim) or measured (a server) */
+    uint32_t retry_after_ms;   /* the server asked to wait this long before the next call */
+    np_sentiment sentiment;    /* sentiment, when OK */
+    uint32_t tokens_in;        /* prompt tokens (as the server counted them; 0 = unknown) */
+    uint32_t tokens_out;       /* completion tokens */
+    long long first_token_ns;  /* streaming: when the first token arrived; 0 = not streamed */
+    np_gap_summary token_gaps; /* streaming: the gaps between the reply's tokens */
+    int http_status;           /* the reply's HTTP status; 0 = none (sim, or no reply) */
     np_http_version http_version; /* the protocol the reply came in; NONE with no reply */
 } np_call;
 

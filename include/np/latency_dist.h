@@ -8,7 +8,8 @@
  * simulator draws from it by inverse CDF (np_llm_quantile_ms in np/llm.h).
  *
  * No global state; loading parses on the calling thread (cJSON's error pointer is global, so call
- * it before the workers start).
+ * it before the workers start). Loading waits only cancellably: a FIFO with no writer, or a slow
+ * read, ends as soon as the cancellation descriptor becomes readable.
  */
 #ifndef NP_LATENCY_DIST_H
 #define NP_LATENCY_DIST_H
@@ -40,11 +41,14 @@ void np_latency_quantiles(const double *sorted, size_t n, double *table);
 
 /*
  * Reads the distribution of the first complete run (not a warm-up, not interrupted) of the report
- * at path. Every stage must have its call latencies. Returns 0, or -1 with a one-line message in
- * err that starts with the path ("FILE: not JSON (syntax error at line L, column C)", "FILE: not
- * a news-processor report ...", "FILE: cannot open: ..."): all of them usage errors (exit 2).
+ * at path ("-": standard input), waiting on cancel_fd (np_cancel_fd; -1: not cancellable) along
+ * with the file. Every stage must have its call latencies. Returns 0; ECANCELED when cancel_fd
+ * became readable before the file was read (err untouched); or -1 with a one-line message in err
+ * that starts with the path ("FILE:LINE:COL: not JSON (syntax error)", "FILE: not a
+ * news-processor report ...", "FILE: cannot open: ..."): all of them usage errors (exit 2).
  */
-int np_latency_dist_load(const char *path, np_latency_dist *dist, char *err, size_t err_size);
+int np_latency_dist_load(const char *path, int cancel_fd, np_latency_dist *dist, char *err,
+                         size_t err_size);
 
 /* The smallest and largest call latency over all stages, in whole ms (rounded outwards). */
 void np_latency_dist_range(const np_latency_dist *dist, uint32_t *min_ms, uint32_t *max_ms);

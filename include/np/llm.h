@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "np/article.h"
+#include "np/token_gaps.h"
 
 typedef enum np_stage { NP_STAGE_SUMMARIZATION, NP_STAGE_SENTIMENT, NP_STAGE_COUNT } np_stage;
 
@@ -46,12 +47,25 @@ uint32_t np_llm_quantile_ms(uint64_t seed, const np_id *id, np_stage stage, uint
  * first token arrives, in whole ms from the call's start. Drawn uniformly in [10%, 50%] of the
  * latency, or, with first_token_quantiles (count >= 2, NULL for none), from that empirical
  * distribution at the same quantile as the latency of np_llm_quantile_ms; never past the latency.
- * The other tokens follow evenly up to the latency, so the call's total time is exactly the
- * latency.
+ * The other tokens follow at the gaps of np_llm_token_gaps.
  */
 uint32_t np_llm_first_token_ms(uint64_t seed, const np_id *id, np_stage stage, uint32_t attempt,
                                uint32_t latency_ms, const double *first_token_quantiles,
                                size_t count);
+
+/*
+ * The gaps between the tokens of that call, drawn from the seed, recorded into *gaps in order
+ * (tokens - 1 of them; none for fewer than two tokens). Each gap has its own draw. Without a
+ * table (gap_quantiles NULL, count < 2) the draws are weights uniform in [0.5, 1.5) and the gaps
+ * share the time from the first token to the latency in their proportions: the last token comes
+ * at the latency. With a table each gap is drawn from that empirical distribution by inverse CDF
+ * and kept as drawn when they all fit between the first token and the latency (the call then
+ * ends after its last token, as a server's reply ends after its usage); when they would not fit
+ * they are scaled down together to fit, so the call still takes exactly its latency.
+ */
+void np_llm_token_gaps(uint64_t seed, const np_id *id, np_stage stage, uint32_t attempt,
+                       uint32_t latency_ms, uint32_t first_ms, uint32_t tokens,
+                       const double *gap_quantiles, size_t count, np_gap_recorder *gaps);
 
 /* Whether the given attempt fails transiently, with probability fail_rate in [0, 1]. */
 int np_llm_attempt_fails(uint64_t seed, const np_id *id, np_stage stage, uint32_t attempt,

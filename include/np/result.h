@@ -16,6 +16,7 @@
 #include "np/backend.h"
 #include "np/llm.h"
 #include "np/sentiment.h"
+#include "np/token_gaps.h"
 
 typedef enum np_status {
     NP_STATUS_OK,        /* both stages succeeded */
@@ -54,10 +55,13 @@ typedef struct np_result {
     uint16_t retries[NP_CAUSE_COUNT];         /* retries of either stage, by why the call failed */
     uint8_t http_version[NP_STAGE_COUNT];     /* an np_http_version: the reply's protocol */
     long long first_token_ns[NP_STAGE_COUNT]; /* streamed: the first token came; 0 = not streamed */
+    /* The inter-token gaps of each stage's last attempt, summarised (np/token_gaps.h). */
+    np_gap_summary token_gaps[NP_STAGE_COUNT];
     /* When each kept retry began, in µs after stage_start_ns (np_result_note_retry). */
     uint32_t retry_at_us[NP_STAGE_COUNT][NP_RETRY_MARKS];
-    long long started_ns; /* the article's work began */
-    long long stage_start_ns[NP_STAGE_COUNT];
+    long long started_ns;                       /* the article's work began */
+    long long stage_start_ns[NP_STAGE_COUNT];   /* the stage's first attempt began */
+    long long attempt_start_ns[NP_STAGE_COUNT]; /* its last attempt began: TTFT counts from here */
     long long stage_end_ns[NP_STAGE_COUNT];
     long long finished_ns;   /* both stages done (or gave up); the push began here */
     long long queue_wait_ns; /* finished_ns to received_ns: blocked pushing, then queued */

@@ -238,6 +238,22 @@ check "streaming: the trace marks every call's first token" \
 check "compare: TTFT compared (first token 30 ms vs 150 ms)" \
     grep -E -q '^summarization.ttft_p50_ms +[0-9.]+ .* \+[0-9.]+%' "$work/cmp.txt"
 check "compare: output tokens per second compared" grep -q '^tokens.out_per_s' "$work/cmp.txt"
+# Inter-token gaps: the gaps between the SSE content events as they arrived, every gap of every
+# call pooled (before: each call's mean time per token). The server paces tokens 20 ms apart.
+status_of "$np" --backend openai --base-url "$url" --model "gap+first-token=5+token=20" --stream \
+    -q --report "$work/gap.report.json" "$work/six.json" >/dev/null
+check "gaps: the run succeeds" test "$status" = 0
+for stage in summarization sentiment; do
+    check "gaps: $stage's inter-token median is the server's 20 ms pace (15..100 ms)" \
+        jq -e --arg s "$stage" '.runs[0].stages[$s].token_gap_ms.p50 | . >= 15 and . <= 100' \
+        "$work/gap.report.json" >/dev/null
+    check "gaps: $stage's distribution for --latency-from has the same median" \
+        jq -e --arg s "$stage" '.runs[0].latency_distribution[$s].token_gap_ms[50] | . >= 15 and . <= 100' \
+        "$work/gap.report.json" >/dev/null
+done
+check "gaps: well above the 2 ms pace's (the check can fail)" jq -e --slurpfile fast "$work/stream.report.json" \
+    '.runs[0].stages.summarization.token_gap_ms.p50 > 3 * $fast[0].runs[0].stages.summarization.token_gap_ms.p50' \
+    "$work/gap.report.json" >/dev/null
 
 # --- response_format fallback -------------------------------------------------------------------
 model="rf+reject-response-format"
