@@ -19,21 +19,8 @@ nghttpd=$(command -v nghttpd || true)
 command -v openssl >/dev/null || { echo "openssl not installed: skipped"; exit 77; }
 
 tls=$work/tls
-mkdir "$tls"
-(
-    cd "$tls"
-    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 \
-        -subj "/CN=news-processor test CA"
-    # name SAN: the server's certificate for 127.0.0.1, and one for a name that is not the host
-    for name in ip:IP:127.0.0.1 other:DNS:example.invalid; do
-        base=${name%%:*} san=${name#*:}
-        openssl req -newkey rsa:2048 -nodes -keyout "$base.key" -out "$base.csr" \
-            -subj "/CN=${san#*:}"
-        printf 'subjectAltName=%s\n' "$san" >"$base.ext"
-        openssl x509 -req -in "$base.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-            -extfile "$base.ext" -out "$base.pem"
-    done
-) >"$tls/make.log" 2>&1 || fail "could not make the certificates: $(cat "$tls/make.log")"
+# the server's certificate for 127.0.0.1, and one for a name that is not the host
+make_certificates "$tls" ip:IP:127.0.0.1 other:DNS:example.invalid
 
 # The canned reply serves both stages: summarization keeps its content as the summary (it is
 # under 200 code points), sentiment reads the JSON object in it. Neither is what the simulator

@@ -10,16 +10,7 @@ unset OPENAI_API_KEY NP_BASE_URL NP_MODEL
 command -v openssl >/dev/null || { echo "openssl not installed: skipped"; exit 77; }
 
 tls=$work/tls
-mkdir "$tls"
-(
-    cd "$tls"
-    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 \
-        -subj "/CN=news-processor test CA"
-    openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=127.0.0.1"
-    printf 'subjectAltName=IP:127.0.0.1\n' >server.ext
-    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-        -extfile server.ext -out server.pem
-) >"$tls/make.log" 2>&1 || fail "could not make the certificates: $(cat "$tls/make.log")"
+make_certificates "$tls" server:IP:127.0.0.1
 
 # Port 0: the kernel picks a free port, so there is no collision to retry; s_server prints it.
 openssl s_server -accept 127.0.0.1:0 -cert "$tls/server.pem" -key "$tls/server.key" -rev \

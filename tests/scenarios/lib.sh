@@ -98,3 +98,24 @@ address_space_baseline() {
 }
 # The temporary files a run could have left in directory $1.
 leftovers() { find "$1" -name '.*.??????'; }
+# make_certificates DIR NAME:SAN...: a private CA (DIR/ca.pem, ca.key) and, for each NAME, a
+# certificate it signed for SAN (e.g. server:IP:127.0.0.1 -> DIR/server.pem, server.key); fails
+# the test with openssl's log if any cannot be made.
+make_certificates() {
+    local dir=$1 spec name san
+    shift
+    mkdir -p "$dir"
+    (
+        cd "$dir"
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 \
+            -subj "/CN=news-processor test CA"
+        for spec in "$@"; do
+            name=${spec%%:*} san=${spec#*:}
+            openssl req -newkey rsa:2048 -nodes -keyout "$name.key" -out "$name.csr" \
+                -subj "/CN=${san#*:}"
+            printf 'subjectAltName=%s\n' "$san" >"$name.ext"
+            openssl x509 -req -in "$name.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+                -extfile "$name.ext" -out "$name.pem"
+        done
+    ) >"$dir/make.log" 2>&1 || fail "could not make the certificates: $(cat "$dir/make.log")"
+}
