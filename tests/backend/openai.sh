@@ -168,32 +168,38 @@ check "a hanging server: timed out, retried once, failed" jq -e '.articles[0] |
     .status == "failed" and .attempts.summarization == 2 and (.error | test("timed out"))' \
     "$work/to.json" >/dev/null
 
-# --- SIGINT mid-request -------------------------------------------------------------------------
-llm_server_start "$work/srv-hang"
-"$np" --backend openai --base-url "$llm_url" --model "sig+hang" -q "$work/six.json" \
-    >"$work/sig.json" 2>"$work/sig.err" &
-pid=$!
-for ((i = 0; i < 2000; i++)); do
-    [ "$(llm_stats in_flight)" -ge 6 ] && break
-    sleep 0.01
+# --- SIGINT and SIGTERM mid-request ------------------------------------------------------------
+for sig in INT TERM; do
+    want=$([ $sig = INT ] && echo 130 || echo 143)
+    llm_server_start "$work/srv-hang-$sig"
+    "$np" --backend openai --base-url "$llm_url" --model "sig+hang" -q "$work/six.json" \
+        >"$work/sig.json" 2>"$work/sig.err" &
+    pid=$!
+    for ((i = 0; i < 2000; i++)); do
+        [ "$(llm_stats in_flight)" -ge 6 ] && break
+        sleep 0.01
+    done
+    check "SIG$sig: six requests are in flight at the server" test "$(llm_stats in_flight)" -ge 6
+    sent=$(date +%s%N)
+    kill -$sig "$pid"
+    status_of wait "$pid"
+    took_ms=$((($(date +%s%N) - sent) / 1000000))
+    check "SIG$sig mid-request: exit $want" test "$status" = "$want"
+    check "SIG$sig mid-request: ended within 5 s (the requests would hang forever)" \
+        test "$took_ms" -lt 5000
+    echo "    (SIG$sig to exit with six requests in flight: ${took_ms} ms; the target is 100 ms," \
+        "measured by bench/sigint_latency.sh)"
+    check "SIG$sig mid-request: the output is complete, every article cancelled" \
+        jq -e '[.articles[] | select(.status == "cancelled")] | length == 6' "$work/sig.json" \
+        >/dev/null
+    for ((i = 0; i < 500; i++)); do
+        [ "$(llm_stats in_flight)" = 0 ] && break
+        sleep 0.01
+    done
+    check "SIG$sig: the aborted requests' connections were closed (the server's in_flight drops to 0)" \
+        test "$(llm_stats in_flight)" = 0
+    llm_server_stop
 done
-check "six requests are in flight at the server" test "$(llm_stats in_flight)" -ge 6
-sent=$(date +%s%N)
-kill -INT "$pid"
-status_of wait "$pid"
-took_ms=$((($(date +%s%N) - sent) / 1000000))
-check "SIGINT mid-request: exit 130" test "$status" = 130
-check "SIGINT mid-request: ended within 5 s (the requests would hang forever)" test "$took_ms" -lt 5000
-echo "    (SIGINT to exit with six requests in flight: ${took_ms} ms; the target is 100 ms, measured by bench/sigint_latency.sh)"
-check "SIGINT mid-request: the output is complete, every article cancelled" \
-    jq -e '[.articles[] | select(.status == "cancelled")] | length == 6' "$work/sig.json" >/dev/null
-for ((i = 0; i < 500; i++)); do
-    [ "$(llm_stats in_flight)" = 0 ] && break
-    sleep 0.01
-done
-check "the aborted requests' connections were closed (the server's in_flight drops to 0)" \
-    test "$(llm_stats in_flight)" = 0
-llm_server_stop
 llm_port=$main_port
 
 status_of "$np" --backend openai --base-url "$url" --model "dl+hang" --deadline-ms 300 -q \
