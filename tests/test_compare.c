@@ -20,54 +20,16 @@
 #include "np/compare.h"
 #include "np/report.h"
 
-typedef struct workspace {
-    char dir[64];
-    char paths[16][128]; /* files written, removed at teardown */
-    size_t path_count;
-} workspace;
+#include "workspace.h"
 
 static int setup(void **state)
 {
-    workspace *w = calloc(1, sizeof(*w));
-    if (!w)
-        return -1;
-    snprintf(w->dir, sizeof(w->dir), "/tmp/np-test-compare-XXXXXX");
-    if (!mkdtemp(w->dir)) {
-        free(w);
-        return -1;
-    }
-    *state = w;
-    return 0;
+    return workspace_setup(state, "compare");
 }
 
 static int teardown(void **state)
 {
-    workspace *w = *state;
-    for (size_t i = 0; i < w->path_count; i++)
-        unlink(w->paths[i]);
-    rmdir(w->dir);
-    free(w);
-    return 0;
-}
-
-/* Registers DIR/name for removal at teardown and returns it (owned by the workspace). */
-static const char *new_path(workspace *w, const char *name)
-{
-    assert_true(w->path_count < sizeof(w->paths) / sizeof(w->paths[0]));
-    char path[sizeof(w->paths[0])]; /* formatted apart: the directory lives in *w too */
-    snprintf(path, sizeof(path), "%s/%s", w->dir, name);
-    return memcpy(w->paths[w->path_count++], path, sizeof(path));
-}
-
-/* Writes text to DIR/name and returns the path (owned by the workspace). */
-static const char *write_file(workspace *w, const char *name, const char *text)
-{
-    const char *path = new_path(w, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
-    return path;
+    return workspace_teardown(state);
 }
 
 /*
@@ -107,41 +69,9 @@ static const char *write_report(workspace *w, const char *name, const char *late
                              walls, n);
 }
 
-typedef struct outcome {
-    int status;
-    char *out;
-    char *err;
-} outcome;
-
-static outcome run_compare(int argc, char **argv)
-{
-    outcome o = {0};
-    size_t out_len = 0, err_len = 0;
-    FILE *out = open_memstream(&o.out, &out_len);
-    FILE *err = open_memstream(&o.err, &err_len);
-    assert_non_null(out);
-    assert_non_null(err);
-    o.status = np_compare_main(argc, argv, out, err);
-    assert_int_equal(fclose(out), 0);
-    assert_int_equal(fclose(err), 0);
-    return o;
-}
-
 #define COMPARE(...)                                                                               \
-    run_compare((int)(sizeof((char *[]){"compare", __VA_ARGS__}) / sizeof(char *)),                \
-                (char *[]){"compare", __VA_ARGS__, NULL})
-
-static void outcome_free(outcome *o)
-{
-    free(o->out);
-    free(o->err);
-}
-
-static void assert_contains(const char *haystack, const char *needle)
-{
-    if (!strstr(haystack, needle))
-        fail_msg("expected to find \"%s\" in:\n%s", needle, haystack);
-}
+    run_main(np_compare_main, (int)(sizeof((char *[]){"compare", __VA_ARGS__}) / sizeof(char *)),  \
+             (char *[]){"compare", __VA_ARGS__, NULL})
 
 /* Asserts that the table has the row expected, a line compared with every run of spaces taken as
  * one (the columns' widths depend on every row). */

@@ -18,90 +18,27 @@
 
 #include "np/merge.h"
 
-typedef struct workspace {
-    char dir[64];
-    char paths[16][128]; /* files written, removed at teardown */
-    size_t path_count;
-} workspace;
+#include "workspace.h"
 
 static int setup(void **state)
 {
-    workspace *w = calloc(1, sizeof(*w));
-    if (!w)
-        return -1;
-    snprintf(w->dir, sizeof(w->dir), "/tmp/np-test-merge-XXXXXX");
-    if (!mkdtemp(w->dir)) {
-        free(w);
-        return -1;
-    }
-    *state = w;
-    return 0;
+    return workspace_setup(state, "merge");
 }
 
 static int teardown(void **state)
 {
-    workspace *w = *state;
-    for (size_t i = 0; i < w->path_count; i++)
-        unlink(w->paths[i]);
-    rmdir(w->dir);
-    free(w);
-    return 0;
+    return workspace_teardown(state);
 }
 
-/* Registers DIR/name for removal at teardown and returns it (owned by the workspace). */
-static char *new_path(workspace *w, const char *name)
+/* np_merge_main with the umask the expectations assume. */
+static int merge_main(int argc, char **argv, FILE *out, FILE *err)
 {
-    assert_true(w->path_count < sizeof(w->paths) / sizeof(w->paths[0]));
-    char path[sizeof(w->paths[0])]; /* formatted apart: the directory lives in *w too */
-    snprintf(path, sizeof(path), "%s/%s", w->dir, name);
-    return memcpy(w->paths[w->path_count++], path, sizeof(path));
-}
-
-static char *write_file(workspace *w, const char *name, const char *text)
-{
-    char *path = new_path(w, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
-    return path;
-}
-
-typedef struct outcome {
-    int status;
-    char *out;
-    char *err;
-} outcome;
-
-static outcome run_merge(int argc, char **argv)
-{
-    outcome o = {0};
-    size_t out_len = 0, err_len = 0;
-    FILE *out = open_memstream(&o.out, &out_len);
-    FILE *err = open_memstream(&o.err, &err_len);
-    assert_non_null(out);
-    assert_non_null(err);
-    o.status = np_merge_main(argc, argv, out, err, 022);
-    assert_int_equal(fclose(out), 0);
-    assert_int_equal(fclose(err), 0);
-    return o;
+    return np_merge_main(argc, argv, out, err, 022);
 }
 
 #define MERGE(...)                                                                                 \
-    run_merge((int)(sizeof((char *[]){"merge", __VA_ARGS__}) / sizeof(char *)),                    \
-              (char *[]){"merge", __VA_ARGS__, NULL})
-
-static void outcome_free(outcome *o)
-{
-    free(o->out);
-    free(o->err);
-}
-
-static void assert_contains(const char *haystack, const char *needle)
-{
-    if (!strstr(haystack, needle))
-        fail_msg("expected \"%s\" in:\n%s", needle, haystack);
-}
+    run_main(merge_main, (int)(sizeof((char *[]){"merge", __VA_ARGS__}) / sizeof(char *)),         \
+             (char *[]){"merge", __VA_ARGS__, NULL})
 
 /* Two shards of five articles (indexes 0, 2, 4 and 1, 3), each in completion order. */
 #define SHARD_0                                                                                    \
@@ -287,7 +224,7 @@ static void test_usage_errors_exit_2(void **state)
     assert_int_equal(o.status, 2);
     assert_contains(o.err, "--format 'xml': expected json or ndjson");
     outcome_free(&o);
-    o = run_merge(1, (char *[]){"merge", NULL});
+    o = run_main(merge_main, 1, (char *[]){"merge", NULL});
     assert_int_equal(o.status, 2);
     assert_contains(o.err, "expected the shards' outputs");
     outcome_free(&o);
