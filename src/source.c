@@ -104,6 +104,9 @@ int np_source_next(np_source *source, np_work *work, char *err, size_t err_size)
         np_article *article = NULL;
         if (np_loader_parse_object(line, len, source->input.name, source->line_number,
                                    source->produced + 1, &article, err, err_size) != 0) {
+            /* Memory running out while parsing the line is the system's failure, not the line's. */
+            if (np_loader_error_is_out_of_memory(err))
+                source->read_errno = ENOMEM;
             source->failed = 1;
             return -1;
         }

@@ -49,8 +49,8 @@ int np_source_next(np_source *source, np_work *work, char *err, size_t err_size)
 /* How many articles the source produces in all when that is known in advance (a list), else 0. */
 size_t np_source_total(const np_source *source);
 
-/* After np_source_next returned -1: the errno of the read that failed, or 0 for a malformed line
- * (the input is wrong, not the system). */
+/* After np_source_next returned -1: the errno of the read that failed (ENOMEM also when memory
+ * ran out parsing a line), or 0 for a malformed line (the input is wrong, not the system). */
 int np_source_read_errno(const np_source *source);
 
 /* Closes the source and frees it. NULL is allowed. */
