@@ -13,6 +13,9 @@ tls=$work/tls
 make_certificates "$tls" server:IP:127.0.0.1
 
 # Port 0: the kernel picks a free port, so there is no collision to retry; s_server prints it.
+# Its output file is made first: the background job's redirection may not have run yet when the
+# loop below first reads it (under load, a missing file failed the script).
+: >"$tls/server.out"
 openssl s_server -accept 127.0.0.1:0 -cert "$tls/server.pem" -key "$tls/server.key" -rev \
     </dev/null >"$tls/server.out" 2>"$tls/server.err" &
 server=$!
