@@ -627,9 +627,13 @@ static int read_article(const cJSON *element, size_t k, np_article *a, char *err
         return -1;
     }
     if (dup) {
+        /* The member's name quoted as an id is: escaped, it cannot break the message's line. */
+        const np_id name = {.kind = NP_ID_STRING, .text = dup, .text_len = strlen(dup)};
+        char name_text[sizeof(id_text)];
         np_id_format(&a->id, id_text, sizeof(id_text));
-        format_message(err, err_size, "article #%zu (id %s): member \"%.40s\" appears twice", k,
-                       id_text, dup);
+        np_id_format(&name, name_text, sizeof(name_text));
+        format_message(err, err_size, "article #%zu (id %s): member %s appears twice", k, id_text,
+                       name_text);
         return -1;
     }
     static const char *const text_members[] = {"title", "content"};

@@ -223,6 +223,11 @@ static void test_schema_errors_name_the_article(void **state)
                  "in.json: article #1 (id \"x\"): \"title\" must be a string, not null");
     expect_error("[{\"id\": 1, \"title\": \"t\", \"title\": \"u\", \"content\": \"c\"}]",
                  "in.json: article #1 (id 1): member \"title\" appears twice");
+    /* A name with a control character is escaped: the message stays one line (found by the
+     * fuzzer, tests/fuzz/findings/duplicate-member-with-cr.json). */
+    expect_error(
+        "[{\"id\": 1, \"t\\r\": \"t\", \"t\\r\": \"u\", \"title\": \"t\", \"content\": \"c\"}]",
+        "in.json: article #1 (id 1): member \"t\\u000d\" appears twice");
 }
 
 static void test_bad_ids_are_rejected(void **state)
