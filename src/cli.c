@@ -79,7 +79,7 @@ static const np_option option_table[] = {
      "0:0 means no sleep)"},
     {"seed", OPT_SEED, 0, "N", "seed for latencies and faults (default 1); same seed, same run"},
     {"queue-capacity", OPT_QUEUE_CAPACITY, 0, "N",
-     "capacity of the results queue, at least 1 (default 16; with --latency 0 and no --fail-rate "
+     "capacity of the results queue, at least 1 (default 4096; with --latency 0 and no --fail-rate "
      "or --rate, 1024)"},
     {"fail-rate", OPT_FAIL_RATE, 0, "P",
      "each stage call fails transiently with probability P, 0..1 (default 0)"},

@@ -77,66 +77,6 @@ static int thread_attr_init(pthread_attr_t *attr, const np_pipeline_config *conf
     return e ? -1 : 0;
 }
 
-/* ---- the futex hash ------------------------------------------------------------------- */
-
-/* Linux 6.16's PR_FUTEX_HASH, which older headers (Debian 12's) do not define. */
-#ifndef PR_FUTEX_HASH
-#define PR_FUTEX_HASH           78
-#define PR_FUTEX_HASH_SET_SLOTS 1
-#define PR_FUTEX_HASH_GET_SLOTS 2
-#endif
-
-/* Most live threads a run can have on Linux (kernel.pid_max is 32768 by default). */
-#define LIVE_THREADS_MAX 32768
-
-/*
- * Sizes the process's futex hash for about `threads` threads blocked at once. Since Linux 6.16 a
- * threaded process gets a private futex hash whose size follows the number of CPUs, not of
- * threads: 16 buckets on these 2-core machines. Every thread blocked on a mutex or condition
- * variable sits in one of them, and waking one walks its bucket's whole chain, so with 10,000
- * article threads asleep in their stage calls each wake-up walked some 600 entries, and a run
- * could spend seconds in the kernel (measured; the pipeline itself was idle). Four buckets per
- * thread, as the kernel would give a small process, keeps the chains short. Best effort: an older
- * kernel (with one global hash) rejects the call and nothing changes.
- */
-/* Fewer threads than this leave the futex hash alone. */
-#define FUTEX_HASH_MIN_THREADS 2048
-
-static void size_futex_hash(size_t threads)
-{
-    /* Resizing costs an RCU grace period, 30-40 ms here (most of a small run's time), and below
-     * a few thousand threads the default chains are short: since stage sleeps wait in ppoll
-     * rather than on a futex, no gain was measured at 1,000 threads, while at 10,000 runs
-     * without it sometimes took 4 s instead of 1 (producers and the registry's waiters). With the
-     * collector paced too, still: 1 run in 8 without it took 1.95 s, 2.8 s of it system CPU
-     * (the others 0.92-1.29 s); with it, none above 1.24 s (interleaved, load average 40). */
-    if (threads < FUTEX_HASH_MIN_THREADS)
-        return;
-    if (threads > LIVE_THREADS_MAX)
-        threads = LIVE_THREADS_MAX;
-    unsigned long slots = 16;
-    while (slots < 4 * threads)
-        slots *= 2;
-    /* 0: no private hash yet (no thread started so far); the one set now is kept when it is. */
-    int current = prctl(PR_FUTEX_HASH, PR_FUTEX_HASH_GET_SLOTS, 0, 0, 0);
-    if (current >= 0 && (unsigned long)current < slots)
-        (void)prctl(PR_FUTEX_HASH, PR_FUTEX_HASH_SET_SLOTS, slots, 0, 0);
-}
-
-/*
- * The stage sleeps are the simulated calls' latencies: without this, the kernel may end each one
- * up to 50 µs late (the default timer slack, for batching wake-ups), which adds up over an
- * article's calls and, in sequential mode, over the whole run. Threads inherit it.
- */
-static void tune_kernel(const np_pipeline_config *config, size_t total)
-{
-    (void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-    if (config->mode == NP_MODE_THREAD)
-        size_futex_hash(total > 0 ? total : LIVE_THREADS_MAX);
-    else if (config->mode == NP_MODE_POOL)
-        size_futex_hash(config->workers ? config->workers : 1);
-}
-
 /*
  * A backend that cannot plan (a real server): the ideal schedule is built now, from each
  * article's measured calls and backoffs, in input order -- the same schedule as for planned
@@ -176,7 +116,10 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
     if (np_ideal_init(&ideal, config->mode, config->workers, err, err_size) == 0 &&
         np_collector_init(&collector, config, mode != &np_scheduler_sequential, expected, bulk, err,
                           err_size) == 0) {
-        tune_kernel(config, total);
+        /* The stage sleeps are the simulated calls' latencies: with the default timer slack (50
+         * µs, for batching wake-ups) the kernel may end each one that late, which adds up over an
+         * article's calls and, in sequential mode, over the whole run. Threads inherit it. */
+        (void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
         stats->start_ns = np_clock_now_ns();
         if (np_collector_start(&collector, &attr, err, err_size) == 0) {
             np_scheduler *scheduler =

@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -190,49 +189,6 @@ static void test_pool_without_waits_batches_and_loses_nothing(void **state)
         check_every_article_exactly_once_at(NP_MODE_POOL, 1000, 64, 0);
         check_every_article_exactly_once_at(NP_MODE_POOL, 3, 16, 0); /* fewer than a batch */
     }
-}
-
-/* Linux >= 6.16 gives a threaded process a small private futex hash; thread mode enlarges it for
- * runs of 2,048 articles or more (resizing costs 30-40 ms, more than a small run takes).
- * The hash belongs to the process and never shrinks, so each run happens in a fresh child that
- * has never started a thread (as a process does the first time it runs), not after earlier tests'
- * threads made it. The child exits with 0 (enlarged), 1 (not), 2 (run failed), 3 (no hash). */
-static int futex_hash_enlarged_by_a_run_of(size_t articles)
-{
-    fflush(NULL);
-    pid_t child = fork();
-    assert_true(child >= 0);
-    if (child == 0) {
-        int before = prctl(78 /* PR_FUTEX_HASH */, 2 /* PR_FUTEX_HASH_GET_SLOTS */, 0, 0, 0);
-        fixture f = make_articles(articles);
-        np_pipeline_config config = config_with(NP_MODE_THREAD, 0, 2, 16);
-        np_pipeline_results kept;
-        np_run_stats stats;
-        np_source *source = np_source_from_list(&f.list);
-        char err[256];
-        int rc = np_pipeline_run(source, &config, &kept, &stats, err, sizeof(err));
-        int slots = prctl(78, 2, 0, 0, 0);
-        _exit(rc != 0 || kept.count != articles ? 2
-              : before < 0 || slots <= 0        ? 3
-              : slots >= 4 * (int)articles      ? 0 /* four buckets per thread blocked at once */
-                                                : 1);
-    }
-    int status;
-    assert_int_equal(waitpid(child, &status, 0), child);
-    assert_true(WIFEXITED(status));
-    return WEXITSTATUS(status);
-}
-
-static void test_thread_mode_sizes_the_futex_hash_for_many_threads_only(void **state)
-{
-    (void)state;
-    int large = futex_hash_enlarged_by_a_run_of(2100);
-    if (large == 3) {
-        print_message("futex hash: global or not supported by this kernel; nothing to check\n");
-        return;
-    }
-    assert_int_equal(large, 0);
-    assert_int_equal(futex_hash_enlarged_by_a_run_of(300), 1); /* left alone: not worth 35 ms */
 }
 
 /* Simulated latencies are sleeps: the default 50 µs timer slack would stretch every one. */
@@ -720,7 +676,6 @@ int main(void)
         cmocka_unit_test(test_pool_without_waits_batches_and_loses_nothing),
         cmocka_unit_test(test_default_workers_follow_whether_stages_wait),
         cmocka_unit_test(test_default_queue_capacity_follows_whether_stages_wait),
-        cmocka_unit_test(test_thread_mode_sizes_the_futex_hash_for_many_threads_only),
         cmocka_unit_test(test_a_run_sleeps_with_the_finest_timer_slack),
         cmocka_unit_test(test_zero_articles_is_an_empty_run),
         cmocka_unit_test(test_two_hundred_articles_run_concurrently),

@@ -48,7 +48,7 @@
 
 /* The results queue's default capacity when stages wait, and when they cannot (see
  * np_pipeline_default_queue_capacity). */
-#define NP_DEFAULT_QUEUE_CAPACITY 16
+#define NP_DEFAULT_QUEUE_CAPACITY 4096
 #define NP_BULK_QUEUE_CAPACITY    1024
 
 typedef enum np_mode { NP_MODE_THREAD, NP_MODE_POOL, NP_MODE_SEQUENTIAL, NP_MODE_COUNT } np_mode;
@@ -65,10 +65,16 @@ size_t np_pipeline_default_workers(const np_process_config *process);
 
 /*
  * The default capacity of the results queue for stages configured as process:
- * NP_DEFAULT_QUEUE_CAPACITY when a stage call can wait, where the queue's bound is what a slow
- * collector pushes back with; else NP_BULK_QUEUE_CAPACITY: results then come in a flood, and the
- * room lets the collector wake once per few hundred of them (np/collector.h) rather than once
- * per worker's hand-over.
+ * NP_DEFAULT_QUEUE_CAPACITY when a stage call can wait; else NP_BULK_QUEUE_CAPACITY: results then
+ * come in a flood, and the room lets the collector wake once per few hundred of them
+ * (np/collector.h) rather than once per worker's hand-over.
+ * Why 4,096 when stages wait: in thread mode thousands of article threads can finish within a
+ * few milliseconds, and a queue that fills makes them block, each then woken and re-taking the
+ * queue's mutex, and a herd on that mutex can starve the collector for tens of milliseconds,
+ * which fills the queue again. With 16 places, nearly every 10,000-article run at 100:300 fell
+ * into it: ~40,000-50,000 futex calls against ~2,500 with 4,096 places (bench/thread_floor.sh
+ * and the README's "where the time goes"). The bound still holds a slow collector back (a
+ * reader of --format ndjson that stops reading): at most 4,096 results, ~1.6 MB, wait in it.
  */
 size_t np_pipeline_default_queue_capacity(const np_process_config *process);
 
