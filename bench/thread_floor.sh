@@ -19,6 +19,8 @@
 #                 ... in W s (critical path C s)" line, the floor's own clock around create..join
 #   sys CPU       system CPU time of the whole process (wait4 rusage, bench/timed)
 #   process       whole-process wall time, start-up and exit included (bench/timed)
+#   page faults   minor page faults of the whole process (wait4 rusage): a fresh thread stack
+#                 faults in each page its thread touches
 # and the ratio ours / target floor of the medians, against issue 11's targets: per article and system
 # CPU ≤ 1.2× the floor's at 1,000 articles 10:30, 10,000 at 100:300, 100,000 at 0:0, cold and
 # warm; the smoke run (data/articles.json, 15 articles, 0:0) ≤ 5 ms whole process; overhead
@@ -51,7 +53,7 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 
 # one KIND LATENCY INPUT FILE: runs one program (ours or floor) once, appends "per_article_us
-# wall_ms ideal_ms sys_ms process_ms" to FILE.
+# wall_ms ideal_ms sys_ms process_ms minor_faults" to FILE.
 one() {
     local kind=$1 latency=$2 input=$3 file=$4 line stats
     if [ "$kind" = ours ]; then
@@ -67,11 +69,11 @@ one() {
         line=$(sed -n 's/^articles=\([0-9]*\) ideal_ms=\([0-9]*\) wall_ms=\([0-9.]*\).*/\1 \3 \2/p' "$tmp/out")
         [ -n "$line" ] || { echo "floor failed: $(cat "$tmp/err")" >&2; exit 1; }
     fi
-    stats=$(sed -n 's/^timed: wall_ms=\([0-9.]*\) user_ms=[0-9.]* sys_ms=\([0-9.]*\).*/\2 \1/p' "$tmp/err")
+    stats=$(sed -n 's/^timed: wall_ms=\([0-9.]*\) user_ms=[0-9.]* sys_ms=\([0-9.]*\).* minor_faults=\([0-9]*\).*/\2 \1 \3/p' "$tmp/err")
     set -- $line $stats
-    # $1 articles, $2 wall_ms, $3 ideal_ms, $4 sys_ms, $5 process_ms
-    awk -v n="$1" -v w="$2" -v i="$3" -v s="$4" -v p="$5" \
-        'BEGIN {printf "%.3f %.3f %.3f %.3f %.3f\n", (w - i) * 1000 / n, w, i, s, p}' >>"$file"
+    # $1 articles, $2 wall_ms, $3 ideal_ms, $4 sys_ms, $5 process_ms, $6 minor page faults
+    awk -v n="$1" -v w="$2" -v i="$3" -v s="$4" -v p="$5" -v f="$6" \
+        'BEGIN {printf "%.3f %.3f %.3f %.3f %.3f %d\n", (w - i) * 1000 / n, w, i, s, p, f}' >>"$file"
 }
 
 # median: "median min max" of the numbers on stdin, one a line.
@@ -98,7 +100,7 @@ row() {
     f=($(summary "$tmp/floor-$3" "$2"))
     ratio=$(awk -v a="${o[0]}" -v b="${f[0]}" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
     paired=$(paste -d' ' "$tmp/ours-$3" "$tmp/floor-$3" |
-        awk -v c="$2" -v k=5 '{print ($(c + k) > 0 ? $c / $(c + k) : 0)}' | median | cut -d' ' -f1)
+        awk -v c="$2" -v k=6 '{print ($(c + k) > 0 ? $c / $(c + k) : 0)}' | median | cut -d' ' -f1)
     printf '  %-18s ours %8.1f %s (%.1f–%.1f)   floor %8.1f %s (%.1f–%.1f)   ratio %s (paired %.2f)%s\n' \
         "$1" "${o[0]}" "$4" "${o[1]}" "${o[2]}" "${f[0]}" "$4" "${f[1]}" "${f[2]}" "$ratio" "$paired" \
         "${5:+   (target ≤ $5: $(verdict "$ratio" "$5"))}"
@@ -135,6 +137,7 @@ run_case() {
     row "phase, warm" 2 warm ms
     row "process, warm" 5 warm ms
     row "process, cold" 5 cold ms
+    row "page faults, warm" 6 warm ""
     local set f2 o
     for set in warm cold; do
         [ -s "$tmp/floor2-$set" ] || continue

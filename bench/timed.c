@@ -53,7 +53,9 @@ int main(int argc, char **argv)
     }
     double wall = now_ms() - start;
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    fprintf(stderr, "timed: wall_ms=%.3f user_ms=%.3f sys_ms=%.3f maxrss_kb=%ld status=%d\n", wall,
-            ms(ru.ru_utime), ms(ru.ru_stime), ru.ru_maxrss, code);
+    fprintf(
+        stderr,
+        "timed: wall_ms=%.3f user_ms=%.3f sys_ms=%.3f maxrss_kb=%ld status=%d minor_faults=%ld\n",
+        wall, ms(ru.ru_utime), ms(ru.ru_stime), ru.ru_maxrss, code, ru.ru_minflt);
     return code;
 }
