@@ -4,12 +4,11 @@
  * signal) and wall-clock changes cannot shorten or stretch it. Cancellation writes one byte,
  * which makes every sleeper's ppoll return at once.
  *
- * Why not a timed wait on the condition variable (as before): with thousands of article threads
+ * Why not a timed wait on a condition variable (as before): with thousands of article threads
  * asleep in their stage calls, every sleeper waited on the one futex word of one condition
  * variable, and each timed-out waiter then re-took the one mutex -- futex traffic on a single hash
  * bucket and lock, measured as a quarter of a 10,000-thread run's CPU (perf). A sleeper in ppoll
  * only sits on the pipe's wait queue; it touches no shared word when its time runs out.
- * The condition variable is still broadcast on cancellation, for waiters that use it directly.
  */
 #include "np/cancel.h"
 
@@ -38,25 +37,7 @@ int np_cancel_init(np_cancel *cancel)
     atomic_init(&cancel->reason, NP_CANCEL_NONE);
     cancel->hook_count = 0;
     int err = open_wake_pipe(cancel->wake_pipe);
-    if (err)
-        return err;
-    pthread_condattr_t attr;
-    err = pthread_condattr_init(&attr);
-    if (err) {
-        close(cancel->wake_pipe[0]);
-        close(cancel->wake_pipe[1]);
-        return err;
-    }
-    err = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    if (!err)
-        err = pthread_cond_init(&cancel->changed, &attr);
-    pthread_condattr_destroy(&attr);
-    if (!err) {
-        err = pthread_mutex_init(&cancel->mutex, NULL);
-        if (err)
-            pthread_cond_destroy(&cancel->changed);
-    }
-    if (err) {
+    if (!err && (err = pthread_mutex_init(&cancel->mutex, NULL)) != 0) {
         close(cancel->wake_pipe[0]);
         close(cancel->wake_pipe[1]);
     }
@@ -65,7 +46,6 @@ int np_cancel_init(np_cancel *cancel)
 
 void np_cancel_destroy(np_cancel *cancel)
 {
-    pthread_cond_destroy(&cancel->changed);
     pthread_mutex_destroy(&cancel->mutex);
     close(cancel->wake_pipe[0]);
     close(cancel->wake_pipe[1]);
@@ -100,7 +80,6 @@ void np_cancel_raise(np_cancel *cancel, np_cancel_reason reason)
         (void)written;
         hook_count = cancel->hook_count;
     }
-    pthread_cond_broadcast(&cancel->changed);
     pthread_mutex_unlock(&cancel->mutex);
     /* Outside the lock: a hook takes its own waiters' mutex. Hooks are only ever added, and one
      * added after this raise is not called: its waiters see the reason in their predicate. */

@@ -7,7 +7,6 @@
  * which the cancellation makes readable (no futex word shared by thousands of sleepers).
  * Code that waits in the kernel on something else (poll on an input, a retried open of a FIFO)
  * watches np_cancel_fd too: it becomes readable, and stays readable, once the run is cancelled.
- * The condition variable is broadcast on cancellation as well, for waiters that use it directly.
  * All functions are thread-safe. Create before starting any thread that uses it; destroy after
  * joining them all.
  */
@@ -32,9 +31,8 @@ typedef enum np_cancel_reason {
 #define NP_CANCEL_HOOKS_MAX 4
 
 typedef struct np_cancel {
-    pthread_mutex_t mutex;
-    pthread_cond_t changed; /* broadcast when the run is cancelled */
-    /* Written under mutex (with the broadcast); read without it, because every article and every
+    pthread_mutex_t mutex; /* orders raises and hooks */
+    /* Written under mutex; read without it, because every article and every
      * stage checks it and a shared lock taken that often is contended across cores. */
     atomic_int reason;
     int wake_pipe[2]; /* a byte is written to [1] when cancelled; [0] is np_cancel_fd */
