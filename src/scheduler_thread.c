@@ -4,7 +4,7 @@
  * Threads and ownership: the dispatcher allocates each article's record (its task and thread)
  * and starts its thread; the article thread runs the stages, delivers the result, and puts its
  * record on the done list; the dispatcher joins the threads on that list as it goes (glibc keeps
- * a joinable thread's stack until it is joined) and frees their records. live_threads, the peak
+ * a joinable thread's stack until it is joined) and frees their records. live_threads
  * and the done list are shared, under `mutex`; everything else is the dispatcher's.
  *
  * Refusals are back-pressure: when the system refuses a thread, a stack, or memory for a record,
@@ -48,7 +48,7 @@ typedef struct thread_scheduler {
     pthread_mutex_t mutex;
     pthread_cond_t thread_exited;
     size_t live_threads; /* under mutex */
-    size_t peak_threads; /* under mutex */
+    size_t peak_threads; /* dispatcher only */
     article *done_list;  /* under mutex */
     size_t done_count;   /* under mutex: threads on done_list */
     /* Under mutex: how many finished threads wake a waiting dispatcher (or the last one): 1 when
@@ -126,10 +126,8 @@ static void start_article_thread(thread_scheduler *s, article *a)
             if (!err) {
                 /* The peak counts threads that really started: a refused one is taken back
                  * below. Only this thread starts article threads, so the others counted had. */
-                pthread_mutex_lock(&s->mutex);
                 if (live > s->peak_threads)
                     s->peak_threads = live;
-                pthread_mutex_unlock(&s->mutex);
                 s->stats->threads_started++;
                 return;
             }
