@@ -6,8 +6,8 @@
 # created the way news-processor creates its threads: by one thread, in input order (floor
 # --creators 1). The floor two creating threads reach (floor --creators 2, each creating half
 # the articles' threads, on two cores) runs beside it, warm and cold, with ours / it: a lower
-# floor, which news-processor does not reach (a dispatcher with a second creating thread was
-# measured side by side and did not pay: branch thread11-creators).
+# floor, which news-processor does not reach (two designs with a second creating thread were
+# measured side by side: README, "Thread per article, against the floor").
 # For each case below, news-processor (thread mode, output to /dev/null) and the floors run
 # alternately (interleaved: the machine is shared, and a slow minute then slows all): one
 # warm-up run of each (not counted), RUNS warm runs of each (three times as many at 1,000
