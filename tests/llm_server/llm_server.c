@@ -730,7 +730,7 @@ static void make_content(struct chat *chat, const struct exchange *x, bool bad_o
 
 static cJSON *reply_envelope(const char *model, const char *object, long seq)
 {
-    char id[32];
+    char id[48]; /* "chatcmpl-test-" and any long */
     snprintf(id, sizeof id, "chatcmpl-test-%ld", seq);
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "id", id);
