@@ -10,7 +10,7 @@
 # measured side by side: README, "Thread per article, against the floor").
 # For each case below, news-processor (thread mode, output to /dev/null) and the floors run
 # alternately (interleaved: the machine is shared, and a slow minute then slows all): one
-# warm-up run of each (not counted), RUNS warm runs of each (three times as many at 1,000
+# warm-up run of each (not counted), RUNS warm runs of each (five times as many at 1,000
 # articles, where a run is short and noisy), then COLD cold runs of each (likewise), every
 # one preceded by `sync; echo 3 > /proc/sys/vm/drop_caches` (page cache, dentries and inodes
 # dropped: the binary, its libraries and the input are read from disk again; needs root, else
@@ -46,7 +46,7 @@ echo "thread mode vs the floor — $(nproc) cores, $(uname -sr), $(date -u '+%Y-
 echo "target floor: one creating thread, as news-processor; the floor of two creating threads beside it"
 can_drop=0
 if [ "$cold" -gt 0 ] && { echo 3 >/proc/sys/vm/drop_caches; } 2>/dev/null; then can_drop=1; fi
-echo "median (min–max) of $runs interleaved warm runs each (3 × $runs at 1,000 articles), after a warm-up run of each$(
+echo "median (min–max) of $runs interleaved warm runs each (5 × $runs at 1,000 articles), after a warm-up run of each$(
     [ $can_drop = 1 ] && echo "; $cold cold runs each, every one after sync + drop_caches" ||
         echo "; no cold runs (dropping the page cache needs root)")"
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -152,8 +152,10 @@ run_case() {
 
 for n in 1000 10000 100000; do "$gen" "$n" >"$tmp/in-$n.json"; done
 # A run at 1,000 articles takes ~0.1 s and its overhead is ~25 ms: on a shared VM the median of
-# 5 moves by ±20% between runs of the same binary, so this case runs three times as many.
-run_case "1,000 articles, --latency 10:30" 10:30 "$tmp/in-1000.json" 3
+# 5 moves by ±20% between runs of the same binary (with 15, the ratio to the floor read 1.20-1.26
+# in three runs of one binary), so this case runs five
+# times as many.
+run_case "1,000 articles, --latency 10:30" 10:30 "$tmp/in-1000.json" 5
 run_case "10,000 articles, --latency 100:300" 100:300 "$tmp/in-10000.json"
 run_case "100,000 articles, --latency 0:0" 0:0 "$tmp/in-100000.json"
 
