@@ -153,8 +153,7 @@ run_case() {
 for n in 1000 10000 100000; do "$gen" "$n" >"$tmp/in-$n.json"; done
 # A run at 1,000 articles takes ~0.1 s and its overhead is ~25 ms: on a shared VM the median of
 # 5 moves by ±20% between runs of the same binary (with 15, the ratio to the floor read 1.20-1.26
-# in three runs of one binary), so this case runs five
-# times as many.
+# in three runs of one binary), so this case runs five times as many.
 run_case "1,000 articles, --latency 10:30" 10:30 "$tmp/in-1000.json" 5
 run_case "10,000 articles, --latency 100:300" 100:300 "$tmp/in-10000.json"
 run_case "100,000 articles, --latency 0:0" 0:0 "$tmp/in-100000.json"
