@@ -144,12 +144,7 @@ void np_cli_print_help(FILE *out)
             "and\n"
             "errors go to stderr.\n\nOptions:\n",
             NP_PROGRAM_NAME, NP_PROGRAM_NAME, NP_PROGRAM_NAME, NP_PROGRAM_NAME);
-    for (size_t i = 0; i < OPTION_COUNT; i++) {
-        const np_option *o = &option_table[i];
-        if (o->flagged)
-            continue;
-        np_help_print_option(out, o->key, o->long_name, o->arg_name, o->help, 31);
-    }
+    np_help_print_options(out, option_table, OPTION_COUNT, 0, 31);
     fprintf(out,
             "\nExit status:\n"
             "  %3d  success: every article processed and the output written\n"
@@ -167,12 +162,7 @@ void np_cli_print_help(FILE *out)
             NP_EXIT_OK, NP_EXIT_FAILURE, NP_EXIT_USAGE, NP_EXIT_DEADLINE, NP_EXIT_SIGHUP,
             NP_EXIT_SIGINT, NP_EXIT_SIGPIPE, NP_EXIT_SIGTERM);
     fprintf(out, "\nbench runs W+N runs, each a fresh process, and prints statistics:\n");
-    for (size_t i = 0; i < OPTION_COUNT; i++) {
-        const np_option *o = &option_table[i];
-        if (!o->flagged)
-            continue;
-        np_help_print_option(out, o->key, o->long_name, o->arg_name, o->help, 31);
-    }
+    np_help_print_options(out, option_table, OPTION_COUNT, 1, 31);
     fprintf(out, "\nThe full manual, with the input and output formats: man %s\n", NP_PROGRAM_NAME);
 }
 

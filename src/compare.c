@@ -86,10 +86,7 @@ static void print_help(FILE *out)
           "\n"
           "Options:\n",
           out);
-    for (size_t i = 0; i < OPTION_COUNT; i++) {
-        const np_option *o = &option_table[i];
-        np_help_print_option(out, o->key, o->long_name, o->arg_name, o->help, 25);
-    }
+    np_help_print_options(out, option_table, OPTION_COUNT, 0, 25);
     fprintf(out,
             "\nExit status:\n"
             "  %d  no regression (or fewer than 4 runs a side, without --allow-single)\n"
@@ -153,16 +150,8 @@ static int parse_options(int argc, char **argv, compare_options *opts, FILE *err
                 return -1;
             }
             break;
-        case ':':
-            fprintf(err, PREFIX "option '%s' requires an argument\n", argv[optind - 1]);
-            return -1;
-        default:
-            if (optopt > 0 && optopt < 256)
-                fprintf(err, PREFIX "unknown option '-%c' (see 'news-processor compare --help')\n",
-                        optopt);
-            else
-                fprintf(err, PREFIX "unknown option '%s' (see 'news-processor compare --help')\n",
-                        argv[optind - 1]);
+        default: /* ':' or '?' */
+            np_help_option_error(err, "compare", key, argv);
             return -1;
         }
     }
