@@ -861,10 +861,11 @@ static void print_markdown(FILE *out, const comparison *c)
     print_notes(out, c, 1);
 }
 
-/* A number rounded to decimals places, as short as it reads (1.0117 not 1.0117500000000001),
- * or null. */
-static void print_rounded(FILE *out, double v, int decimals)
+/* key, then a number rounded to decimals places, as short as it reads (1.0117 not
+ * 1.0117500000000001), or null. */
+static void print_rounded(FILE *out, const char *key, double v, int decimals)
 {
+    fputs(key, out);
     if (!isfinite(v)) {
         fputs("null", out);
         return;
@@ -896,10 +897,8 @@ static void print_json(FILE *out, const comparison *c)
             c->base->run_count, c->new_report->run_count, c->base->interrupted_count,
             c->new_report->interrupted_count);
     print_number(out, c->threshold_pct);
-    fputs(",\n \"base_articles\": ", out);
-    print_rounded(out, c->base_articles, 1);
-    fputs(", \"new_articles\": ", out);
-    print_rounded(out, c->new_articles, 1);
+    print_rounded(out, ",\n \"base_articles\": ", c->base_articles, 1);
+    print_rounded(out, ", \"new_articles\": ", c->new_articles, 1);
     fputs(",\n \"options_differ\": [", out);
     for (size_t i = 0; i < c->diff_count; i++) {
         fputs(i ? ",\n   {\"name\": " : "\n   {\"name\": ", out);
@@ -914,33 +913,25 @@ static void print_json(FILE *out, const comparison *c)
     for (size_t i = 0; i < METRIC_COUNT; i++) {
         const metric_result *m = &c->metrics[i];
         int d = metric_table[i].decimals;
-        fprintf(out, "%s\n   {\"name\": \"%s\", \"base\": ", i ? "," : "", metric_table[i].name);
-        print_rounded(out, m->base_defined ? m->base : NAN, d);
-        fputs(", \"base_min\": ", out);
-        print_rounded(out, m->base_defined ? m->base_min : NAN, d);
-        fputs(", \"base_max\": ", out);
-        print_rounded(out, m->base_defined ? m->base_max : NAN, d);
-        fputs(", \"new\": ", out);
-        print_rounded(out, m->new_defined ? m->new_value : NAN, d);
-        fputs(", \"new_min\": ", out);
-        print_rounded(out, m->new_defined ? m->new_min : NAN, d);
-        fputs(", \"new_max\": ", out);
-        print_rounded(out, m->new_defined ? m->new_max : NAN, d);
-        fputs(", \"delta_pct\": ", out);
-        print_rounded(out, m->unchanged ? 0.0 : m->has_delta ? m->delta_pct : NAN, 2);
-        fputs(", \"p_value\": ", out);
-        print_rounded(out, m->tested ? m->p : NAN, 4);
+        fprintf(out, "%s\n   {\"name\": \"%s\"", i ? "," : "", metric_table[i].name);
+        print_rounded(out, ", \"base\": ", m->base_defined ? m->base : NAN, d);
+        print_rounded(out, ", \"base_min\": ", m->base_defined ? m->base_min : NAN, d);
+        print_rounded(out, ", \"base_max\": ", m->base_defined ? m->base_max : NAN, d);
+        print_rounded(out, ", \"new\": ", m->new_defined ? m->new_value : NAN, d);
+        print_rounded(out, ", \"new_min\": ", m->new_defined ? m->new_min : NAN, d);
+        print_rounded(out, ", \"new_max\": ", m->new_defined ? m->new_max : NAN, d);
+        double delta = m->unchanged ? 0.0 : m->has_delta ? m->delta_pct : NAN;
+        print_rounded(out, ", \"delta_pct\": ", delta, 2);
+        print_rounded(out, ", \"p_value\": ", m->tested ? m->p : NAN, 4);
         fprintf(out, ", \"significant\": %s, \"unchanged\": %s}", m->significant ? "true" : "false",
                 m->unchanged ? "true" : "false");
     }
-    fprintf(out, "],\n \"geomean\": {\"metrics\": %zu, \"base\": ", c->geomean_count);
-    print_rounded(out, c->geomean_base, 3);
-    fputs(", \"new\": ", out);
-    print_rounded(out, c->geomean_new, 3);
-    fputs(", \"delta_pct\": ", out);
-    print_rounded(out, c->geomean_count ? (c->geomean_new / c->geomean_base - 1) * 100.0 : NAN, 2);
-    fputs("},\n \"speedup\": ", out);
-    print_rounded(out, c->speedup, 4);
+    fprintf(out, "],\n \"geomean\": {\"metrics\": %zu", c->geomean_count);
+    print_rounded(out, ", \"base\": ", c->geomean_base, 3);
+    print_rounded(out, ", \"new\": ", c->geomean_new, 3);
+    print_rounded(out, ", \"delta_pct\": ",
+                  c->geomean_count ? (c->geomean_new / c->geomean_base - 1) * 100.0 : NAN, 2);
+    print_rounded(out, "},\n \"speedup\": ", c->speedup, 4);
     fprintf(out,
             ", \"verdict\": \"%s\", \"beyond_threshold\": %s, \"gated\": %s, \"regression\": "
             "%s}\n",
