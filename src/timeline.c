@@ -111,6 +111,10 @@ static int is_bidi_control(uint32_t cp)
     return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
+/* XML's five special characters, and their entities. */
+static const char xml_special[] = "&<>\"'";
+static const char *const xml_entity[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
+
 /*
  * Writes s[0..len) as XML character data, safe in element content and in quoted attributes.
  * Tab, newline and carriage return become spaces; other control characters (C0, DEL, C1),
@@ -134,34 +138,16 @@ static void put_text(FILE *out, const char *s, size_t len, size_t max_chars)
             i++;
             continue;
         }
-        switch (cp) {
-        case '&':
-            fputs("&amp;", out);
-            break;
-        case '<':
-            fputs("&lt;", out);
-            break;
-        case '>':
-            fputs("&gt;", out);
-            break;
-        case '"':
-            fputs("&quot;", out);
-            break;
-        case '\'':
-            fputs("&apos;", out);
-            break;
-        case '\t':
-        case '\n':
-        case '\r':
+        const char *special = cp != 0 && cp < 0x80 ? strchr(xml_special, (int)cp) : NULL;
+        if (special)
+            fputs(xml_entity[special - xml_special], out);
+        else if (cp == '\t' || cp == '\n' || cp == '\r')
             fputc(' ', out);
-            break;
-        default:
-            if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0xFFFE || cp == 0xFFFF ||
-                is_bidi_control(cp))
-                fputs("\xEF\xBF\xBD", out);
-            else
-                fwrite(p + i, 1, n, out);
-        }
+        else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0xFFFE || cp == 0xFFFF ||
+                 is_bidi_control(cp))
+            fputs("\xEF\xBF\xBD", out);
+        else
+            fwrite(p + i, 1, n, out);
         i += n;
     }
 }
