@@ -539,17 +539,10 @@ static int compare_reports(comparison *c)
 /* Writes a number as JSON: integers without a fraction, others in their shortest exact form. */
 static void print_number(FILE *out, double v)
 {
-    if (!isfinite(v)) {
-        fputs("null", out);
-    } else if (v == floor(v) && fabs(v) < 9007199254740992.0) {
+    if (isfinite(v) && v == floor(v) && fabs(v) < 9007199254740992.0)
         fprintf(out, "%.0f", v == 0 ? 0.0 : v);
-    } else {
-        char text[32];
-        snprintf(text, sizeof(text), "%.15g", v);
-        if (strtod(text, NULL) != v)
-            snprintf(text, sizeof(text), "%.17g", v);
-        fputs(text, out);
-    }
+    else
+        np_json_write_double(out, v);
 }
 
 /* Writes a JSON value compactly, with ", " and ": " separators (valid JSON, easy to read). */

@@ -39,20 +39,6 @@ static void write_fixed(FILE *out, double value, int decimals)
         fprintf(out, "%.*f", decimals, value == 0 ? 0.0 : value);
 }
 
-/* A number in the shortest form that reads back as the same double, or null if not finite. */
-static void write_exact(FILE *out, double value)
-{
-    char text[32];
-    if (!isfinite(value)) {
-        fputs("null", out);
-        return;
-    }
-    snprintf(text, sizeof(text), "%.15g", value);
-    if (strtod(text, NULL) != value)
-        snprintf(text, sizeof(text), "%.17g", value);
-    fputs(text, out);
-}
-
 /* key (the text before the value: a comma, the member's name), then a C string as a JSON string,
  * or null. */
 static void write_text(FILE *out, const char *key, const char *s)
@@ -60,6 +46,16 @@ static void write_text(FILE *out, const char *key, const char *s)
     fputs(key, out);
     if (s)
         np_json_write_string(out, s, strlen(s));
+    else
+        fputs("null", out);
+}
+
+/* key, then v, or null when v is 0 (not set, or nothing counted). */
+static void write_count(FILE *out, const char *key, uint64_t v)
+{
+    fputs(key, out);
+    if (v)
+        fprintf(out, "%" PRIu64, v);
     else
         fputs("null", out);
 }
@@ -95,12 +91,8 @@ static void write_header(FILE *out)
                 strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &utc) > 0;
     write_text(out, "},\n \"created\": ", dated ? created : NULL);
 
-    fputs(",\n \"host\": {\"cores\": ", out);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    if (cores > 0)
-        fprintf(out, "%ld", cores);
-    else
-        fputs("null", out);
+    write_count(out, ",\n \"host\": {\"cores\": ", cores > 0 ? (uint64_t)cores : 0);
     struct utsname host;
     char kernel[3 * sizeof(host.release) + 3];
     int named = uname(&host) == 0;
@@ -123,24 +115,16 @@ static void write_options(FILE *out, const np_run_options *o)
             ", \"workers\": %zu, \"seed\": %" PRIu64 ", \"latency_ms\": [%" PRIu32 ", %" PRIu32
             "], \"queue_capacity\": %zu,\n             \"fail_rate\": ",
             o->workers, o->seed, o->latency_min_ms, o->latency_max_ms, o->queue_capacity);
-    write_exact(out, o->fail_rate);
+    np_json_write_double(out, o->fail_rate);
     fprintf(out, ", \"retries\": %u, \"timeout_ms\": %" PRIu32 ", \"rate\": ", o->retries,
             o->timeout_ms);
-    write_exact(out, o->rate);
+    np_json_write_double(out, o->rate);
     write_text(out, ",\n             \"backend\": ", o->backend ? o->backend : "sim");
     write_text(out, ", \"model\": ", o->model);
     write_text(out, ", \"base_url\": ", o->base_url);
     fprintf(out, ", \"stream\": %s", o->stream ? "true" : "false");
-    fprintf(out, ",\n             \"max_inflight\": ");
-    if (o->max_inflight)
-        fprintf(out, "%u", o->max_inflight);
-    else
-        fputs("null", out);
-    fputs(", \"tpm\": ", out);
-    if (o->tpm)
-        fprintf(out, "%" PRIu64, o->tpm);
-    else
-        fputs("null", out);
+    write_count(out, ",\n             \"max_inflight\": ", o->max_inflight);
+    write_count(out, ", \"tpm\": ", o->tpm);
     fputs(", \"breaker\": ", out);
     if (o->breaker_threshold)
         fprintf(out, "{\"failures\": %u, \"cooldown_ms\": %u}", o->breaker_threshold,
@@ -382,10 +366,7 @@ static void write_article_row(FILE *out, const np_run_record *run, const np_resu
             write_timestamp(out, ", \"first_token_ms\": ", r->first_token_ns[stage], origin);
             fprintf(out, ", \"tokens_in\": %" PRIu32 ", \"tokens_out\": %" PRIu32,
                     r->tokens_in[stage], r->tokens_out[stage]);
-            if (r->http_status[stage])
-                fprintf(out, ", \"http_status\": %u", (unsigned)r->http_status[stage]);
-            else
-                fputs(", \"http_status\": null", out);
+            write_count(out, ", \"http_status\": ", r->http_status[stage]);
             if (r->http_version[stage] != NP_HTTP_NONE)
                 fprintf(out, ", \"http_version\": \"%s\"",
                         np_http_version_name((np_http_version)r->http_version[stage]));
@@ -396,10 +377,7 @@ static void write_article_row(FILE *out, const np_run_record *run, const np_resu
     }
     write_ms(out, "}, \"queue_wait_ms\": ", r->queue_wait_ns);
     write_timestamp(out, ", \"received_ms\": ", r->received_ns, origin);
-    if (r->completed > 0)
-        fprintf(out, ", \"completed\": %zu", r->completed);
-    else
-        fputs(", \"completed\": null", out);
+    write_count(out, ", \"completed\": ", r->completed);
     write_ms(out, ", \"failed_ms\": ", r->failed_ns);
     write_ms(out, ", \"backoff_ms\": ", r->backoff_ns);
     write_ms(out, ", \"rate_wait_ms\": ", r->rate_wait_ns);
@@ -496,7 +474,7 @@ static void write_limits(FILE *out, const np_run_record *run)
     fputs("   \"limits\": {\"rate\": ", out);
     if (l->rate > 0) {
         fputs("{\"per_second\": ", out);
-        write_exact(out, l->rate);
+        np_json_write_double(out, l->rate);
         fprintf(out, ", \"granted\": %llu, \"wait_ms\": ", l->rate_granted);
         np_json_write_ms(out, rate_wait);
         fputs("},\n             ", out);
