@@ -41,17 +41,6 @@ typedef struct scan_error {
     char message[160];
 } scan_error;
 
-static void format_message(char *err, size_t err_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void format_message(char *err, size_t err_size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_size, fmt, ap);
-    va_end(ap);
-}
-
 static void set_scan_error(scan_error *se, size_t offset, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -588,24 +577,24 @@ static int read_article(const cJSON *element, size_t k, np_article *a, char *err
     /* The id as text, for messages only: formatted on the error paths, not for every article. */
     char id_text[96];
     if (!cJSON_IsObject(element)) {
-        format_message(err, err_size, "article #%zu: expected an object, found %s", k,
-                       json_type_name(element));
+        snprintf(err, err_size, "article #%zu: expected an object, found %s", k,
+                 json_type_name(element));
         return -1;
     }
     int out_of_memory = 0;
     const char *dup = duplicate_member(element, &out_of_memory);
     if (out_of_memory) {
-        format_message(err, err_size, "out of memory");
+        snprintf(err, err_size, "out of memory");
         return -1;
     }
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(element, "id");
     if (!id) {
-        format_message(err, err_size, "article #%zu: missing \"id\"", k);
+        snprintf(err, err_size, "article #%zu: missing \"id\"", k);
         return -1;
     }
     const char *problem = read_id(id, &a->id);
     if (problem) {
-        format_message(err, err_size, "article #%zu: %s", k, problem);
+        snprintf(err, err_size, "article #%zu: %s", k, problem);
         return -1;
     }
     if (dup) {
@@ -614,8 +603,8 @@ static int read_article(const cJSON *element, size_t k, np_article *a, char *err
         char name_text[sizeof(id_text)];
         np_id_format(&a->id, id_text, sizeof(id_text));
         np_id_format(&name, name_text, sizeof(name_text));
-        format_message(err, err_size, "article #%zu (id %s): member %s appears twice", k, id_text,
-                       name_text);
+        snprintf(err, err_size, "article #%zu (id %s): member %s appears twice", k, id_text,
+                 name_text);
         return -1;
     }
     static const char *const text_members[] = {"title", "content"};
@@ -624,12 +613,11 @@ static int read_article(const cJSON *element, size_t k, np_article *a, char *err
         if (!value || !cJSON_IsString(value)) {
             np_id_format(&a->id, id_text, sizeof(id_text));
             if (!value)
-                format_message(err, err_size, "article #%zu (id %s): missing \"%s\"", k, id_text,
-                               text_members[m]);
+                snprintf(err, err_size, "article #%zu (id %s): missing \"%s\"", k, id_text,
+                         text_members[m]);
             else
-                format_message(err, err_size,
-                               "article #%zu (id %s): \"%s\" must be a string, not %s", k, id_text,
-                               text_members[m], json_type_name(value));
+                snprintf(err, err_size, "article #%zu (id %s): \"%s\" must be a string, not %s", k,
+                         id_text, text_members[m], json_type_name(value));
             return -1;
         }
         if (m == 0) {
@@ -659,29 +647,28 @@ static int read_articles(const cJSON *root, np_article_list *out, char *err, siz
                 count++;
         }
         if (count > 1) {
-            format_message(err, err_size, "duplicate member \"articles\" in the top-level object");
+            snprintf(err, err_size, "duplicate member \"articles\" in the top-level object");
             return -1;
         }
         array = cJSON_GetObjectItemCaseSensitive(root, "articles");
         if (!array) {
             /* A timing report given where articles are expected: say what it is. */
-            format_message(err, err_size,
-                           cJSON_GetObjectItemCaseSensitive(root, "runs")
-                               ? "this is a timing report, not articles (compare reports with "
-                                 "'news-processor compare')"
-                               : "the top-level object has no \"articles\" member");
+            snprintf(err, err_size,
+                     cJSON_GetObjectItemCaseSensitive(root, "runs")
+                         ? "this is a timing report, not articles (compare reports with "
+                           "'news-processor compare')"
+                         : "the top-level object has no \"articles\" member");
             return -1;
         }
         if (!cJSON_IsArray(array)) {
-            format_message(err, err_size, "\"articles\" must be an array, not %s",
-                           json_type_name(array));
+            snprintf(err, err_size, "\"articles\" must be an array, not %s", json_type_name(array));
             return -1;
         }
     } else if (!cJSON_IsArray(root)) {
-        format_message(err, err_size,
-                       "expected an array of articles, or an object with an \"articles\" array; "
-                       "found %s",
-                       json_type_name(root));
+        snprintf(err, err_size,
+                 "expected an array of articles, or an object with an \"articles\" array; "
+                 "found %s",
+                 json_type_name(root));
         return -1;
     }
 
@@ -696,7 +683,7 @@ static int read_articles(const cJSON *root, np_article_list *out, char *err, siz
     id_set ids = {0};
     int wrong = 0; /* article #count + 1 is wrong, as err says */
     if (!items) {
-        format_message(err, err_size, "out of memory");
+        snprintf(err, err_size, "out of memory");
         return -1;
     }
     const cJSON *element;
@@ -705,7 +692,7 @@ static int read_articles(const cJSON *root, np_article_list *out, char *err, siz
         if (count == capacity) {
             np_article *bigger = realloc(items, 2 * capacity * sizeof(*items));
             if (!bigger) {
-                format_message(err, err_size, "out of memory");
+                snprintf(err, err_size, "out of memory");
                 goto fail;
             }
             items = bigger;
@@ -719,7 +706,7 @@ static int read_articles(const cJSON *root, np_article_list *out, char *err, siz
         count++;
     }
     if (id_set_init(&ids, count) != 0) {
-        format_message(err, err_size, "out of memory");
+        snprintf(err, err_size, "out of memory");
         goto fail;
     }
     for (size_t k = 0; k < count; k++) {
@@ -727,8 +714,8 @@ static int read_articles(const cJSON *root, np_article_list *out, char *err, siz
         if (first >= 0) {
             char id_text[96];
             np_id_format(&items[k].id, id_text, sizeof(id_text));
-            format_message(err, err_size, "article #%zu (id %s): duplicate id (also article #%lld)",
-                           k + 1, id_text, first + 1);
+            snprintf(err, err_size, "article #%zu (id %s): duplicate id (also article #%lld)",
+                     k + 1, id_text, first + 1);
             goto fail;
         }
     }
@@ -805,7 +792,7 @@ int np_loader_parse(const char *buf, size_t len, const char *name, np_article_li
     while (first < len && is_json_whitespace(s[first]))
         first++;
     if (first == len) {
-        format_message(err, err_size, "%s: empty input: expected a JSON array of articles", name);
+        snprintf(err, err_size, "%s: empty input: expected a JSON array of articles", name);
         return -1;
     }
 
@@ -813,20 +800,20 @@ int np_loader_parse(const char *buf, size_t len, const char *name, np_article_li
     np_json_arena *arena;
     cJSON *root = parse_strict(buf, start, len, &se, &arena);
     if (!root && se.offset < 0) {
-        format_message(err, err_size, "%s: %s", name, se.message);
+        snprintf(err, err_size, "%s: %s", name, se.message);
         return -1;
     }
     if (!root) {
         size_t line, col;
         np_file_text_position(buf + start, (size_t)se.offset - start, &line, &col);
-        format_message(err, err_size, "%s:%zu:%zu: %s", name, line, col, se.message);
+        snprintf(err, err_size, "%s:%zu:%zu: %s", name, line, col, se.message);
         return -1;
     }
 
     char detail[NP_LOADER_ERROR_SIZE];
     if (read_articles(root, out, detail, sizeof(detail)) != 0) {
         np_json_arena_free(arena);
-        format_message(err, err_size, "%s: %s", name, detail);
+        snprintf(err, err_size, "%s: %s", name, detail);
         return -1;
     }
     out->storage = arena;
@@ -848,11 +835,11 @@ int np_loader_load_file(const char *path, np_article_list *out, char *err, size_
     int e = np_input_open(&input, path, -1);
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
     if (e == EISDIR) {
-        format_message(err, err_size, "%s: is a directory, not a JSON file", name);
+        snprintf(err, err_size, "%s: is a directory, not a JSON file", name);
         return -1;
     }
     if (e) {
-        format_message(err, err_size, "%s: cannot open: %s", name, strerror(e));
+        snprintf(err, err_size, "%s: cannot open: %s", name, strerror(e));
         return -1;
     }
     char *data = NULL;
@@ -860,11 +847,11 @@ int np_loader_load_file(const char *path, np_article_list *out, char *err, size_
     e = np_input_read_all(&input, &data, &len);
     np_input_close(&input);
     if (e == ENOMEM) {
-        format_message(err, err_size, "%s: out of memory", name); /* not a read error */
+        snprintf(err, err_size, "%s: out of memory", name); /* not a read error */
         return -1;
     }
     if (e) {
-        format_message(err, err_size, "%s: cannot read: %s", name, strerror(e));
+        snprintf(err, err_size, "%s: cannot read: %s", name, strerror(e));
         return -1;
     }
     int rc = np_loader_parse(data, len, name, out, err, err_size);
@@ -882,27 +869,27 @@ int np_loader_parse_object(const char *buf, size_t len, const char *name, size_t
     scan_error se;
     cJSON *root = parse_strict(buf, start, len, &se, NULL);
     if (!root && se.offset < 0) {
-        format_message(err, err_size, "%s:%zu: %s", name, line, se.message);
+        snprintf(err, err_size, "%s:%zu: %s", name, line, se.message);
         return -1;
     }
     if (!root) {
         size_t ignored_line, col;
         np_file_text_position(buf + start, (size_t)se.offset - start, &ignored_line, &col);
-        format_message(err, err_size, "%s:%zu:%zu: %s", name, line, col, se.message);
+        snprintf(err, err_size, "%s:%zu:%zu: %s", name, line, col, se.message);
         return -1;
     }
     np_article parsed = {0};
     char detail[NP_LOADER_ERROR_SIZE];
     int rc = -1;
     if (read_article(root, article_number, &parsed, detail, sizeof(detail)) != 0) {
-        format_message(err, err_size, "%s:%zu: %s", name, line, detail);
+        snprintf(err, err_size, "%s:%zu: %s", name, line, detail);
     } else {
         /* One block: the article, then its id text, title and content, each NUL-terminated. */
         size_t id_len = parsed.id.kind == NP_ID_STRING ? parsed.id.text_len + 1 : 0;
         size_t size = sizeof(np_article) + id_len + parsed.title_len + 1 + parsed.content_len + 1;
         np_article *a = malloc(size);
         if (!a) {
-            format_message(err, err_size, "%s:%zu: out of memory", name, line);
+            snprintf(err, err_size, "%s:%zu: out of memory", name, line);
         } else {
             char *text = (char *)(a + 1);
             *a = parsed;
