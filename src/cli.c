@@ -433,11 +433,8 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
         opts->workers = (size_t)value;
         return 0;
     case OPT_INPUT_FORMAT:
-        if (parse_format(arg, &opts->input_format) != 0)
-            break;
-        return 0;
     case OPT_FORMAT:
-        if (parse_format(arg, &opts->output_format) != 0)
+        if (parse_format(arg, key == OPT_FORMAT ? &opts->output_format : &opts->input_format) != 0)
             break;
         return 0;
     case OPT_SHARD:

@@ -808,50 +808,38 @@ static void print_differences(FILE *out, const comparison *c, int markdown)
         fputc('\n', out);
 }
 
-static void print_table(FILE *out, const comparison *c)
+/* The table (aligned in columns) or markdown (a GitHub table) output, with its header lines,
+ * verdict and notes. */
+static void print_text(FILE *out, const comparison *c, int markdown)
 {
-    print_header(out, c, 0);
-    print_differences(out, c, 0);
-    fputc('\n', out);
-    table_cells cells;
-    table_cells *t = &cells;
-    format_cells(c, t);
+    print_header(out, c, markdown);
+    print_differences(out, c, markdown);
+    if (!markdown)
+        fputc('\n', out);
+    table_cells t;
+    format_cells(c, &t);
     int width[COLUMN_COUNT] = {0};
-    for (size_t row = 0; row < t->rows; row++)
+    for (size_t row = 0; row < t.rows; row++)
         for (size_t col = 0; col < COLUMN_COUNT; col++) {
-            int len = display_width(t->cell[row][col]);
+            int len = display_width(t.cell[row][col]);
             width[col] = len > width[col] ? len : width[col];
         }
-    for (size_t row = 0; row < t->rows; row++) {
+    for (size_t row = 0; row < t.rows; row++) {
+        if (markdown) {
+            for (size_t col = 0; col < COLUMN_COUNT; col++)
+                fprintf(out, "| %s ", t.cell[row][col]);
+            fputs(row == 0 ? "|\n| --- | ---: | ---: | ---: | ---: | ---: |\n" : "|\n", out);
+            continue;
+        }
         for (size_t col = 0; col + 1 < COLUMN_COUNT; col++) {
-            print_padded(out, t->cell[row][col], width[col], col > 0);
+            print_padded(out, t.cell[row][col], width[col], col > 0);
             fputs("  ", out);
         }
-        fprintf(out, "%s\n", t->cell[row][COLUMN_COUNT - 1]);
+        fprintf(out, "%s\n", t.cell[row][COLUMN_COUNT - 1]);
     }
     fputc('\n', out);
     print_verdict(out, c);
-    print_notes(out, c, 0);
-}
-
-static void print_markdown(FILE *out, const comparison *c)
-{
-    print_header(out, c, 1);
-    print_differences(out, c, 1);
-    table_cells cells;
-    table_cells *t = &cells;
-    format_cells(c, t);
-    for (size_t col = 0; col < COLUMN_COUNT; col++)
-        fprintf(out, "| %s ", t->cell[0][col]);
-    fputs("|\n| --- | ---: | ---: | ---: | ---: | ---: |\n", out);
-    for (size_t row = 1; row < t->rows; row++) {
-        for (size_t col = 0; col < COLUMN_COUNT; col++)
-            fprintf(out, "| %s ", t->cell[row][col]);
-        fputs("|\n", out);
-    }
-    fputc('\n', out);
-    print_verdict(out, c);
-    print_notes(out, c, 1);
+    print_notes(out, c, markdown);
 }
 
 /* key, then a number rounded to decimals places, as short as it reads (1.0117 not
@@ -971,10 +959,8 @@ int np_compare_main(int argc, char **argv, FILE *out, FILE *err)
     } else {
         if (opts.format == FORMAT_JSON)
             print_json(out, &c);
-        else if (opts.format == FORMAT_MARKDOWN)
-            print_markdown(out, &c);
         else
-            print_table(out, &c);
+            print_text(out, &c, opts.format == FORMAT_MARKDOWN);
         if (flush_output(out, err) == 0)
             status = c.regression ? COMPARE_REGRESSION : NP_EXIT_OK;
     }

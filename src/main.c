@@ -1214,14 +1214,10 @@ int main(int argc, char **argv)
     /* umask can only be read by setting it: once, here, before any thread exists. */
     process_start start = {.umask_value = umask(0), .stdout_was_closed = (closed >> 1) & 1};
     umask(start.umask_value);
-    if (argc > 1 && strcmp(argv[1], "compare") == 0) {
-        int status = np_compare_main(argc - 1, argv + 1, stdout, stderr);
-        if (fclose(stdout) != 0 && status == 0)
-            status = NP_EXIT_FAILURE;
-        return status;
-    }
-    if (argc > 1 && strcmp(argv[1], "merge") == 0) {
-        int status = np_merge_main(argc - 1, argv + 1, stdout, stderr, start.umask_value);
+    int compare = argc > 1 && strcmp(argv[1], "compare") == 0;
+    if (compare || (argc > 1 && strcmp(argv[1], "merge") == 0)) {
+        int status = compare ? np_compare_main(argc - 1, argv + 1, stdout, stderr)
+                             : np_merge_main(argc - 1, argv + 1, stdout, stderr, start.umask_value);
         if (fclose(stdout) != 0 && status == 0)
             status = NP_EXIT_FAILURE;
         return status;
