@@ -74,42 +74,6 @@ static int is_digit(unsigned char c)
     return c >= '0' && c <= '9';
 }
 
-/*
- * Length of the valid UTF-8 sequence starting at s[i] (a byte >= 0x80), or 0 if it is invalid:
- * overlong forms, UTF-16 surrogates and code points above U+10FFFF are all rejected (RFC 3629).
- * np_utf8_decode says the same, but out of line it costs a fifth more on text that is mostly
- * non-ASCII: this is the loader's hot loop.
- */
-static size_t utf8_sequence_length(const unsigned char *s, size_t i, size_t len)
-{
-    unsigned char c = s[i];
-    size_t need;
-    unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (i + need > len || s[i + 1] < lo || s[i + 1] > hi)
-        return 0;
-    for (size_t k = 2; k < need; k++)
-        if ((s[i + k] & 0xC0) != 0x80)
-            return 0;
-    return need;
-}
-
 /* The value of the 4 hex digits at s[i..i+4), or -1 if they are not all hex digits. */
 static long hex4_value(const unsigned char *s, size_t len, size_t i)
 {
@@ -204,7 +168,8 @@ static int scan_string(const unsigned char *s, size_t len, size_t *i, scan_error
             continue;
         }
         if (c >= 0x80) {
-            size_t n = utf8_sequence_length(s, p, len);
+            uint32_t code_point;
+            size_t n = np_utf8_decode(s + p, len - p, &code_point);
             if (n == 0) {
                 set_scan_error(se, p, "invalid UTF-8 in string (byte 0x%02X)", c);
                 return -1;
