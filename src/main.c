@@ -744,7 +744,8 @@ static int write_extras(session *s, const np_run_options *options, const np_run_
 static int finish_outputs(session *s, int commit)
 {
     const char *failed;
-    if ((commit ? np_outputs_commit : np_outputs_sync)(s->outputs, &failed) == 0)
+    int rc = commit ? np_outputs_commit(s->outputs, &failed) : np_outputs_sync(s->outputs, &failed);
+    if (rc == 0)
         return 0;
     report_error("cannot write %s: %s", failed, strerror(errno));
     if (!commit)
