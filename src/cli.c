@@ -144,12 +144,7 @@ void np_cli_print_help(FILE *out)
             "and\n"
             "errors go to stderr.\n\nOptions:\n",
             NP_PROGRAM_NAME, NP_PROGRAM_NAME, NP_PROGRAM_NAME, NP_PROGRAM_NAME);
-    for (size_t i = 0; i < OPTION_COUNT; i++) {
-        const np_option *o = &option_table[i];
-        if (o->flagged)
-            continue;
-        np_help_print_option(out, o->key, o->long_name, o->arg_name, o->help, 31);
-    }
+    np_help_print_options(out, option_table, OPTION_COUNT, 0, 31);
     fprintf(out,
             "\nExit status:\n"
             "  %3d  success: every article processed and the output written\n"
@@ -167,12 +162,7 @@ void np_cli_print_help(FILE *out)
             NP_EXIT_OK, NP_EXIT_FAILURE, NP_EXIT_USAGE, NP_EXIT_DEADLINE, NP_EXIT_SIGHUP,
             NP_EXIT_SIGINT, NP_EXIT_SIGPIPE, NP_EXIT_SIGTERM);
     fprintf(out, "\nbench runs W+N runs, each a fresh process, and prints statistics:\n");
-    for (size_t i = 0; i < OPTION_COUNT; i++) {
-        const np_option *o = &option_table[i];
-        if (!o->flagged)
-            continue;
-        np_help_print_option(out, o->key, o->long_name, o->arg_name, o->help, 31);
-    }
+    np_help_print_options(out, option_table, OPTION_COUNT, 1, 31);
     fprintf(out, "\nThe full manual, with the input and output formats: man %s\n", NP_PROGRAM_NAME);
 }
 
@@ -190,21 +180,37 @@ static int parse_number(const char *text, uint64_t max, uint64_t *value)
     return 0;
 }
 
+/*
+ * Parses "A<sep>B", each part all decimal digits, A up to max_a (and shorter than 32 bytes), B up
+ * to max_b; without sep, when it is optional, B is A.
+ */
+static int parse_pair(const char *text, char sep, int sep_required, uint64_t max_a, uint64_t max_b,
+                      uint64_t *a, uint64_t *b)
+{
+    const char *mid = strchr(text, sep);
+    char first[32];
+    size_t first_len = mid ? (size_t)(mid - text) : strlen(text);
+    if ((!mid && sep_required) || first_len >= sizeof(first))
+        return -1;
+    memcpy(first, text, first_len);
+    first[first_len] = '\0';
+    if (parse_number(first, max_a, a) != 0)
+        return -1;
+    *b = *a;
+    return mid ? parse_number(mid + 1, max_b, b) : 0;
+}
+
 static int parse_latency(const char *text, np_cli_options *opts, char *err, size_t err_size)
 {
-    char min_text[32], max_text[32];
     const char *colon = strchr(text, ':');
-    size_t min_len = colon ? (size_t)(colon - text) : strlen(text);
-    const char *max_part = colon ? colon + 1 : text;
     uint64_t min = 0, max = 0;
-    if (min_len >= sizeof(min_text) || strlen(max_part) >= sizeof(max_text))
-        goto bad;
-    memcpy(min_text, text, min_len);
-    min_text[min_len] = '\0';
-    memcpy(max_text, max_part, strlen(max_part) + 1);
-    if (parse_number(min_text, NP_LATENCY_MAX_MS, &min) != 0 ||
-        parse_number(max_text, NP_LATENCY_MAX_MS, &max) != 0)
-        goto bad;
+    if ((colon && strlen(colon + 1) >= 32) ||
+        parse_pair(text, ':', 0, NP_LATENCY_MAX_MS, NP_LATENCY_MAX_MS, &min, &max) != 0) {
+        snprintf(err, err_size,
+                 "--latency '%s': expected MIN:MAX or N, in whole milliseconds from 0 to %u", text,
+                 NP_LATENCY_MAX_MS);
+        return -1;
+    }
     if (min > max) {
         snprintf(err, err_size, "--latency %s: MIN must not exceed MAX", text);
         return -1;
@@ -212,11 +218,6 @@ static int parse_latency(const char *text, np_cli_options *opts, char *err, size
     opts->latency_min_ms = (uint32_t)min;
     opts->latency_max_ms = (uint32_t)max;
     return 0;
-bad:
-    snprintf(err, err_size,
-             "--latency '%s': expected MIN:MAX or N, in whole milliseconds from 0 to %u", text,
-             NP_LATENCY_MAX_MS);
-    return -1;
 }
 
 /* Parses all of text as a decimal number in [min, max] (fraction allowed). */
@@ -236,18 +237,9 @@ static int parse_fraction(const char *text, double min, double max, double *valu
 /* --max-tokens N (both stages) or SUM:SENT. */
 static int parse_max_tokens(const char *text, np_cli_options *opts)
 {
-    const char *colon = strchr(text, ':');
-    char first[32];
-    size_t first_len = colon ? (size_t)(colon - text) : strlen(text);
     uint64_t sum, sent;
-    if (first_len >= sizeof(first))
-        return -1;
-    memcpy(first, text, first_len);
-    first[first_len] = '\0';
-    if (parse_number(first, NP_MAX_TOKENS_MAX, &sum) != 0 || sum == 0)
-        return -1;
-    sent = sum;
-    if (colon && (parse_number(colon + 1, NP_MAX_TOKENS_MAX, &sent) != 0 || sent == 0))
+    if (parse_pair(text, ':', 0, NP_MAX_TOKENS_MAX, NP_MAX_TOKENS_MAX, &sum, &sent) != 0 ||
+        sum == 0 || sent == 0)
         return -1;
     opts->max_tokens[0] = (uint32_t)sum;
     opts->max_tokens[1] = (uint32_t)sent;
@@ -268,15 +260,10 @@ static int parse_format(const char *text, np_format *format)
 /* N:COOLDOWN_MS, N from 1, COOLDOWN_MS from 0. */
 static int parse_breaker(const char *text, np_cli_options *opts)
 {
-    const char *colon = strchr(text, ':');
-    char count_text[32];
     uint64_t count, cooldown;
-    if (!colon || (size_t)(colon - text) >= sizeof(count_text))
-        return -1;
-    memcpy(count_text, text, (size_t)(colon - text));
-    count_text[colon - text] = '\0';
-    if (parse_number(count_text, NP_BREAKER_THRESHOLD_MAX, &count) != 0 || count == 0 ||
-        parse_number(colon + 1, NP_BREAKER_COOLDOWN_MAX, &cooldown) != 0)
+    if (parse_pair(text, ':', 1, NP_BREAKER_THRESHOLD_MAX, NP_BREAKER_COOLDOWN_MAX, &count,
+                   &cooldown) != 0 ||
+        count == 0)
         return -1;
     opts->breaker_threshold = (unsigned)count;
     opts->breaker_cooldown_ms = (unsigned)cooldown;
@@ -285,15 +272,9 @@ static int parse_breaker(const char *text, np_cli_options *opts)
 
 static int parse_shard(const char *text, np_cli_options *opts)
 {
-    const char *slash = strchr(text, '/');
-    char index_text[32];
     uint64_t index, count;
-    if (!slash || (size_t)(slash - text) >= sizeof(index_text))
-        return -1;
-    memcpy(index_text, text, (size_t)(slash - text));
-    index_text[slash - text] = '\0';
-    if (parse_number(index_text, UINT32_MAX, &index) != 0 ||
-        parse_number(slash + 1, UINT32_MAX, &count) != 0 || count == 0 || index >= count)
+    if (parse_pair(text, '/', 1, UINT32_MAX, UINT32_MAX, &index, &count) != 0 || count == 0 ||
+        index >= count)
         return -1;
     opts->shard_index = (size_t)index;
     opts->shard_count = (size_t)count;
@@ -361,11 +342,71 @@ static void explain_long_option(const char *word, int bench, char *err, size_t e
         snprintf(err, err_size, "unknown option '%s'", word);
 }
 
+/*
+ * What an option's argument must be, as its error says it, and for a whole number its range (max
+ * 0: not a whole number), which apply_option checks before it stores the value.
+ */
+static const struct expectation {
+    int key;
+    uint64_t min, max;
+    const char *expected;
+} expectations[] = {
+    {OPT_SEED, 0, UINT64_MAX, "a whole number from 0 to 18446744073709551615"},
+    {OPT_QUEUE_CAPACITY, 1, NP_QUEUE_CAPACITY_MAX, "a whole number from 1 to 1000000"},
+    {OPT_MODE, 0, 0, "thread, pool or sequential"},
+    {OPT_WORKERS, 1, NP_WORKERS_MAX, "a whole number from 1 to 100000"},
+    {OPT_INPUT_FORMAT, 0, 0, "json or ndjson"},
+    {OPT_FORMAT, 0, 0, "json or ndjson"},
+    {OPT_SHARD, 0, 0, "I/N with 0 <= I < N"},
+    {OPT_FAIL_RATE, 0, 0, "a probability from 0 to 1"},
+    {OPT_TIMEOUT_MS, 1, NP_LATENCY_MAX_MS, "a whole number of ms from 1 to 3600000"},
+    {OPT_RETRIES, 0, 100, "a whole number from 0 to 100"},
+    {OPT_RATE, 0, 0, "calls per second, from 0.001 to 1000000"},
+    {OPT_MAX_INFLIGHT, 1, NP_INFLIGHT_MAX, "a whole number from 1 to 1000000"},
+    {OPT_TPM, 1, NP_TPM_MAX, "a whole number of tokens per minute from 1 to 1000000000"},
+    {OPT_BREAKER, 0, 0, "N:COOLDOWN_MS, N from 1 to 1000000 and COOLDOWN_MS from 0 to 3600000"},
+    {OPT_LATENCY_FROM, 0, 0, "a report file written by --report"},
+    {OPT_DEADLINE_MS, 1, DEADLINE_MS_MAX, "a whole number of ms from 1 to 31536000000 (a year)"},
+    {OPT_OUTPUT, 0, 0, "a file name, or - for standard output"},
+    {OPT_REPORT, 0, 0, "a file name"},
+    {OPT_TRACE, 0, 0, "a file name"},
+    {OPT_TIMELINE, 0, 0, "a file name"},
+    {OPT_RUNS, 1, 100000, "a whole number from 1 to 100000"},
+    {OPT_BACKEND, 0, 0, "sim or openai"},
+    {OPT_BASE_URL, 0, 0, "a URL such as http://127.0.0.1:8080/v1"},
+    {OPT_MODEL, 0, 0, "a model name"},
+    {OPT_API_KEY_FILE, 0, 0, "a file name"},
+    {OPT_CACERT, 0, 0, "a file name"},
+    {OPT_TEMPERATURE, 0, 0, "a number from 0 to 2"},
+    {OPT_MAX_TOKENS, 0, 0, "N or SUM:SENT, whole numbers from 1 to 1000000"},
+    {OPT_WARMUP, 0, 100000, "a whole number from 0 to 100000"},
+};
+
+/* "--NAME 'ARG': expected ..." for an argument apply_option refused; returns -1. */
+static int refuse_argument(int key, const char *arg, const struct expectation *x, char *err,
+                           size_t err_size)
+{
+    if (!x) {
+        snprintf(err, err_size, "internal error: unhandled option %d", key);
+        return -1;
+    }
+    for (size_t k = 0; k < OPTION_COUNT; k++)
+        if (option_table[k].key == key)
+            snprintf(err, err_size, "--%s '%s': expected %s", option_table[k].long_name, arg,
+                     x->expected);
+    return -1;
+}
+
 /* Applies one option; returns 0 or -1 with a message in err. */
 static int apply_option(int key, const char *arg, np_cli_options *opts, int *quiet, int *verbose,
                         char *err, size_t err_size)
 {
-    uint64_t value;
+    const struct expectation *x = NULL;
+    for (size_t i = 0; i < sizeof(expectations) / sizeof(expectations[0]) && !x; i++)
+        x = expectations[i].key == key ? &expectations[i] : NULL;
+    uint64_t value = 0;
+    if (x && x->max && (parse_number(arg, x->max, &value) != 0 || value < x->min))
+        return refuse_argument(key, arg, x, err, err_size);
     double fraction;
     switch (key) {
     case OPT_OUTPUT:
@@ -377,13 +418,9 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
         opts->latency_given = 1;
         return parse_latency(arg, opts, err, err_size);
     case OPT_SEED:
-        if (parse_number(arg, UINT64_MAX, &value) != 0)
-            break;
         opts->seed = value;
         return 0;
     case OPT_QUEUE_CAPACITY:
-        if (parse_number(arg, NP_QUEUE_CAPACITY_MAX, &value) != 0 || value == 0)
-            break;
         opts->queue_capacity = (size_t)value;
         return 0;
     case OPT_MODE:
@@ -393,16 +430,11 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
         opts->mode = arg;
         return 0;
     case OPT_WORKERS:
-        if (parse_number(arg, NP_WORKERS_MAX, &value) != 0 || value == 0)
-            break;
         opts->workers = (size_t)value;
         return 0;
     case OPT_INPUT_FORMAT:
-        if (parse_format(arg, &opts->input_format) != 0)
-            break;
-        return 0;
     case OPT_FORMAT:
-        if (parse_format(arg, &opts->output_format) != 0)
+        if (parse_format(arg, key == OPT_FORMAT ? &opts->output_format : &opts->input_format) != 0)
             break;
         return 0;
     case OPT_SHARD:
@@ -415,13 +447,9 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
         opts->fail_rate = fraction;
         return 0;
     case OPT_TIMEOUT_MS:
-        if (parse_number(arg, NP_LATENCY_MAX_MS, &value) != 0 || value == 0)
-            break;
         opts->timeout_ms = (uint32_t)value;
         return 0;
     case OPT_RETRIES:
-        if (parse_number(arg, 100, &value) != 0)
-            break;
         opts->retries = (unsigned)value;
         return 0;
     case OPT_RATE:
@@ -430,13 +458,9 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
         opts->rate = fraction;
         return 0;
     case OPT_MAX_INFLIGHT:
-        if (parse_number(arg, NP_INFLIGHT_MAX, &value) != 0 || value == 0)
-            break;
         opts->max_inflight = (unsigned)value;
         return 0;
     case OPT_TPM:
-        if (parse_number(arg, NP_TPM_MAX, &value) != 0 || value == 0)
-            break;
         opts->tpm = value;
         return 0;
     case OPT_BREAKER:
@@ -449,8 +473,6 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
         opts->latency_from = arg;
         return 0;
     case OPT_DEADLINE_MS:
-        if (parse_number(arg, DEADLINE_MS_MAX, &value) != 0 || value == 0)
-            break;
         opts->deadline_ms = (long long)value;
         return 0;
     case OPT_REPORT:
@@ -501,13 +523,9 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
         opts->backend_option = "--stream";
         return 0;
     case OPT_RUNS:
-        if (parse_number(arg, 100000, &value) != 0 || value == 0)
-            break;
         opts->bench_runs = (unsigned)value;
         return 0;
     case OPT_WARMUP:
-        if (parse_number(arg, 100000, &value) != 0)
-            break;
         opts->bench_warmup = (unsigned)value;
         return 0;
     case OPT_QUIET:
@@ -525,51 +543,7 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
     default:
         break;
     }
-    static const struct {
-        int key;
-        const char *expected;
-    } expectations[] = {
-        {OPT_SEED, "a whole number from 0 to 18446744073709551615"},
-        {OPT_QUEUE_CAPACITY, "a whole number from 1 to 1000000"},
-        {OPT_MODE, "thread, pool or sequential"},
-        {OPT_WORKERS, "a whole number from 1 to 100000"},
-        {OPT_INPUT_FORMAT, "json or ndjson"},
-        {OPT_FORMAT, "json or ndjson"},
-        {OPT_SHARD, "I/N with 0 <= I < N"},
-        {OPT_FAIL_RATE, "a probability from 0 to 1"},
-        {OPT_TIMEOUT_MS, "a whole number of ms from 1 to 3600000"},
-        {OPT_RETRIES, "a whole number from 0 to 100"},
-        {OPT_RATE, "calls per second, from 0.001 to 1000000"},
-        {OPT_MAX_INFLIGHT, "a whole number from 1 to 1000000"},
-        {OPT_TPM, "a whole number of tokens per minute from 1 to 1000000000"},
-        {OPT_BREAKER, "N:COOLDOWN_MS, N from 1 to 1000000 and COOLDOWN_MS from 0 to 3600000"},
-        {OPT_LATENCY_FROM, "a report file written by --report"},
-        {OPT_DEADLINE_MS, "a whole number of ms from 1 to 31536000000 (a year)"},
-        {OPT_OUTPUT, "a file name, or - for standard output"},
-        {OPT_REPORT, "a file name"},
-        {OPT_TRACE, "a file name"},
-        {OPT_TIMELINE, "a file name"},
-        {OPT_RUNS, "a whole number from 1 to 100000"},
-        {OPT_BACKEND, "sim or openai"},
-        {OPT_BASE_URL, "a URL such as http://127.0.0.1:8080/v1"},
-        {OPT_MODEL, "a model name"},
-        {OPT_API_KEY_FILE, "a file name"},
-        {OPT_CACERT, "a file name"},
-        {OPT_TEMPERATURE, "a number from 0 to 2"},
-        {OPT_MAX_TOKENS, "N or SUM:SENT, whole numbers from 1 to 1000000"},
-        {OPT_WARMUP, "a whole number from 0 to 100000"},
-    };
-    for (size_t i = 0; i < sizeof(expectations) / sizeof(expectations[0]); i++) {
-        if (expectations[i].key != key)
-            continue;
-        for (size_t k = 0; k < OPTION_COUNT; k++)
-            if (option_table[k].key == key)
-                snprintf(err, err_size, "--%s '%s': expected %s", option_table[k].long_name, arg,
-                         expectations[i].expected);
-        return -1;
-    }
-    snprintf(err, err_size, "internal error: unhandled option %d", key);
-    return -1;
+    return refuse_argument(key, arg, x, err, err_size);
 }
 
 int np_cli_parse(int argc, char **argv, np_cli_options *opts, char *err, size_t err_size)

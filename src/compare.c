@@ -86,10 +86,7 @@ static void print_help(FILE *out)
           "\n"
           "Options:\n",
           out);
-    for (size_t i = 0; i < OPTION_COUNT; i++) {
-        const np_option *o = &option_table[i];
-        np_help_print_option(out, o->key, o->long_name, o->arg_name, o->help, 25);
-    }
+    np_help_print_options(out, option_table, OPTION_COUNT, 0, 25);
     fprintf(out,
             "\nExit status:\n"
             "  %d  no regression (or fewer than 4 runs a side, without --allow-single)\n"
@@ -153,16 +150,8 @@ static int parse_options(int argc, char **argv, compare_options *opts, FILE *err
                 return -1;
             }
             break;
-        case ':':
-            fprintf(err, PREFIX "option '%s' requires an argument\n", argv[optind - 1]);
-            return -1;
-        default:
-            if (optopt > 0 && optopt < 256)
-                fprintf(err, PREFIX "unknown option '-%c' (see 'news-processor compare --help')\n",
-                        optopt);
-            else
-                fprintf(err, PREFIX "unknown option '%s' (see 'news-processor compare --help')\n",
-                        argv[optind - 1]);
+        default: /* ':' or '?' */
+            np_help_option_error(err, "compare", key, argv);
             return -1;
         }
     }
@@ -550,17 +539,10 @@ static int compare_reports(comparison *c)
 /* Writes a number as JSON: integers without a fraction, others in their shortest exact form. */
 static void print_number(FILE *out, double v)
 {
-    if (!isfinite(v)) {
-        fputs("null", out);
-    } else if (v == floor(v) && fabs(v) < 9007199254740992.0) {
+    if (isfinite(v) && v == floor(v) && fabs(v) < 9007199254740992.0)
         fprintf(out, "%.0f", v == 0 ? 0.0 : v);
-    } else {
-        char text[32];
-        snprintf(text, sizeof(text), "%.15g", v);
-        if (strtod(text, NULL) != v)
-            snprintf(text, sizeof(text), "%.17g", v);
-        fputs(text, out);
-    }
+    else
+        np_json_write_double(out, v);
 }
 
 /* Writes a JSON value compactly, with ", " and ": " separators (valid JSON, easy to read). */
@@ -826,56 +808,45 @@ static void print_differences(FILE *out, const comparison *c, int markdown)
         fputc('\n', out);
 }
 
-static void print_table(FILE *out, const comparison *c)
+/* The table (aligned in columns) or markdown (a GitHub table) output, with its header lines,
+ * verdict and notes. */
+static void print_text(FILE *out, const comparison *c, int markdown)
 {
-    print_header(out, c, 0);
-    print_differences(out, c, 0);
-    fputc('\n', out);
-    table_cells cells;
-    table_cells *t = &cells;
-    format_cells(c, t);
+    print_header(out, c, markdown);
+    print_differences(out, c, markdown);
+    if (!markdown)
+        fputc('\n', out);
+    table_cells t;
+    format_cells(c, &t);
     int width[COLUMN_COUNT] = {0};
-    for (size_t row = 0; row < t->rows; row++)
+    for (size_t row = 0; row < t.rows; row++)
         for (size_t col = 0; col < COLUMN_COUNT; col++) {
-            int len = display_width(t->cell[row][col]);
+            int len = display_width(t.cell[row][col]);
             width[col] = len > width[col] ? len : width[col];
         }
-    for (size_t row = 0; row < t->rows; row++) {
+    for (size_t row = 0; row < t.rows; row++) {
+        if (markdown) {
+            for (size_t col = 0; col < COLUMN_COUNT; col++)
+                fprintf(out, "| %s ", t.cell[row][col]);
+            fputs(row == 0 ? "|\n| --- | ---: | ---: | ---: | ---: | ---: |\n" : "|\n", out);
+            continue;
+        }
         for (size_t col = 0; col + 1 < COLUMN_COUNT; col++) {
-            print_padded(out, t->cell[row][col], width[col], col > 0);
+            print_padded(out, t.cell[row][col], width[col], col > 0);
             fputs("  ", out);
         }
-        fprintf(out, "%s\n", t->cell[row][COLUMN_COUNT - 1]);
+        fprintf(out, "%s\n", t.cell[row][COLUMN_COUNT - 1]);
     }
     fputc('\n', out);
     print_verdict(out, c);
-    print_notes(out, c, 0);
+    print_notes(out, c, markdown);
 }
 
-static void print_markdown(FILE *out, const comparison *c)
+/* key, then a number rounded to decimals places, as short as it reads (1.0117 not
+ * 1.0117500000000001), or null. */
+static void print_rounded(FILE *out, const char *key, double v, int decimals)
 {
-    print_header(out, c, 1);
-    print_differences(out, c, 1);
-    table_cells cells;
-    table_cells *t = &cells;
-    format_cells(c, t);
-    for (size_t col = 0; col < COLUMN_COUNT; col++)
-        fprintf(out, "| %s ", t->cell[0][col]);
-    fputs("|\n| --- | ---: | ---: | ---: | ---: | ---: |\n", out);
-    for (size_t row = 1; row < t->rows; row++) {
-        for (size_t col = 0; col < COLUMN_COUNT; col++)
-            fprintf(out, "| %s ", t->cell[row][col]);
-        fputs("|\n", out);
-    }
-    fputc('\n', out);
-    print_verdict(out, c);
-    print_notes(out, c, 1);
-}
-
-/* A number rounded to decimals places, as short as it reads (1.0117 not 1.0117500000000001),
- * or null. */
-static void print_rounded(FILE *out, double v, int decimals)
-{
+    fputs(key, out);
     if (!isfinite(v)) {
         fputs("null", out);
         return;
@@ -907,10 +878,8 @@ static void print_json(FILE *out, const comparison *c)
             c->base->run_count, c->new_report->run_count, c->base->interrupted_count,
             c->new_report->interrupted_count);
     print_number(out, c->threshold_pct);
-    fputs(",\n \"base_articles\": ", out);
-    print_rounded(out, c->base_articles, 1);
-    fputs(", \"new_articles\": ", out);
-    print_rounded(out, c->new_articles, 1);
+    print_rounded(out, ",\n \"base_articles\": ", c->base_articles, 1);
+    print_rounded(out, ", \"new_articles\": ", c->new_articles, 1);
     fputs(",\n \"options_differ\": [", out);
     for (size_t i = 0; i < c->diff_count; i++) {
         fputs(i ? ",\n   {\"name\": " : "\n   {\"name\": ", out);
@@ -925,33 +894,25 @@ static void print_json(FILE *out, const comparison *c)
     for (size_t i = 0; i < METRIC_COUNT; i++) {
         const metric_result *m = &c->metrics[i];
         int d = metric_table[i].decimals;
-        fprintf(out, "%s\n   {\"name\": \"%s\", \"base\": ", i ? "," : "", metric_table[i].name);
-        print_rounded(out, m->base_defined ? m->base : NAN, d);
-        fputs(", \"base_min\": ", out);
-        print_rounded(out, m->base_defined ? m->base_min : NAN, d);
-        fputs(", \"base_max\": ", out);
-        print_rounded(out, m->base_defined ? m->base_max : NAN, d);
-        fputs(", \"new\": ", out);
-        print_rounded(out, m->new_defined ? m->new_value : NAN, d);
-        fputs(", \"new_min\": ", out);
-        print_rounded(out, m->new_defined ? m->new_min : NAN, d);
-        fputs(", \"new_max\": ", out);
-        print_rounded(out, m->new_defined ? m->new_max : NAN, d);
-        fputs(", \"delta_pct\": ", out);
-        print_rounded(out, m->unchanged ? 0.0 : m->has_delta ? m->delta_pct : NAN, 2);
-        fputs(", \"p_value\": ", out);
-        print_rounded(out, m->tested ? m->p : NAN, 4);
+        fprintf(out, "%s\n   {\"name\": \"%s\"", i ? "," : "", metric_table[i].name);
+        print_rounded(out, ", \"base\": ", m->base_defined ? m->base : NAN, d);
+        print_rounded(out, ", \"base_min\": ", m->base_defined ? m->base_min : NAN, d);
+        print_rounded(out, ", \"base_max\": ", m->base_defined ? m->base_max : NAN, d);
+        print_rounded(out, ", \"new\": ", m->new_defined ? m->new_value : NAN, d);
+        print_rounded(out, ", \"new_min\": ", m->new_defined ? m->new_min : NAN, d);
+        print_rounded(out, ", \"new_max\": ", m->new_defined ? m->new_max : NAN, d);
+        double delta = m->unchanged ? 0.0 : m->has_delta ? m->delta_pct : NAN;
+        print_rounded(out, ", \"delta_pct\": ", delta, 2);
+        print_rounded(out, ", \"p_value\": ", m->tested ? m->p : NAN, 4);
         fprintf(out, ", \"significant\": %s, \"unchanged\": %s}", m->significant ? "true" : "false",
                 m->unchanged ? "true" : "false");
     }
-    fprintf(out, "],\n \"geomean\": {\"metrics\": %zu, \"base\": ", c->geomean_count);
-    print_rounded(out, c->geomean_base, 3);
-    fputs(", \"new\": ", out);
-    print_rounded(out, c->geomean_new, 3);
-    fputs(", \"delta_pct\": ", out);
-    print_rounded(out, c->geomean_count ? (c->geomean_new / c->geomean_base - 1) * 100.0 : NAN, 2);
-    fputs("},\n \"speedup\": ", out);
-    print_rounded(out, c->speedup, 4);
+    fprintf(out, "],\n \"geomean\": {\"metrics\": %zu", c->geomean_count);
+    print_rounded(out, ", \"base\": ", c->geomean_base, 3);
+    print_rounded(out, ", \"new\": ", c->geomean_new, 3);
+    print_rounded(out, ", \"delta_pct\": ",
+                  c->geomean_count ? (c->geomean_new / c->geomean_base - 1) * 100.0 : NAN, 2);
+    print_rounded(out, "},\n \"speedup\": ", c->speedup, 4);
     fprintf(out,
             ", \"verdict\": \"%s\", \"beyond_threshold\": %s, \"gated\": %s, \"regression\": "
             "%s}\n",
@@ -998,10 +959,8 @@ int np_compare_main(int argc, char **argv, FILE *out, FILE *err)
     } else {
         if (opts.format == FORMAT_JSON)
             print_json(out, &c);
-        else if (opts.format == FORMAT_MARKDOWN)
-            print_markdown(out, &c);
         else
-            print_table(out, &c);
+            print_text(out, &c, opts.format == FORMAT_MARKDOWN);
         if (flush_output(out, err) == 0)
             status = c.regression ? COMPARE_REGRESSION : NP_EXIT_OK;
     }

@@ -36,6 +36,28 @@ void np_help_print_option(FILE *out, int key, const char *long_name, const char 
     np_help_print_wrapped(out, help, column, 79);
 }
 
+void np_help_print_options(FILE *out, const np_option *options, size_t count, int flagged,
+                           int column)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!options[i].flagged == !flagged)
+            np_help_print_option(out, options[i].key, options[i].long_name, options[i].arg_name,
+                                 options[i].help, column);
+}
+
+void np_help_option_error(FILE *err, const char *command, int key, char **argv)
+{
+    const char *word = argv[optind - 1];
+    if (key == ':')
+        fprintf(err, "news-processor: %s: option '%s' requires an argument\n", command, word);
+    else if (optopt > 0 && optopt < 256)
+        fprintf(err, "news-processor: %s: unknown option '-%c' (see 'news-processor %s --help')\n",
+                command, optopt, command);
+    else
+        fprintf(err, "news-processor: %s: unknown option '%s' (see 'news-processor %s --help')\n",
+                command, word, command);
+}
+
 size_t np_help_getopt_tables(const np_option *options, size_t count, int include_flagged,
                              struct option *long_options, char *short_options)
 {

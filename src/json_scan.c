@@ -10,68 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "np/utf8.h"
+
 const char *np_json_skip_space(const char *p, const char *end)
 {
     while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
         p++;
     return p;
-}
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Four hex digits at p (p + 4 <= end checked by the caller); -1 when not hex. */
-static long hex4(const char *p)
-{
-    long v = 0;
-    for (int i = 0; i < 4; i++) {
-        int h = hex_value(p[i]);
-        if (h < 0)
-            return -1;
-        v = v * 16 + h;
-    }
-    return v;
-}
-
-/* The length of the valid UTF-8 sequence at p, or 0 (overlong forms and surrogates refused). */
-static size_t utf8_sequence(const unsigned char *p, const unsigned char *end)
-{
-    unsigned char c = p[0];
-    size_t n;
-    uint32_t cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if ((size_t)(end - p) < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
 }
 
 static size_t put_utf8(uint32_t cp, char *out)
@@ -147,14 +92,14 @@ static const char *scan_string(const char *p, const char *end, char *out, size_t
             case 'u': {
                 if (end - p < 4)
                     return NULL;
-                long cp = hex4(p);
+                long cp = np_hex4(p);
                 p += 4;
                 if (cp <= 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
                     return NULL; /* \u0000 would cut the text short; a lone low surrogate */
                 if (cp >= 0xD800 && cp <= 0xDBFF) {
                     if (end - p < 6 || p[0] != '\\' || p[1] != 'u')
                         return NULL;
-                    long low = hex4(p + 2);
+                    long low = np_hex4(p + 2);
                     if (low < 0xDC00 || low > 0xDFFF)
                         return NULL;
                     p += 6;
@@ -167,7 +112,8 @@ static const char *scan_string(const char *p, const char *end, char *out, size_t
                 return NULL;
             }
         } else {
-            piece_len = utf8_sequence((const unsigned char *)p, (const unsigned char *)end);
+            uint32_t code_point;
+            piece_len = np_utf8_decode((const unsigned char *)p, (size_t)(end - p), &code_point);
             if (piece_len == 0)
                 return NULL;
             p += piece_len;

@@ -17,6 +17,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A byte value times BYTES_01 is that byte in each of the 8 bytes of a uint64_t. */
@@ -210,4 +211,17 @@ void np_json_write_ms(FILE *out, long long ns)
                     (char)('0' + frac % 10)};
     write_u64(out, (uint64_t)(ns / 1000000));
     fwrite(tail, 1, sizeof tail, out);
+}
+
+void np_json_write_double(FILE *out, double v)
+{
+    char text[32];
+    if (!isfinite(v)) {
+        fputs("null", out);
+        return;
+    }
+    snprintf(text, sizeof(text), "%.15g", v);
+    if (strtod(text, NULL) != v)
+        snprintf(text, sizeof(text), "%.17g", v);
+    fputs(text, out);
 }

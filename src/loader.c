@@ -33,23 +33,13 @@
 #include "np/file_text.h"
 #include "np/input.h"
 #include "np/json_arena.h"
+#include "np/utf8.h"
 
 /* An error found at a byte offset of the input; offset < 0 means "no position". */
 typedef struct scan_error {
     long long offset;
     char message[160];
 } scan_error;
-
-static void format_message(char *err, size_t err_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void format_message(char *err, size_t err_size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_size, fmt, ap);
-    va_end(ap);
-}
 
 static void set_scan_error(scan_error *se, size_t offset, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -84,64 +74,10 @@ static int is_digit(unsigned char c)
     return c >= '0' && c <= '9';
 }
 
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/*
- * Length of the valid UTF-8 sequence starting at s[i] (a byte >= 0x80), or 0 if it is invalid:
- * overlong forms, UTF-16 surrogates and code points above U+10FFFF are all rejected (RFC 3629).
- */
-static size_t utf8_sequence_length(const unsigned char *s, size_t i, size_t len)
-{
-    unsigned char c = s[i];
-    size_t need;
-    unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (i + need > len || s[i + 1] < lo || s[i + 1] > hi)
-        return 0;
-    for (size_t k = 2; k < need; k++)
-        if ((s[i + k] & 0xC0) != 0x80)
-            return 0;
-    return need;
-}
-
 /* The value of the 4 hex digits at s[i..i+4), or -1 if they are not all hex digits. */
 static long hex4_value(const unsigned char *s, size_t len, size_t i)
 {
-    if (i + 4 > len)
-        return -1;
-    long value = 0;
-    for (size_t k = 0; k < 4; k++) {
-        int digit = hex_value(s[i + k]);
-        if (digit < 0)
-            return -1;
-        value = value * 16 + digit;
-    }
-    return value;
+    return i + 4 > len ? -1 : np_hex4((const char *)s + i);
 }
 
 /*
@@ -232,7 +168,8 @@ static int scan_string(const unsigned char *s, size_t len, size_t *i, scan_error
             continue;
         }
         if (c >= 0x80) {
-            size_t n = utf8_sequence_length(s, p, len);
+            uint32_t code_point;
+            size_t n = np_utf8_decode(s + p, len - p, &code_point);
             if (n == 0) {
                 set_scan_error(se, p, "invalid UTF-8 in string (byte 0x%02X)", c);
                 return -1;
@@ -444,8 +381,7 @@ static void explain_parse_failure(const char *buf, size_t start, size_t len, siz
             if (s[p] == '\\' && p + 1 < len) {
                 int valid = strchr("\"\\/bfnrt", s[p + 1]) != NULL && s[p + 1] != '\0';
                 if (s[p + 1] == 'u')
-                    valid = p + 5 < len && hex_value(s[p + 2]) >= 0 && hex_value(s[p + 3]) >= 0 &&
-                            hex_value(s[p + 4]) >= 0 && hex_value(s[p + 5]) >= 0 &&
+                    valid = p + 5 < len && np_hex4((const char *)s + p + 2) >= 0 &&
                             (s[p + 2] | 0x20) != 'd'; /* D800-DFFF: surrogates need pairing */
                 if (!valid && !found) {
                     culprit = p;
@@ -606,24 +542,24 @@ static int read_article(const cJSON *element, size_t k, np_article *a, char *err
     /* The id as text, for messages only: formatted on the error paths, not for every article. */
     char id_text[96];
     if (!cJSON_IsObject(element)) {
-        format_message(err, err_size, "article #%zu: expected an object, found %s", k,
-                       json_type_name(element));
+        snprintf(err, err_size, "article #%zu: expected an object, found %s", k,
+                 json_type_name(element));
         return -1;
     }
     int out_of_memory = 0;
     const char *dup = duplicate_member(element, &out_of_memory);
     if (out_of_memory) {
-        format_message(err, err_size, "out of memory");
+        snprintf(err, err_size, "out of memory");
         return -1;
     }
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(element, "id");
     if (!id) {
-        format_message(err, err_size, "article #%zu: missing \"id\"", k);
+        snprintf(err, err_size, "article #%zu: missing \"id\"", k);
         return -1;
     }
     const char *problem = read_id(id, &a->id);
     if (problem) {
-        format_message(err, err_size, "article #%zu: %s", k, problem);
+        snprintf(err, err_size, "article #%zu: %s", k, problem);
         return -1;
     }
     if (dup) {
@@ -632,8 +568,8 @@ static int read_article(const cJSON *element, size_t k, np_article *a, char *err
         char name_text[sizeof(id_text)];
         np_id_format(&a->id, id_text, sizeof(id_text));
         np_id_format(&name, name_text, sizeof(name_text));
-        format_message(err, err_size, "article #%zu (id %s): member %s appears twice", k, id_text,
-                       name_text);
+        snprintf(err, err_size, "article #%zu (id %s): member %s appears twice", k, id_text,
+                 name_text);
         return -1;
     }
     static const char *const text_members[] = {"title", "content"};
@@ -642,12 +578,11 @@ static int read_article(const cJSON *element, size_t k, np_article *a, char *err
         if (!value || !cJSON_IsString(value)) {
             np_id_format(&a->id, id_text, sizeof(id_text));
             if (!value)
-                format_message(err, err_size, "article #%zu (id %s): missing \"%s\"", k, id_text,
-                               text_members[m]);
+                snprintf(err, err_size, "article #%zu (id %s): missing \"%s\"", k, id_text,
+                         text_members[m]);
             else
-                format_message(err, err_size,
-                               "article #%zu (id %s): \"%s\" must be a string, not %s", k, id_text,
-                               text_members[m], json_type_name(value));
+                snprintf(err, err_size, "article #%zu (id %s): \"%s\" must be a string, not %s", k,
+                         id_text, text_members[m], json_type_name(value));
             return -1;
         }
         if (m == 0) {
@@ -677,29 +612,28 @@ static int read_articles(const cJSON *root, np_article_list *out, char *err, siz
                 count++;
         }
         if (count > 1) {
-            format_message(err, err_size, "duplicate member \"articles\" in the top-level object");
+            snprintf(err, err_size, "duplicate member \"articles\" in the top-level object");
             return -1;
         }
         array = cJSON_GetObjectItemCaseSensitive(root, "articles");
         if (!array) {
             /* A timing report given where articles are expected: say what it is. */
-            format_message(err, err_size,
-                           cJSON_GetObjectItemCaseSensitive(root, "runs")
-                               ? "this is a timing report, not articles (compare reports with "
-                                 "'news-processor compare')"
-                               : "the top-level object has no \"articles\" member");
+            snprintf(err, err_size,
+                     cJSON_GetObjectItemCaseSensitive(root, "runs")
+                         ? "this is a timing report, not articles (compare reports with "
+                           "'news-processor compare')"
+                         : "the top-level object has no \"articles\" member");
             return -1;
         }
         if (!cJSON_IsArray(array)) {
-            format_message(err, err_size, "\"articles\" must be an array, not %s",
-                           json_type_name(array));
+            snprintf(err, err_size, "\"articles\" must be an array, not %s", json_type_name(array));
             return -1;
         }
     } else if (!cJSON_IsArray(root)) {
-        format_message(err, err_size,
-                       "expected an array of articles, or an object with an \"articles\" array; "
-                       "found %s",
-                       json_type_name(root));
+        snprintf(err, err_size,
+                 "expected an array of articles, or an object with an \"articles\" array; "
+                 "found %s",
+                 json_type_name(root));
         return -1;
     }
 
@@ -714,7 +648,7 @@ static int read_articles(const cJSON *root, np_article_list *out, char *err, siz
     id_set ids = {0};
     int wrong = 0; /* article #count + 1 is wrong, as err says */
     if (!items) {
-        format_message(err, err_size, "out of memory");
+        snprintf(err, err_size, "out of memory");
         return -1;
     }
     const cJSON *element;
@@ -723,7 +657,7 @@ static int read_articles(const cJSON *root, np_article_list *out, char *err, siz
         if (count == capacity) {
             np_article *bigger = realloc(items, 2 * capacity * sizeof(*items));
             if (!bigger) {
-                format_message(err, err_size, "out of memory");
+                snprintf(err, err_size, "out of memory");
                 goto fail;
             }
             items = bigger;
@@ -737,7 +671,7 @@ static int read_articles(const cJSON *root, np_article_list *out, char *err, siz
         count++;
     }
     if (id_set_init(&ids, count) != 0) {
-        format_message(err, err_size, "out of memory");
+        snprintf(err, err_size, "out of memory");
         goto fail;
     }
     for (size_t k = 0; k < count; k++) {
@@ -745,8 +679,8 @@ static int read_articles(const cJSON *root, np_article_list *out, char *err, siz
         if (first >= 0) {
             char id_text[96];
             np_id_format(&items[k].id, id_text, sizeof(id_text));
-            format_message(err, err_size, "article #%zu (id %s): duplicate id (also article #%lld)",
-                           k + 1, id_text, first + 1);
+            snprintf(err, err_size, "article #%zu (id %s): duplicate id (also article #%lld)",
+                     k + 1, id_text, first + 1);
             goto fail;
         }
     }
@@ -823,7 +757,7 @@ int np_loader_parse(const char *buf, size_t len, const char *name, np_article_li
     while (first < len && is_json_whitespace(s[first]))
         first++;
     if (first == len) {
-        format_message(err, err_size, "%s: empty input: expected a JSON array of articles", name);
+        snprintf(err, err_size, "%s: empty input: expected a JSON array of articles", name);
         return -1;
     }
 
@@ -831,20 +765,20 @@ int np_loader_parse(const char *buf, size_t len, const char *name, np_article_li
     np_json_arena *arena;
     cJSON *root = parse_strict(buf, start, len, &se, &arena);
     if (!root && se.offset < 0) {
-        format_message(err, err_size, "%s: %s", name, se.message);
+        snprintf(err, err_size, "%s: %s", name, se.message);
         return -1;
     }
     if (!root) {
         size_t line, col;
         np_file_text_position(buf + start, (size_t)se.offset - start, &line, &col);
-        format_message(err, err_size, "%s:%zu:%zu: %s", name, line, col, se.message);
+        snprintf(err, err_size, "%s:%zu:%zu: %s", name, line, col, se.message);
         return -1;
     }
 
     char detail[NP_LOADER_ERROR_SIZE];
     if (read_articles(root, out, detail, sizeof(detail)) != 0) {
         np_json_arena_free(arena);
-        format_message(err, err_size, "%s: %s", name, detail);
+        snprintf(err, err_size, "%s: %s", name, detail);
         return -1;
     }
     out->storage = arena;
@@ -866,11 +800,11 @@ int np_loader_load_file(const char *path, np_article_list *out, char *err, size_
     int e = np_input_open(&input, path, -1);
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
     if (e == EISDIR) {
-        format_message(err, err_size, "%s: is a directory, not a JSON file", name);
+        snprintf(err, err_size, "%s: is a directory, not a JSON file", name);
         return -1;
     }
     if (e) {
-        format_message(err, err_size, "%s: cannot open: %s", name, strerror(e));
+        snprintf(err, err_size, "%s: cannot open: %s", name, strerror(e));
         return -1;
     }
     char *data = NULL;
@@ -878,11 +812,11 @@ int np_loader_load_file(const char *path, np_article_list *out, char *err, size_
     e = np_input_read_all(&input, &data, &len);
     np_input_close(&input);
     if (e == ENOMEM) {
-        format_message(err, err_size, "%s: out of memory", name); /* not a read error */
+        snprintf(err, err_size, "%s: out of memory", name); /* not a read error */
         return -1;
     }
     if (e) {
-        format_message(err, err_size, "%s: cannot read: %s", name, strerror(e));
+        snprintf(err, err_size, "%s: cannot read: %s", name, strerror(e));
         return -1;
     }
     int rc = np_loader_parse(data, len, name, out, err, err_size);
@@ -900,27 +834,27 @@ int np_loader_parse_object(const char *buf, size_t len, const char *name, size_t
     scan_error se;
     cJSON *root = parse_strict(buf, start, len, &se, NULL);
     if (!root && se.offset < 0) {
-        format_message(err, err_size, "%s:%zu: %s", name, line, se.message);
+        snprintf(err, err_size, "%s:%zu: %s", name, line, se.message);
         return -1;
     }
     if (!root) {
         size_t ignored_line, col;
         np_file_text_position(buf + start, (size_t)se.offset - start, &ignored_line, &col);
-        format_message(err, err_size, "%s:%zu:%zu: %s", name, line, col, se.message);
+        snprintf(err, err_size, "%s:%zu:%zu: %s", name, line, col, se.message);
         return -1;
     }
     np_article parsed = {0};
     char detail[NP_LOADER_ERROR_SIZE];
     int rc = -1;
     if (read_article(root, article_number, &parsed, detail, sizeof(detail)) != 0) {
-        format_message(err, err_size, "%s:%zu: %s", name, line, detail);
+        snprintf(err, err_size, "%s:%zu: %s", name, line, detail);
     } else {
         /* One block: the article, then its id text, title and content, each NUL-terminated. */
         size_t id_len = parsed.id.kind == NP_ID_STRING ? parsed.id.text_len + 1 : 0;
         size_t size = sizeof(np_article) + id_len + parsed.title_len + 1 + parsed.content_len + 1;
         np_article *a = malloc(size);
         if (!a) {
-            format_message(err, err_size, "%s:%zu: out of memory", name, line);
+            snprintf(err, err_size, "%s:%zu: out of memory", name, line);
         } else {
             char *text = (char *)(a + 1);
             *a = parsed;

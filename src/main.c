@@ -716,14 +716,14 @@ static int session_run(session *s, FILE *stream_out, np_pipeline_results *kept, 
     return NP_EXIT_OK;
 }
 
-/* Writes the report, trace and timeline that were asked for into their temporary files. Returns 0
- * or -1 (reported). */
+/* Writes the report, and with draw the trace and timeline, that were asked for into their
+ * temporary files (a bench's drawings are its first run's). Returns 0 or -1 (reported). */
 static int write_extras(session *s, const np_run_options *options, const np_run_record *runs,
-                        size_t run_count)
+                        size_t run_count, int draw)
 {
     const np_run_record *last = &runs[run_count - 1];
-    FILE *report = s->file[FILE_REPORT], *trace = s->file[FILE_TRACE],
-         *timeline = s->file[FILE_TIMELINE];
+    FILE *report = s->file[FILE_REPORT], *trace = draw ? s->file[FILE_TRACE] : NULL,
+         *timeline = draw ? s->file[FILE_TIMELINE] : NULL;
     if (report && np_report_write(report, options, runs, run_count) != 0) {
         report_error("cannot write the report %s: %s", s->path[FILE_REPORT], strerror(errno));
         return -1;
@@ -739,24 +739,17 @@ static int write_extras(session *s, const np_run_options *options, const np_run_
     return 0;
 }
 
-/* Syncs every output file; on failure reports it and removes them all. Returns 0 or -1. */
-static int sync_outputs(session *s)
+/* Syncs every output file (commit 0: on failure they are all removed), or renames every one into
+ * place (1). Returns 0 or -1 (reported). */
+static int finish_outputs(session *s, int commit)
 {
     const char *failed;
-    if (np_outputs_sync(s->outputs, &failed) == 0)
+    int rc = commit ? np_outputs_commit(s->outputs, &failed) : np_outputs_sync(s->outputs, &failed);
+    if (rc == 0)
         return 0;
     report_error("cannot write %s: %s", failed, strerror(errno));
-    np_outputs_abort(s->outputs);
-    return -1;
-}
-
-/* Renames every output file into place. Returns 0 or -1 (reported). */
-static int commit_outputs(session *s)
-{
-    const char *failed;
-    if (np_outputs_commit(s->outputs, &failed) == 0)
-        return 0;
-    report_error("cannot write %s: %s", failed, strerror(errno));
+    if (!commit)
+        np_outputs_abort(s->outputs);
     return -1;
 }
 
@@ -898,25 +891,22 @@ static int run_once(const np_cli_options *opts, const process_start *start,
     np_article_list view;
     np_run_record record = run_record(&stats, &kept, &view, s.queue_capacity, s.load_ns, output_ns);
     record.limits = session_limits_record(&s);
-    int written =
-        !output_failed && write_extras(&s, &options, &record, 1) == 0 && sync_outputs(&s) == 0;
+    int written = !output_failed && write_extras(&s, &options, &record, 1, 1) == 0 &&
+                  finish_outputs(&s, 0) == 0;
     long long output_start = np_clock_now_ns();
-    if (written && !ndjson_out && !results_file) {
+    if (written && !ndjson_out && !results_file)
         np_outputs_guard_stdout(s.outputs, STDOUT_FILENO);
-        if (np_output_write_json(stdout, kept.articles, kept.results, kept.count, &info) != 0) {
-            status = stdout_failure(errno);
-            written = 0;
-            np_outputs_abort(s.outputs);
-        }
-    }
-    if (written && !results_file && fflush(stdout) != 0) {
+    if (written && !results_file &&
+        ((!ndjson_out &&
+          np_output_write_json(stdout, kept.articles, kept.results, kept.count, &info) != 0) ||
+         fflush(stdout) != 0)) {
         status = stdout_failure(errno);
         written = 0;
         np_outputs_abort(s.outputs);
     }
     if (!ndjson_out && !results_file)
         record.output_ns = np_clock_now_ns() - output_start; /* known now: for a bench child */
-    if (written && commit_outputs(&s) != 0)
+    if (written && finish_outputs(&s, 1) != 0)
         written = 0;
     if (!written && status != NP_EXIT_SIGPIPE && output_failed != 2)
         status = NP_EXIT_FAILURE;
@@ -1178,14 +1168,9 @@ static int run_bench(char **argv, const np_cli_options *opts, const process_star
     np_run_options options = run_options(opts, s.mode, s.workers, s.queue_capacity);
     /* Files first (written and synced), then the summary, then the files into place. The
      * drawings were written by the first run's process. */
-    int written = status == NP_EXIT_OK && b.done > 0;
-    if (written && s.file[FILE_REPORT] &&
-        np_report_write(s.file[FILE_REPORT], &options, b.records, b.done) != 0) {
-        report_error("cannot write the report %s: %s", s.path[FILE_REPORT], strerror(errno));
-        written = 0;
-    }
-    if (written && sync_outputs(&s) != 0)
-        written = 0;
+    int written = status == NP_EXIT_OK && b.done > 0 &&
+                  write_extras(&s, &options, b.records, b.done, 0) == 0 &&
+                  finish_outputs(&s, 0) == 0;
     if (written) {
         np_outputs_guard_stdout(s.outputs, STDOUT_FILENO);
         bench_print_summary(opts, &s, &b, warmup, reason);
@@ -1196,7 +1181,7 @@ static int run_bench(char **argv, const np_cli_options *opts, const process_star
             written = 0;
         }
     }
-    if (written && commit_outputs(&s) != 0)
+    if (written && finish_outputs(&s, 1) != 0)
         written = 0;
     if (!written && status == NP_EXIT_OK)
         status = NP_EXIT_FAILURE;
@@ -1230,14 +1215,10 @@ int main(int argc, char **argv)
     /* umask can only be read by setting it: once, here, before any thread exists. */
     process_start start = {.umask_value = umask(0), .stdout_was_closed = (closed >> 1) & 1};
     umask(start.umask_value);
-    if (argc > 1 && strcmp(argv[1], "compare") == 0) {
-        int status = np_compare_main(argc - 1, argv + 1, stdout, stderr);
-        if (fclose(stdout) != 0 && status == 0)
-            status = NP_EXIT_FAILURE;
-        return status;
-    }
-    if (argc > 1 && strcmp(argv[1], "merge") == 0) {
-        int status = np_merge_main(argc - 1, argv + 1, stdout, stderr, start.umask_value);
+    int compare = argc > 1 && strcmp(argv[1], "compare") == 0;
+    if (compare || (argc > 1 && strcmp(argv[1], "merge") == 0)) {
+        int status = compare ? np_compare_main(argc - 1, argv + 1, stdout, stderr)
+                             : np_merge_main(argc - 1, argv + 1, stdout, stderr, start.umask_value);
         if (fclose(stdout) != 0 && status == 0)
             status = NP_EXIT_FAILURE;
         return status;

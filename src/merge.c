@@ -96,10 +96,7 @@ static void print_help(FILE *out)
           "\n"
           "Options:\n",
           out);
-    for (size_t i = 0; i < OPTION_COUNT; i++) {
-        const np_option *o = &option_table[i];
-        np_help_print_option(out, o->key, o->long_name, o->arg_name, o->help, 25);
-    }
+    np_help_print_options(out, option_table, OPTION_COUNT, 0, 25);
     fputs("\nExit status: 0 merged; 1 a part could not be read or the output written;\n"
           "2 a usage error, a part that cannot be opened, or parts that are not the\n"
           "shards' outputs of one run (a line that is not a result, an index twice or\n"
@@ -135,16 +132,8 @@ static int parse_options(int argc, char **argv, merge_options *opts, FILE *err)
                 return -1;
             }
             break;
-        case ':':
-            fprintf(err, PREFIX "option '%s' requires an argument\n", argv[optind - 1]);
-            return -1;
-        default:
-            if (optopt > 0 && optopt < 256)
-                fprintf(err, PREFIX "unknown option '-%c' (see 'news-processor merge --help')\n",
-                        optopt);
-            else
-                fprintf(err, PREFIX "unknown option '%s' (see 'news-processor merge --help')\n",
-                        argv[optind - 1]);
+        default: /* ':' or '?' */
+            np_help_option_error(err, "merge", key, argv);
             return -1;
         }
     }

@@ -39,32 +39,38 @@ static void write_fixed(FILE *out, double value, int decimals)
         fprintf(out, "%.*f", decimals, value == 0 ? 0.0 : value);
 }
 
-/* A number in the shortest form that reads back as the same double, or null if not finite. */
-static void write_exact(FILE *out, double value)
+/* key (the text before the value: a comma, the member's name), then a C string as a JSON string,
+ * or null. */
+static void write_text(FILE *out, const char *key, const char *s)
 {
-    char text[32];
-    if (!isfinite(value)) {
-        fputs("null", out);
-        return;
-    }
-    snprintf(text, sizeof(text), "%.15g", value);
-    if (strtod(text, NULL) != value)
-        snprintf(text, sizeof(text), "%.17g", value);
-    fputs(text, out);
-}
-
-/* A C string as a JSON string, or null. */
-static void write_text(FILE *out, const char *s)
-{
+    fputs(key, out);
     if (s)
         np_json_write_string(out, s, strlen(s));
     else
         fputs("null", out);
 }
 
-/* A monotonic timestamp as ms since origin_ns, or null when it is 0 (did not happen). */
-static void write_timestamp(FILE *out, long long ns, long long origin_ns)
+/* key, then v, or null when v is 0 (not set, or nothing counted). */
+static void write_count(FILE *out, const char *key, uint64_t v)
 {
+    fputs(key, out);
+    if (v)
+        fprintf(out, "%" PRIu64, v);
+    else
+        fputs("null", out);
+}
+
+/* key, then a duration in ns as ms (np_json_write_ms). */
+static void write_ms(FILE *out, const char *key, long long ns)
+{
+    fputs(key, out);
+    np_json_write_ms(out, ns);
+}
+
+/* key, then a monotonic timestamp as ms since origin_ns, or null when it is 0 (did not happen). */
+static void write_timestamp(FILE *out, const char *key, long long ns, long long origin_ns)
+{
+    fputs(key, out);
     if (ns == 0)
         fputs("null", out);
     else
@@ -77,32 +83,22 @@ static void write_header(FILE *out)
             "{\"schema\": \"%s\", \"schema_version\": %d,\n"
             " \"tool\": {\"name\": \"news-processor\", \"version\": ",
             NP_REPORT_SCHEMA, NP_REPORT_SCHEMA_VERSION);
-    write_text(out, NP_VERSION);
-    fputs("},\n \"created\": ", out);
+    write_text(out, "", NP_VERSION);
     char created[32];
     struct tm utc;
     time_t now = time(NULL);
-    if (now != (time_t)-1 && gmtime_r(&now, &utc) &&
-        strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &utc) > 0)
-        write_text(out, created);
-    else
-        fputs("null", out);
+    int dated = now != (time_t)-1 && gmtime_r(&now, &utc) &&
+                strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &utc) > 0;
+    write_text(out, "},\n \"created\": ", dated ? created : NULL);
 
-    fputs(",\n \"host\": {\"cores\": ", out);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    if (cores > 0)
-        fprintf(out, "%ld", cores);
-    else
-        fputs("null", out);
-    fputs(", \"kernel\": ", out);
+    write_count(out, ",\n \"host\": {\"cores\": ", cores > 0 ? (uint64_t)cores : 0);
     struct utsname host;
-    if (uname(&host) == 0) {
-        char kernel[3 * sizeof(host.release) + 3];
+    char kernel[3 * sizeof(host.release) + 3];
+    int named = uname(&host) == 0;
+    if (named)
         snprintf(kernel, sizeof(kernel), "%s %s %s", host.sysname, host.release, host.machine);
-        write_text(out, kernel);
-    } else {
-        fputs("null", out);
-    }
+    write_text(out, ", \"kernel\": ", named ? kernel : NULL);
     fputs("},\n", out);
 }
 
@@ -113,43 +109,29 @@ static void write_options(FILE *out, const np_run_options *o)
         fputs("null,\n", out);
         return;
     }
-    fputs("{\"input\": ", out);
-    write_text(out, o->input);
-    fputs(", \"mode\": ", out);
-    write_text(out, o->mode);
+    write_text(out, "{\"input\": ", o->input);
+    write_text(out, ", \"mode\": ", o->mode);
     fprintf(out,
             ", \"workers\": %zu, \"seed\": %" PRIu64 ", \"latency_ms\": [%" PRIu32 ", %" PRIu32
             "], \"queue_capacity\": %zu,\n             \"fail_rate\": ",
             o->workers, o->seed, o->latency_min_ms, o->latency_max_ms, o->queue_capacity);
-    write_exact(out, o->fail_rate);
+    np_json_write_double(out, o->fail_rate);
     fprintf(out, ", \"retries\": %u, \"timeout_ms\": %" PRIu32 ", \"rate\": ", o->retries,
             o->timeout_ms);
-    write_exact(out, o->rate);
-    fputs(",\n             \"backend\": ", out);
-    write_text(out, o->backend ? o->backend : "sim");
-    fputs(", \"model\": ", out);
-    write_text(out, o->model);
-    fputs(", \"base_url\": ", out);
-    write_text(out, o->base_url);
+    np_json_write_double(out, o->rate);
+    write_text(out, ",\n             \"backend\": ", o->backend ? o->backend : "sim");
+    write_text(out, ", \"model\": ", o->model);
+    write_text(out, ", \"base_url\": ", o->base_url);
     fprintf(out, ", \"stream\": %s", o->stream ? "true" : "false");
-    fprintf(out, ",\n             \"max_inflight\": ");
-    if (o->max_inflight)
-        fprintf(out, "%u", o->max_inflight);
-    else
-        fputs("null", out);
-    fputs(", \"tpm\": ", out);
-    if (o->tpm)
-        fprintf(out, "%" PRIu64, o->tpm);
-    else
-        fputs("null", out);
+    write_count(out, ",\n             \"max_inflight\": ", o->max_inflight);
+    write_count(out, ", \"tpm\": ", o->tpm);
     fputs(", \"breaker\": ", out);
     if (o->breaker_threshold)
         fprintf(out, "{\"failures\": %u, \"cooldown_ms\": %u}", o->breaker_threshold,
                 o->breaker_cooldown_ms);
     else
         fputs("null", out);
-    fputs(", \"latency_from\": ", out);
-    write_text(out, o->latency_from);
+    write_text(out, ", \"latency_from\": ", o->latency_from);
     fputs("},\n", out);
 }
 
@@ -169,9 +151,10 @@ static void write_percentile_values(FILE *out, const double values[PERCENTILE_PO
     fputc('}', out);
 }
 
-/* {"min", "p50", "p90", "p99", "max"} of sorted[0..n) in ms, or null when n is 0. */
-static void write_percentiles(FILE *out, const double *sorted, size_t n)
+/* key, then {"min", "p50", "p90", "p99", "max"} of sorted[0..n) in ms, or null when n is 0. */
+static void write_percentiles(FILE *out, const char *key, const double *sorted, size_t n)
 {
+    fputs(key, out);
     if (n == 0) {
         fputs("null", out);
         return;
@@ -249,15 +232,13 @@ static void write_token_stats(FILE *out, const np_run_record *run, np_stage stag
     np_stats_sort(a, ttft);
     np_stats_sort(b, rates);
     fprintf(out, ",\n      \"tokens_in\": %" PRIu64 ", \"tokens_out\": %" PRIu64, in, tokens_out);
-    fputs(",\n      \"ttft_ms\": ", out);
-    write_percentiles(out, a, ttft);
+    write_percentiles(out, ",\n      \"ttft_ms\": ", a, ttft);
     fputs(",\n      \"token_gap_ms\": ", out);
     if (gaps->points)
         write_percentile_values(out, gaps->percentiles);
     else
         fputs("null", out);
-    fputs(",\n      \"tokens_per_s\": ", out);
-    write_percentiles(out, b, rates);
+    write_percentiles(out, ",\n      \"tokens_per_s\": ", b, rates);
     size_t tpot = 0;
     for (size_t i = 0; i < run->articles_detail; i++) {
         const np_result *r = &run->results[i];
@@ -267,8 +248,7 @@ static void write_token_stats(FILE *out, const np_run_record *run, np_stage stag
                         (r->tokens_out[stage] - 1);
     }
     np_stats_sort(a, tpot);
-    fputs(",\n      \"tpot_ms\": ", out);
-    write_percentiles(out, a, tpot);
+    write_percentiles(out, ",\n      \"tpot_ms\": ", a, tpot);
 }
 
 /* Run-wide: tokens in and out (and out per second of wall time), the HTTP status and version of
@@ -350,9 +330,8 @@ static void write_stage_stats(FILE *out, const np_run_record *run, const gap_fig
         np_stats_sort(observed, timed);
         fprintf(out, "%s\"%s\": {\"count\": %zu,\n      \"simulated_ms\": ",
                 stage ? ",\n    " : "\n    ", np_stage_name((np_stage)stage), count);
-        write_percentiles(out, simulated, count);
-        fputs(",\n      \"observed_ms\": ", out);
-        write_percentiles(out, observed, timed);
+        write_percentiles(out, "", simulated, count);
+        write_percentiles(out, ",\n      \"observed_ms\": ", observed, timed);
         write_token_stats(out, run, (np_stage)stage, &gaps[stage], simulated, observed);
         fputc('}', out);
     }
@@ -367,19 +346,15 @@ static void write_article_row(FILE *out, const np_run_record *run, const np_resu
         np_json_write_id(out, &run->list->items[r->index].id);
     else
         fputs("null", out);
-    fputs(", \"status\": ", out);
-    write_text(out, np_status_name(r->status));
-    fputs(", \"start_ms\": ", out);
-    write_timestamp(out, r->started_ns, origin);
-    fputs(", \"end_ms\": ", out);
-    write_timestamp(out, r->finished_ns, origin);
+    write_text(out, ", \"status\": ", np_status_name(r->status));
+    write_timestamp(out, ", \"start_ms\": ", r->started_ns, origin);
+    write_timestamp(out, ", \"end_ms\": ", r->finished_ns, origin);
     fputs(", \"stages\": {", out);
     for (int stage = 0; stage < NP_STAGE_COUNT; stage++) {
         fprintf(out, "%s\"%s\": {\"start_ms\": ", stage ? ", " : "",
                 np_stage_name((np_stage)stage));
-        write_timestamp(out, r->stage_start_ns[stage], origin);
-        fputs(", \"end_ms\": ", out);
-        write_timestamp(out, r->stage_end_ns[stage], origin);
+        write_timestamp(out, "", r->stage_start_ns[stage], origin);
+        write_timestamp(out, ", \"end_ms\": ", r->stage_end_ns[stage], origin);
         if (r->attempts[stage] > 0)
             fprintf(out, ", \"simulated_ms\": %" PRIu32, r->latency_ms[stage]);
         else
@@ -388,14 +363,10 @@ static void write_article_row(FILE *out, const np_run_record *run, const np_resu
         if (r->http_status[stage] || r->tokens_in[stage] || r->tokens_out[stage] ||
             r->first_token_ns[stage]) {
             /* What a server said (or a streamed call): absent for the simulator's calls. */
-            fputs(", \"first_token_ms\": ", out);
-            write_timestamp(out, r->first_token_ns[stage], origin);
+            write_timestamp(out, ", \"first_token_ms\": ", r->first_token_ns[stage], origin);
             fprintf(out, ", \"tokens_in\": %" PRIu32 ", \"tokens_out\": %" PRIu32,
                     r->tokens_in[stage], r->tokens_out[stage]);
-            if (r->http_status[stage])
-                fprintf(out, ", \"http_status\": %u", (unsigned)r->http_status[stage]);
-            else
-                fputs(", \"http_status\": null", out);
+            write_count(out, ", \"http_status\": ", r->http_status[stage]);
             if (r->http_version[stage] != NP_HTTP_NONE)
                 fprintf(out, ", \"http_version\": \"%s\"",
                         np_http_version_name((np_http_version)r->http_version[stage]));
@@ -404,24 +375,14 @@ static void write_article_row(FILE *out, const np_run_record *run, const np_resu
         }
         fputc('}', out);
     }
-    fputs("}, \"queue_wait_ms\": ", out);
-    np_json_write_ms(out, r->queue_wait_ns);
-    fputs(", \"received_ms\": ", out);
-    write_timestamp(out, r->received_ns, origin);
-    if (r->completed > 0)
-        fprintf(out, ", \"completed\": %zu", r->completed);
-    else
-        fputs(", \"completed\": null", out);
-    fputs(", \"failed_ms\": ", out);
-    np_json_write_ms(out, r->failed_ns);
-    fputs(", \"backoff_ms\": ", out);
-    np_json_write_ms(out, r->backoff_ns);
-    fputs(", \"rate_wait_ms\": ", out);
-    np_json_write_ms(out, r->rate_wait_ns);
-    fputs(", \"slot_wait_ms\": ", out);
-    np_json_write_ms(out, r->slot_wait_ns);
-    fputs(", \"tpm_wait_ms\": ", out);
-    np_json_write_ms(out, r->tpm_wait_ns);
+    write_ms(out, "}, \"queue_wait_ms\": ", r->queue_wait_ns);
+    write_timestamp(out, ", \"received_ms\": ", r->received_ns, origin);
+    write_count(out, ", \"completed\": ", r->completed);
+    write_ms(out, ", \"failed_ms\": ", r->failed_ns);
+    write_ms(out, ", \"backoff_ms\": ", r->backoff_ns);
+    write_ms(out, ", \"rate_wait_ms\": ", r->rate_wait_ns);
+    write_ms(out, ", \"slot_wait_ms\": ", r->slot_wait_ns);
+    write_ms(out, ", \"tpm_wait_ms\": ", r->tpm_wait_ns);
     int retried = 0;
     for (int c = 0; c < NP_CAUSE_COUNT; c++)
         retried |= r->retries[c] != 0;
@@ -513,7 +474,7 @@ static void write_limits(FILE *out, const np_run_record *run)
     fputs("   \"limits\": {\"rate\": ", out);
     if (l->rate > 0) {
         fputs("{\"per_second\": ", out);
-        write_exact(out, l->rate);
+        np_json_write_double(out, l->rate);
         fprintf(out, ", \"granted\": %llu, \"wait_ms\": ", l->rate_granted);
         np_json_write_ms(out, rate_wait);
         fputs("},\n             ", out);
@@ -564,10 +525,8 @@ static void write_process(FILE *out, const np_run_record *run)
         return;
     }
     np_json_write_ms(out, run->process_wall_ns);
-    fputs(", \"user_ms\": ", out);
-    np_json_write_ms(out, run->user_ns);
-    fputs(", \"sys_ms\": ", out);
-    np_json_write_ms(out, run->sys_ns);
+    write_ms(out, ", \"user_ms\": ", run->user_ns);
+    write_ms(out, ", \"sys_ms\": ", run->sys_ns);
     fprintf(out, ", \"max_rss_kb\": %ld, \"startup_exit_ms\": ", run->max_rss_kb);
     long long phases = run->load_ns + run->process_ns + (run->output_ns > 0 ? run->output_ns : 0);
     np_json_write_ms(out, run->process_wall_ns > phases ? run->process_wall_ns - phases : 0);
@@ -591,15 +550,13 @@ static int write_run(FILE *out, const np_run_record *run)
             "{\"load\": ",
             run->warmup ? "true" : "false", run->interrupted ? "true" : "false", run->articles);
     np_json_write_ms(out, run->load_ns);
-    fputs(", \"process\": ", out);
-    np_json_write_ms(out, run->process_ns);
+    write_ms(out, ", \"process\": ", run->process_ns);
     fputs(", \"output\": ", out);
     if (run->output_ns < 0)
         fputs("null", out);
     else
         np_json_write_ms(out, run->output_ns);
-    fputs("},\n   \"wall_ms\": ", out);
-    np_json_write_ms(out, run->process_ns);
+    write_ms(out, "},\n   \"wall_ms\": ", run->process_ns);
     fprintf(out, ", \"critical_path_ms\": %" PRIu64 ", \"overhead\": ", run->critical_path_ms);
     write_fixed(out, run->critical_path_ms ? wall_ms / (double)run->critical_path_ms : NAN, 4);
     fputs(", \"throughput_per_s\": ", out);
@@ -621,8 +578,7 @@ static int write_run(FILE *out, const np_run_record *run)
     fprintf(out, "   \"queue\": {\"capacity\": %zu, \"max_depth\": %zu, \"producer_wait_ms\": ",
             run->queue_capacity, run->queue_max_depth);
     np_json_write_ms(out, run->producer_wait_ns);
-    fputs(", \"collector_wait_ms\": ", out);
-    np_json_write_ms(out, run->collector_wait_ns);
+    write_ms(out, ", \"collector_wait_ms\": ", run->collector_wait_ns);
     fprintf(out, "},\n   \"peak_rss_kb\": %ld, \"peak_threads\": %zu", run->peak_rss_kb,
             run->peak_threads);
     fputs(",\n   \"articles_detail\": [", out);

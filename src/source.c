@@ -40,26 +40,6 @@ np_source *np_source_from_input(np_input *input)
     return source;
 }
 
-np_source *np_source_open_ndjson(const char *path, char *err, size_t err_size)
-{
-    np_input input;
-    int e = np_input_open(&input, path, -1);
-    if (e) {
-        const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-        if (e == EISDIR)
-            snprintf(err, err_size, "%s: is a directory, not a JSON file", name);
-        else
-            snprintf(err, err_size, "%s: cannot open: %s", name, strerror(e));
-        return NULL;
-    }
-    np_source *source = np_source_from_input(&input);
-    if (!source) {
-        snprintf(err, err_size, "%s: out of memory", input.name);
-        np_input_close(&input);
-    }
-    return source;
-}
-
 static int is_blank(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++)

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "np/json_write.h"
+#include "np/utf8.h"
 
 /* Canvas and layout, in px. */
 #define WIDTH        1200
@@ -103,51 +104,16 @@ static void put_num(FILE *out, double v)
         fprintf(out, ".%lld", frac / 10);
 }
 
-/*
- * The length of the valid UTF-8 sequence at s[0..len), or 0 if it is not valid (overlong forms,
- * surrogates and values past U+10FFFF are not); *cp receives the code point.
- */
-static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
-{
-    unsigned char c = s[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    size_t need;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 2;
-        *cp = c & 0x1Fu;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3;
-        *cp = c & 0x0Fu;
-        lo = c == 0xE0 ? 0xA0 : 0x80;
-        hi = c == 0xED ? 0x9F : 0xBF;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4;
-        *cp = c & 0x07u;
-        lo = c == 0xF0 ? 0x90 : 0x80;
-        hi = c == 0xF4 ? 0x8F : 0xBF;
-    } else {
-        return 0;
-    }
-    if (len < need || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 1; i < need; i++) {
-        if (i > 1 && (s[i] & 0xC0) != 0x80)
-            return 0;
-        *cp = (*cp << 6) | (s[i] & 0x3Fu);
-    }
-    return need;
-}
-
 /* Bidirectional embeddings, overrides and isolates: valid XML, but one in an id would reverse
  * or reorder the text drawn after it, so a label could show something else than the id. */
 static int is_bidi_control(uint32_t cp)
 {
     return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
 }
+
+/* XML's five special characters, and their entities. */
+static const char xml_special[] = "&<>\"'";
+static const char *const xml_entity[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
 
 /*
  * Writes s[0..len) as XML character data, safe in element content and in quoted attributes.
@@ -165,41 +131,23 @@ static void put_text(FILE *out, const char *s, size_t len, size_t max_chars)
             return;
         }
         uint32_t cp = 0;
-        size_t n = utf8_decode(p + i, len - i, &cp);
+        size_t n = np_utf8_decode(p + i, len - i, &cp);
         written++;
         if (n == 0) {
             fputs("\xEF\xBF\xBD", out);
             i++;
             continue;
         }
-        switch (cp) {
-        case '&':
-            fputs("&amp;", out);
-            break;
-        case '<':
-            fputs("&lt;", out);
-            break;
-        case '>':
-            fputs("&gt;", out);
-            break;
-        case '"':
-            fputs("&quot;", out);
-            break;
-        case '\'':
-            fputs("&apos;", out);
-            break;
-        case '\t':
-        case '\n':
-        case '\r':
+        const char *special = cp != 0 && cp < 0x80 ? strchr(xml_special, (int)cp) : NULL;
+        if (special)
+            fputs(xml_entity[special - xml_special], out);
+        else if (cp == '\t' || cp == '\n' || cp == '\r')
             fputc(' ', out);
-            break;
-        default:
-            if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0xFFFE || cp == 0xFFFF ||
-                is_bidi_control(cp))
-                fputs("\xEF\xBF\xBD", out);
-            else
-                fwrite(p + i, 1, n, out);
-        }
+        else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0xFFFE || cp == 0xFFFF ||
+                 is_bidi_control(cp))
+            fputs("\xEF\xBF\xBD", out);
+        else
+            fwrite(p + i, 1, n, out);
         i += n;
     }
 }

@@ -455,7 +455,15 @@ static size_t read_ndjson_under_failure(const char *path, fail_mode mode, size_t
     size_t produced = 0;
     int rc = -1;
     arm(mode, k);
-    np_source *source = np_source_open_ndjson(path, err, sizeof(err));
+    np_input input; /* opened and handed to the source as main.c's session_source does */
+    np_source *source = NULL;
+    if (np_input_open(&input, path, -1) == 0) {
+        source = np_source_from_input(&input);
+        if (!source) { /* the input is still ours; main then says "out of memory" */
+            snprintf(err, sizeof(err), "%s: out of memory", path);
+            np_input_close(&input);
+        }
+    }
     if (source) {
         np_work work;
         while ((rc = np_source_next(source, &work, err, sizeof(err))) == 1) {

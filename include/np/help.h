@@ -28,6 +28,18 @@ typedef struct np_option {
     const char *help;
 } np_option;
 
+/* Prints the options that are flagged (flagged != 0) or not (0), in table order, as
+ * np_help_print_option does. */
+void np_help_print_options(FILE *out, const np_option *options, size_t count, int flagged,
+                           int column);
+
+/*
+ * Reports what getopt_long returned key (':' or '?') for, as the subcommand command ("compare")
+ * says it: "news-processor: COMMAND: option '--x' requires an argument", or an unknown option
+ * and where to look. argv is what getopt_long was given.
+ */
+void np_help_option_error(FILE *err, const char *command, int key, char **argv);
+
 /*
  * Builds getopt_long's tables from options[0..count), leaving out flagged options unless
  * include_flagged: long_options needs count + 1 entries, short_options 2 * count + 2 bytes (it

@@ -69,6 +69,10 @@ void np_json_write_string(FILE *out, const char *s, size_t len);
 /* Writes an id with its JSON type: a number as an integer, a string as a string literal. */
 void np_json_write_id(FILE *out, const np_id *id);
 
+/* Writes v in the shortest form that reads back as the same double ("%.15g", else "%.17g"), or
+ * null when it is not finite. */
+void np_json_write_double(FILE *out, double v);
+
 /* Writes a duration given in nanoseconds as milliseconds with three decimals (µs resolution). */
 void np_json_write_ms(FILE *out, long long ns);
 

@@ -35,10 +35,6 @@ np_source *np_source_from_list(const np_article_list *list);
  */
 np_source *np_source_from_input(np_input *input);
 
-/* np_source_from_input over path ("-" = stdin), not cancellable. Returns NULL with a message in
- * err when the file cannot be opened. */
-np_source *np_source_open_ndjson(const char *path, char *err, size_t err_size);
-
 /*
  * The next article: returns 1 and fills *work, 0 at the end of the input (or when cancelled), or
  * -1 when a line is malformed or cannot be read (err gets "NAME:LINE:...: message"; nothing more
