@@ -30,7 +30,7 @@ fi
 mkdir -p "$build/artifacts"
 "$cc" -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer,address,undefined \
     -fno-sanitize-recover=all -Iinclude src/loader.c src/input.c src/article.c src/file_text.c \
-    src/json_arena.c \
+    src/json_arena.c src/utf8.c \
     tests/fuzz/fuzz_loader.c \
     -lcjson -lm -o "$build/fuzz_loader"
 
