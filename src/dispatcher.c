@@ -53,18 +53,27 @@ static int in_shard(const np_pipeline_config *config, size_t index)
     return config->shard_count <= 1 || index % config->shard_count == config->shard_index;
 }
 
-int np_dispatch(np_source *source, const np_pipeline_config *config, np_scheduler *scheduler,
-                np_collector *collector, np_ideal *ideal, np_run_stats *stats, char *err,
-                size_t err_size)
+/* The article's position among its shard's. */
+static size_t shard_position(const np_pipeline_config *config, size_t index)
+{
+    return config->shard_count <= 1 ? index : index / config->shard_count;
+}
+
+int np_dispatch(np_source *source, const np_pipeline_config *config, size_t lane, size_t lanes,
+                np_scheduler *scheduler, np_collector *collector, np_ideal *ideal,
+                np_run_stats *stats, char *err, size_t err_size)
 {
     np_work work;
     int got;
     while ((got = np_source_next(source, &work, err, err_size)) == 1) {
-        if (!in_shard(config, work.index)) {
+        if (!in_shard(config, work.index) ||
+            (lanes > 1 && shard_position(config, work.index) % lanes != lane)) {
             free(work.owned);
             continue;
         }
-        np_task task = {.work = work, .slot = np_collector_next_slot(collector)};
+        size_t counted = np_collector_next_slot(collector);
+        np_task task = {.work = work,
+                        .slot = lanes > 1 ? shard_position(config, work.index) : counted};
         if (cancelled(config)) {
             deliver_unprocessed(collector, &task, 1);
             continue;
@@ -76,6 +85,5 @@ int np_dispatch(np_source *source, const np_pipeline_config *config, np_schedule
             np_ideal_add(ideal, np_process_ideal_ms(work.article, &config->process));
         scheduler->ops->submit(scheduler, &task);
     }
-    np_collector_input_finished(collector);
     return got < 0 ? 1 : 0;
 }

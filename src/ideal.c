@@ -94,6 +94,13 @@ uint64_t np_ideal_finish(const np_ideal *s)
     return s->longest;
 }
 
+void np_ideal_merge(np_ideal *s, const np_ideal *other)
+{
+    if (other->longest > s->longest)
+        s->longest = other->longest;
+    s->total += other->total;
+}
+
 void np_ideal_free(np_ideal *s)
 {
     free(s->heap);

@@ -26,6 +26,7 @@
 #include "np/dispatcher.h"
 #include "np/ideal.h"
 #include "np/scheduler.h"
+#include "np/source.h"
 #include "np/thread_stack.h"
 
 const char *np_mode_name(np_mode mode)
@@ -94,6 +95,61 @@ static void add_measured_ideal(np_ideal *ideal, np_collector *collector,
         np_ideal_add(ideal, measured[i]);
 }
 
+/* The second dispatcher of a run with two (see dispatch). */
+typedef struct second_lane {
+    np_source *source;
+    const np_pipeline_config *config;
+    np_scheduler *scheduler;
+    np_collector *collector;
+    np_ideal ideal;
+    np_run_stats stats;
+    char err[64];
+} second_lane;
+
+static void *run_second_lane(void *arg)
+{
+    second_lane *l = arg;
+    (void)np_dispatch(l->source, l->config, 1, 2, l->scheduler, l->collector, &l->ideal, &l->stats,
+                      l->err, sizeof(l->err)); /* an in-memory source: no error */
+    return NULL;
+}
+
+/*
+ * Runs the dispatcher. In thread mode over an in-memory input on two CPUs or more, two of them:
+ * creating a thread is most of an article's cost there, and one creating thread uses one core.
+ * The second dispatcher reads the same list through a source of its own and takes every other
+ * article (np/dispatcher.h's lanes) into the same scheduler and collector. When it cannot be
+ * started, or the input is a stream (read in order, once), one dispatcher does it all.
+ */
+static int dispatch(np_source *source, const np_pipeline_config *config, np_scheduler *scheduler,
+                    np_collector *collector, np_ideal *ideal, const pthread_attr_t *attr,
+                    np_run_stats *stats, char *err, size_t err_size)
+{
+    const np_article_list *list = np_source_list(source);
+    second_lane lane = {.config = config, .scheduler = scheduler, .collector = collector};
+    pthread_t second;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int two = config->mode == NP_MODE_THREAD && list && list->count > 1 && cpus >= 2 &&
+              np_ideal_init(&lane.ideal, config->mode, 1, lane.err, sizeof(lane.err)) == 0;
+    if (two && (lane.source = np_source_from_list(list)) == NULL)
+        two = 0;
+    if (two && pthread_create(&second, attr, run_second_lane, &lane) != 0) {
+        np_source_close(lane.source);
+        two = 0;
+    }
+    stats->dispatchers = two ? 2 : 1;
+    int rc = np_dispatch(source, config, 0, two ? 2 : 1, scheduler, collector, ideal, stats, err,
+                         err_size);
+    if (two) {
+        pthread_join(second, NULL);
+        np_source_close(lane.source);
+        np_ideal_merge(ideal, &lane.ideal);
+        stats->memory_retries += lane.stats.memory_retries;
+    }
+    np_ideal_free(&lane.ideal);
+    return rc;
+}
+
 int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipeline_results *out,
                     np_run_stats *stats, char *err, size_t err_size)
 {
@@ -126,8 +182,9 @@ int np_pipeline_run(np_source *source, const np_pipeline_config *config, np_pipe
                 mode->start(config, &collector, &attr, bulk, stats, err, err_size);
             if (scheduler) {
                 np_ideal_set_workers(&ideal, stats->threads_started);
-                rc = np_dispatch(source, config, scheduler, &collector, &ideal, stats, err,
-                                 err_size);
+                rc = dispatch(source, config, scheduler, &collector, &ideal, &attr, stats, err,
+                              err_size);
+                np_collector_input_finished(&collector);
                 scheduler->ops->finish(scheduler);
             }
             np_collector_finish(&collector, stats);

@@ -13,8 +13,14 @@
  *
  * Stacks come from a pool the dispatcher owns (np/stack_pool.h): mapped in chunks, guard pages
  * set once, reused, so no thread start or exit maps, unmaps or madvises memory.
+ *
+ * Two dispatchers (np/dispatcher.h's lanes) may call submit and make_room at once: the pool is
+ * then taken under pool_lock, each call sets its own thread attributes, and the counts are
+ * atomic. One scheduler for both keeps make_room's promise (it waits for any article in flight,
+ * whichever dispatcher started it) and the peak exact.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,15 +48,16 @@ typedef struct thread_scheduler {
     np_scheduler base;
     const np_process_config *process;
     np_collector *collector;
-    np_stack_pool *stacks; /* dispatcher only */
-    pthread_attr_t attr;   /* dispatcher only: carries each thread's stack to create */
-    np_run_stats *stats;
+    np_stack_pool *stacks; /* under pool_lock */
+    pthread_mutex_t pool_lock;
+    np_run_stats *stats; /* written by finish alone: the counts below go there */
+    atomic_size_t threads_started, refused_threads, inline_articles, memory_retries, peak;
     pthread_mutex_t mutex;
     pthread_cond_t thread_exited;
     size_t live_threads; /* under mutex */
-    size_t peak_threads; /* dispatcher only */
     article *done_list;  /* under mutex */
     size_t done_count;   /* under mutex: threads on done_list */
+    size_t reaps;        /* under mutex: done lists taken so far (by either dispatcher) */
     /* Under mutex: how many finished threads wake a waiting dispatcher (or the last one): 1 when
      * it waits for any finish (a refusal), REAP_BATCH at the end. */
     size_t reap_batch;
@@ -66,8 +73,9 @@ static void *article_thread(void *arg)
     s->done_list = a;
     s->done_count++;
     s->live_threads--;
+    /* Both dispatchers may be waiting in make_room: wake them all. */
     if (s->done_count >= s->reap_batch || s->live_threads == 0)
-        pthread_cond_signal(&s->thread_exited);
+        pthread_cond_broadcast(&s->thread_exited);
     pthread_mutex_unlock(&s->mutex);
     return NULL;
 }
@@ -79,28 +87,43 @@ static void reap_finished(thread_scheduler *s)
     article *done = s->done_list;
     s->done_list = NULL;
     s->done_count = 0;
+    if (done) {
+        s->reaps++;
+        /* The other dispatcher may wait in make_room: these stacks are room for it too. */
+        pthread_cond_broadcast(&s->thread_exited);
+    }
     pthread_mutex_unlock(&s->mutex);
+    if (!done)
+        return;
+    for (article *a = done; a; a = a->next_done)
+        pthread_join(a->thread, NULL);
+    pthread_mutex_lock(&s->pool_lock);
+    for (article *a = done; a; a = a->next_done)
+        np_stack_pool_release(s->stacks, a->stack);
+    pthread_mutex_unlock(&s->pool_lock);
     while (done) {
         article *next = done->next_done;
-        pthread_join(done->thread, NULL);
-        np_stack_pool_release(s->stacks, done->stack);
         free(done);
         done = next;
     }
 }
 
 /* Waits until a running article finishes, then joins it (NP_ROOM_FINISHED); NP_ROOM_NONE at
- * once when none is running. */
+ * once when none is running. An article the other dispatcher joined meanwhile counts: its stack
+ * went back to the pool all the same. */
 static np_room make_room(np_scheduler *base)
 {
     thread_scheduler *s = (thread_scheduler *)base;
     /* Memory or a thread was refused: first give back the stacks no thread uses. */
+    pthread_mutex_lock(&s->pool_lock);
     np_stack_pool_trim(s->stacks);
+    pthread_mutex_unlock(&s->pool_lock);
     pthread_mutex_lock(&s->mutex);
     s->reap_batch = 1;
-    while (s->live_threads > 0 && !s->done_list)
+    size_t reaps = s->reaps;
+    while (s->live_threads > 0 && !s->done_list && s->reaps == reaps)
         pthread_cond_wait(&s->thread_exited, &s->mutex);
-    int progressed = s->done_list != NULL;
+    int progressed = s->done_list != NULL || s->reaps != reaps;
     pthread_mutex_unlock(&s->mutex);
     reap_finished(s);
     return progressed ? NP_ROOM_FINISHED : NP_ROOM_NONE;
@@ -115,30 +138,41 @@ static void start_article_thread(thread_scheduler *s, article *a)
 {
     for (;;) {
         reap_finished(s);
+        pthread_mutex_lock(&s->pool_lock);
         int err = np_stack_pool_acquire(s->stacks, &a->stack);
+        size_t stack_size = np_stack_pool_stack_size(s->stacks);
+        pthread_mutex_unlock(&s->pool_lock);
         if (!err) {
             pthread_mutex_lock(&s->mutex);
             size_t live = ++s->live_threads; /* before create: it may finish before it returns */
             pthread_mutex_unlock(&s->mutex);
-            err = pthread_attr_setstack(&s->attr, a->stack, np_stack_pool_stack_size(s->stacks));
-            if (!err)
-                err = pthread_create(&a->thread, &s->attr, article_thread, a);
+            pthread_attr_t attr;
+            err = pthread_attr_init(&attr);
+            if (!err) {
+                err = pthread_attr_setstack(&attr, a->stack, stack_size);
+                if (!err)
+                    err = pthread_create(&a->thread, &attr, article_thread, a);
+                pthread_attr_destroy(&attr);
+            }
             if (!err) {
                 /* The peak counts threads that really started: a refused one is taken back
-                 * below. Only this thread starts article threads, so the others counted had. */
-                if (live > s->peak_threads)
-                    s->peak_threads = live;
-                s->stats->threads_started++;
+                 * below, and live counted every thread started before this one. */
+                size_t peak = atomic_load(&s->peak);
+                while (live > peak && !atomic_compare_exchange_weak(&s->peak, &peak, live))
+                    continue;
+                atomic_fetch_add(&s->threads_started, 1);
                 return;
             }
+            pthread_mutex_lock(&s->pool_lock);
             np_stack_pool_release(s->stacks, a->stack);
+            pthread_mutex_unlock(&s->pool_lock);
             pthread_mutex_lock(&s->mutex);
             s->live_threads--;
             pthread_mutex_unlock(&s->mutex);
         }
-        s->stats->refused_threads++;
+        atomic_fetch_add(&s->refused_threads, 1);
         if (make_room(&s->base) == NP_ROOM_NONE) {
-            s->stats->inline_articles++;
+            atomic_fetch_add(&s->inline_articles, 1);
             np_task_process(s->collector, s->process, &a->task);
             free(a);
             return;
@@ -157,11 +191,11 @@ static void submit(np_scheduler *base, const np_task *task)
     article *a = malloc(sizeof(*a));
     while (!a) {
         if (make_room(base) == NP_ROOM_NONE) {
-            s->stats->inline_articles++;
+            atomic_fetch_add(&s->inline_articles, 1);
             np_task_process(s->collector, s->process, task);
             return;
         }
-        s->stats->memory_retries++;
+        atomic_fetch_add(&s->memory_retries, 1);
         a = malloc(sizeof(*a));
     }
     *a = (article){.task = *task, .owner = s};
@@ -192,15 +226,9 @@ static np_scheduler *start(const np_pipeline_config *config, np_collector *colle
         .reap_batch = 1,
         /* Default attributes: these initializers are what pthread_*_init would do. */
         .mutex = PTHREAD_MUTEX_INITIALIZER,
+        .pool_lock = PTHREAD_MUTEX_INITIALIZER,
         .thread_exited = PTHREAD_COND_INITIALIZER,
     };
-    int e = pthread_attr_init(&s->attr);
-    if (e) {
-        np_stack_pool_destroy(stacks);
-        free(s);
-        snprintf(err, err_size, "cannot set up threads: %s", strerror(e));
-        return NULL;
-    }
     return &s->base;
 }
 
@@ -220,9 +248,13 @@ static void finish(np_scheduler *base)
         if (all_joined)
             break;
     }
-    s->stats->peak_threads = s->peak_threads;
-    pthread_attr_destroy(&s->attr);
+    s->stats->threads_started += atomic_load(&s->threads_started);
+    s->stats->peak_threads = atomic_load(&s->peak);
+    s->stats->refused_threads += atomic_load(&s->refused_threads);
+    s->stats->inline_articles += atomic_load(&s->inline_articles);
+    s->stats->memory_retries += atomic_load(&s->memory_retries);
     np_stack_pool_destroy(s->stacks);
+    pthread_mutex_destroy(&s->pool_lock);
     pthread_cond_destroy(&s->thread_exited);
     pthread_mutex_destroy(&s->mutex);
     free(s);

@@ -101,6 +101,11 @@ size_t np_source_total(const np_source *source)
     return source->list ? source->list->count : 0;
 }
 
+const np_article_list *np_source_list(const np_source *source)
+{
+    return source->list;
+}
+
 int np_source_read_errno(const np_source *source)
 {
     return source->read_errno;

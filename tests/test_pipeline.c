@@ -25,7 +25,9 @@
 
 #include "np/clock.h"
 #include "np/collector.h"
+#include "np/input.h"
 #include "np/pipeline.h"
+#include "np/source.h"
 #include "np/summarize.h"
 
 /* The most threads the wrapper lets be alive at once; negative means unlimited. */
@@ -168,6 +170,78 @@ static void test_n_articles_give_n_results_exactly_once_in_every_mode(void **sta
     check_every_article_exactly_once(NP_MODE_THREAD, 200, 16);
     check_every_article_exactly_once(NP_MODE_POOL, 200, 16);
     check_every_article_exactly_once(NP_MODE_SEQUENTIAL, 200, 16);
+}
+
+/* A run's dispatchers when nothing is refused: two in thread mode over a list on two CPUs. */
+static size_t expected_dispatchers(np_mode mode)
+{
+    return mode == NP_MODE_THREAD && sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1;
+}
+
+/* Thread mode over an in-memory list dispatches from two threads (two CPUs or more), each taking
+ * every other article: the results still come out once each, in input order, with the counts
+ * and the ideal of the whole run. */
+static void test_thread_mode_dispatches_a_list_from_two_threads_in_input_order(void **state)
+{
+    (void)state;
+    enum { N = 301 }; /* odd: the lanes get 151 and 150 */
+    fixture f = make_articles(N);
+    for (int m = 0; m < NP_MODE_COUNT; m++) {
+        np_pipeline_config config = config_with((np_mode)m, 0, 3, 16);
+        np_pipeline_results kept;
+        np_run_stats stats;
+        assert_int_equal(run_list(&f, &config, &kept, &stats), 0);
+        assert_int_equal(stats.dispatchers, expected_dispatchers((np_mode)m));
+        assert_int_equal(stats.dispatched, N);
+        assert_int_equal(stats.collected, N);
+        assert_int_equal(kept.count, N);
+        if (m == NP_MODE_THREAD)
+            assert_int_equal(stats.threads_started, N);
+        uint64_t longest = 0;
+        for (size_t i = 0; i < N; i++) {
+            assert_int_equal(kept.results[i].index, i);
+            assert_int_equal(kept.articles[i].id.number, 1000 + i);
+            assert_int_equal(kept.results[i].status, NP_STATUS_OK);
+            if (kept.results[i].ideal_ms > longest)
+                longest = kept.results[i].ideal_ms;
+        }
+        if (m == NP_MODE_THREAD) /* the longest article of either lane */
+            assert_int_equal(stats.critical_path_ms, longest);
+        np_pipeline_results_free(&kept);
+    }
+    free_fixture(&f);
+}
+
+/* NDJSON input is read once, in order, by one dispatcher, whatever the mode. */
+static void test_a_stream_has_one_dispatcher(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/np_test_pipeline_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *file = fdopen(fd, "w");
+    assert_non_null(file);
+    for (int i = 0; i < 20; i++)
+        fprintf(file, "{\"id\": %d, \"title\": \"T%d\", \"content\": \"Good news.\"}\n", i, i);
+    assert_int_equal(fclose(file), 0);
+    np_input input;
+    assert_int_equal(np_input_open(&input, path, -1), 0);
+    np_source *source = np_source_from_input(&input);
+    assert_non_null(source);
+    np_pipeline_config config = config_with(NP_MODE_THREAD, 0, 1, 4);
+    np_pipeline_results kept;
+    np_run_stats stats;
+    char err[256];
+    assert_int_equal(np_pipeline_run(source, &config, &kept, &stats, err, sizeof(err)), 0);
+    np_source_close(source);
+    unlink(path);
+    assert_int_equal(stats.dispatchers, 1);
+    assert_int_equal(kept.count, 20);
+    for (size_t i = 0; i < kept.count; i++) {
+        assert_int_equal(kept.results[i].index, i);
+        assert_int_equal(kept.articles[i].id.number, i);
+    }
+    np_pipeline_results_free(&kept);
 }
 
 static void test_capacity_one_still_delivers_everything(void **state)
@@ -348,6 +422,7 @@ static void test_refused_article_threads_do_not_count_in_the_peak(void **state)
     assert_true(stats.refused_threads >= 5);
     assert_int_equal(stats.threads_started, 0);
     assert_int_equal(stats.peak_threads, 0);
+    assert_int_equal(stats.dispatchers, 1); /* nor a second dispatcher */
     np_pipeline_results_free(&kept);
     free_fixture(&f);
 }
@@ -416,21 +491,26 @@ static void test_shards_partition_the_input(void **state)
     enum { N = 50, SHARDS = 3 };
     fixture f = make_articles(N);
     unsigned seen[N] = {0};
-    for (size_t shard = 0; shard < SHARDS; shard++) {
-        np_pipeline_config config = config_with(NP_MODE_POOL, 0, 0, 4);
-        config.shard_index = shard;
-        config.shard_count = SHARDS;
-        np_pipeline_results kept;
-        np_run_stats stats;
-        assert_int_equal(run_list(&f, &config, &kept, &stats), 0);
-        for (size_t i = 0; i < kept.count; i++) {
-            assert_int_equal(kept.results[i].index % SHARDS, shard);
-            seen[kept.results[i].index]++;
+    np_mode modes[] = {NP_MODE_POOL, NP_MODE_THREAD}; /* thread: two dispatchers per shard */
+    for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+        memset(seen, 0, sizeof(seen));
+        for (size_t shard = 0; shard < SHARDS; shard++) {
+            np_pipeline_config config = config_with(modes[m], 0, 0, 4);
+            config.shard_index = shard;
+            config.shard_count = SHARDS;
+            np_pipeline_results kept;
+            np_run_stats stats;
+            assert_int_equal(run_list(&f, &config, &kept, &stats), 0);
+            assert_int_equal(stats.dispatchers, expected_dispatchers(modes[m]));
+            for (size_t i = 0; i < kept.count; i++) {
+                assert_int_equal(kept.results[i].index, i * SHARDS + shard); /* in input order */
+                seen[kept.results[i].index]++;
+            }
+            np_pipeline_results_free(&kept);
         }
-        np_pipeline_results_free(&kept);
+        for (size_t i = 0; i < N; i++)
+            assert_int_equal(seen[i], 1);
     }
-    for (size_t i = 0; i < N; i++)
-        assert_int_equal(seen[i], 1);
     free_fixture(&f);
 }
 
@@ -671,6 +751,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_n_articles_give_n_results_exactly_once_in_every_mode),
+        cmocka_unit_test(test_thread_mode_dispatches_a_list_from_two_threads_in_input_order),
+        cmocka_unit_test(test_a_stream_has_one_dispatcher),
         cmocka_unit_test(test_capacity_one_still_delivers_everything),
         cmocka_unit_test(test_modes_give_identical_results),
         cmocka_unit_test(test_pool_without_waits_batches_and_loses_nothing),

@@ -11,8 +11,10 @@
  * scheduler can make no room (nothing in flight, nothing to retire). Waiting costs no simulated
  * time: nothing has started.
  *
- * Runs on the caller's thread of np_pipeline_run, the only thread that reads the source and calls
- * the scheduler.
+ * Runs on the caller's thread of np_pipeline_run. In thread mode over an in-memory input there
+ * may be two dispatchers ("lanes"), each on its own thread with its own source over the same list:
+ * lane k of n takes the articles of its shard whose position in the shard is k modulo n, and
+ * gives each its position as its slot (a shared counter would not keep input order across two).
  */
 #ifndef NP_DISPATCHER_H
 #define NP_DISPATCHER_H
@@ -25,12 +27,12 @@
 #include "np/scheduler.h"
 
 /*
- * Dispatches every article of source to scheduler (started; not finished here). Returns 0 at the
- * end of the input, or 1 when the source reported an error (err holds it; the articles read
- * before it were dispatched).
+ * Dispatches every article of source in lane `lane` of `lanes` (0 of 1: all) to scheduler
+ * (started; not finished here). Returns 0 at the end of the input, or 1 when the source reported
+ * an error (err holds it; the articles read before it were dispatched).
  */
-int np_dispatch(np_source *source, const np_pipeline_config *config, np_scheduler *scheduler,
-                np_collector *collector, np_ideal *ideal, np_run_stats *stats, char *err,
-                size_t err_size);
+int np_dispatch(np_source *source, const np_pipeline_config *config, size_t lane, size_t lanes,
+                np_scheduler *scheduler, np_collector *collector, np_ideal *ideal,
+                np_run_stats *stats, char *err, size_t err_size);
 
 #endif

@@ -41,6 +41,9 @@ void np_ideal_retire_worker(np_ideal *s);
 /* The ideal schedule's finish time, in ms. */
 uint64_t np_ideal_finish(const np_ideal *s);
 
+/* Thread mode: adds what another dispatcher's schedule of other articles holds to s. */
+void np_ideal_merge(np_ideal *s, const np_ideal *other);
+
 void np_ideal_free(np_ideal *s);
 
 #endif

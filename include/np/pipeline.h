@@ -110,6 +110,8 @@ typedef struct np_run_stats {
     long long wall_ns;         /* from the start to the collector's end */
     uint64_t critical_path_ms; /* the ideal wall time for this mode's schedule */
     size_t dispatched;         /* articles handed to the scheduler (after sharding) */
+    size_t dispatchers;        /* threads that dispatched them: 2 in thread mode over an in-memory
+                                  input on two CPUs or more (1 if the second could not start) */
     size_t collected;          /* results the collector received */
     size_t status_count[NP_STATUS_COUNT];
     size_t threads_started; /* article or worker threads started */

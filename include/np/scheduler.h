@@ -12,6 +12,8 @@
  * been joined. A submitted task (and its reserved memory) belongs to the scheduler; its result
  * and article memory pass to the collector. The scheduler records its own statistics in the
  * np_run_stats given to start (threads started, peak, refusals, retirements), dispatcher-side.
+ * The thread scheduler alone may have two dispatchers (np/dispatcher.h's lanes) calling submit
+ * and make_room at once; start and finish are still called once, by the pipeline's thread.
  */
 #ifndef NP_SCHEDULER_H
 #define NP_SCHEDULER_H

@@ -45,6 +45,9 @@ int np_source_next(np_source *source, np_work *work, char *err, size_t err_size)
 /* How many articles the source produces in all when that is known in advance (a list), else 0. */
 size_t np_source_total(const np_source *source);
 
+/* The list an in-memory source reads (np_source_from_list), or NULL for a stream. */
+const np_article_list *np_source_list(const np_source *source);
+
 /* After np_source_next returned -1: the errno of the read that failed (ENOMEM also when memory
  * ran out parsing a line), or 0 for a malformed line (the input is wrong, not the system). */
 int np_source_read_errno(const np_source *source);
