@@ -706,8 +706,8 @@ static int session_run(session *s, FILE *stream_out, np_pipeline_results *kept, 
                     "articles to finish and retried (%s)",
                     NP_PROGRAM_NAME, stats->refused_threads,
                     stats->threads_started == 0 ? "no article thread could start: every article "
-                                                  "ran on the main thread"
-                    : stats->inline_articles    ? "some articles ran on the main thread"
+                                                  "ran on a dispatching thread"
+                    : stats->inline_articles    ? "some articles ran on a dispatching thread"
                                                 : "no article was lost");
     if (rc < 0)
         return -1;

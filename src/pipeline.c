@@ -129,7 +129,8 @@ static int dispatch(np_source *source, const np_pipeline_config *config, np_sche
     second_lane lane = {.config = config, .scheduler = scheduler, .collector = collector};
     pthread_t second;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    int two = config->mode == NP_MODE_THREAD && list && list->count > 1 && cpus >= 2 &&
+    int two = config->mode == NP_MODE_THREAD && !config->one_dispatcher && list &&
+              list->count > 1 && cpus >= 2 &&
               np_ideal_init(&lane.ideal, config->mode, 1, lane.err, sizeof(lane.err)) == 0;
     if (two && (lane.source = np_source_from_list(list)) == NULL)
         two = 0;

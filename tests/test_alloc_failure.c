@@ -735,6 +735,7 @@ static np_pipeline_config pressure_config(np_mode mode)
         .workers = 4,
         .queue_capacity = 1,
         .progress = gated_progress,
+        .one_dispatcher = 1, /* allocations in input order: the k-th is a known article's */
     };
 }
 

@@ -86,6 +86,9 @@ typedef struct np_pipeline_config {
     size_t stack_size;     /* thread stack in bytes; 0 means NP_THREAD_STACK_SIZE */
     size_t shard_index;    /* process only articles whose index % shard_count == shard_index */
     size_t shard_count;    /* 0 or 1: no sharding */
+    /* Thread mode: dispatch from the calling thread alone, never from two (np/dispatcher.h), so
+     * articles are dispatched, and their memory allocated, strictly in input order. */
+    int one_dispatcher;
     /*
      * When set, the collector writes each result to this stream as one NDJSON line as soon as it
      * arrives, flushes it, and keeps nothing; otherwise results are kept for the caller.
