@@ -15,8 +15,8 @@
 # one preceded by `sync; echo 3 > /proc/sys/vm/drop_caches` (page cache, dentries and inodes
 # dropped: the binary, its libraries and the input are read from disk again; needs root, else
 # the cold rows are skipped). Printed per case, median (min–max):
-#   per article   (wall − ideal) / articles of the processing phase: news-processor's "Processed
-#                 ... in W s (critical path C s)" line, the floor's own clock around create..join
+#   per article   (wall − ideal) / articles of the processing phase: news-processor's report
+#                 (runs[0].wall_ms, critical_path_ms), the floor's own clock around create..join
 #   sys CPU       system CPU time of the whole process (wait4 rusage, bench/timed)
 #   process       whole-process wall time, start-up and exit included (bench/timed)
 #   page faults   minor page faults of the whole process (wait4 rusage): a fresh thread stack
@@ -38,6 +38,7 @@ np=$build/news-processor
 floor=$build/floor
 timed=$build/timed
 gen=$build/gen_articles
+command -v jq >/dev/null || { echo "$0: needs jq (sh scripts/setup.sh bench)" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -57,11 +58,13 @@ drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 one() {
     local kind=$1 latency=$2 input=$3 file=$4 line stats
     if [ "$kind" = ours ]; then
-        "$timed" "$np" --latency "$latency" -o /dev/null "$input" 2>"$tmp/err" >/dev/null
-        line=$(sed -n 's/^Processed \([0-9]*\) articles in \([0-9.]*\) s (critical path \([0-9.]*\) s).*/\1 \2 \3/p' "$tmp/err")
-        [ -n "$line" ] || { echo "news-processor failed: $(cat "$tmp/err")" >&2; exit 1; }
-        set -- $line
-        line="$1 $(awk -v w="$2" 'BEGIN {print w * 1000}') $(awk -v c="$3" 'BEGIN {print c * 1000}')"
+        # The report (on stdout: no temporary file, no fsync) gives the processing phase to the
+        # microsecond; the "Processed ... in W s" line rounds it to the millisecond, a microsecond
+        # per article at 1,000 articles.
+        "$timed" "$np" --latency "$latency" -o /dev/null --report /dev/stdout "$input" \
+            2>"$tmp/err" >"$tmp/report" || { echo "news-processor failed: $(cat "$tmp/err")" >&2; exit 1; }
+        line=$(jq -r '.runs[0] | "\(.articles) \(.wall_ms) \(.critical_path_ms)"' "$tmp/report")
+        [ -n "$line" ] || { echo "news-processor: no run in its report" >&2; exit 1; }
     else
         # floor: the target floor (one creating thread); floor2: two creating threads
         "$timed" "$floor" --creators "$([ "$kind" = floor2 ] && echo 2 || echo 1)" \
@@ -186,7 +189,6 @@ printf 'smoke run (news-processor -q --latency 0:0 data/articles.json), whole pr
 
 # Pool mode, 100,000 articles at 0:0, whole process against its load phase, and peak RSS against
 # the input: fresh processes timed by `news-processor bench` (wait4), one warm-up.
-command -v jq >/dev/null || { echo "pool mode: needs jq" >&2; exit 1; }
 before=$(load)
 "$np" bench -q --runs "$runs" --warmup 1 --mode pool --latency 0:0 --report "$tmp/pool.json" \
     "$tmp/in-100000.json" >/dev/null
