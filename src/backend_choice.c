@@ -14,6 +14,7 @@
 
 #include "np/backend_openai.h"
 #include "np/exit.h"
+#include "np/log.h"
 
 /* The longest key file read; real keys are a few hundred bytes. */
 #define KEY_FILE_MAX 16384
@@ -38,12 +39,11 @@ int np_backend_check(const np_cli_options *opts, char *err, size_t err_size)
     if (strcmp(opts->backend, "openai") != 0)
         return 0;
     np_backend_target t = np_backend_target_of(opts);
-    if (!t.base_url) {
-        snprintf(err, err_size,
-                 "--backend openai needs the server's base URL: --base-url URL or NP_BASE_URL "
-                 "(e.g. http://127.0.0.1:8080/v1)");
-        return NP_EXIT_USAGE;
-    }
+    if (!t.base_url)
+        return np_error_message(
+            err, err_size, NP_EXIT_USAGE,
+            "--backend openai needs the server's base URL: --base-url URL or NP_BASE_URL "
+            "(e.g. http://127.0.0.1:8080/v1)");
     if (strncasecmp(t.base_url, "http://", 7) != 0 && strncasecmp(t.base_url, "https://", 8) != 0) {
         /* Checked here so that a call's "unsupported protocol" can only mean a reply that is
          * not HTTP (see the openai backend's failure messages). */
@@ -52,10 +52,9 @@ int np_backend_check(const np_cli_options *opts, char *err, size_t err_size)
                  "http://127.0.0.1:8080/v1)");
         return NP_EXIT_USAGE;
     }
-    if (!t.model) {
-        snprintf(err, err_size, "--backend openai needs a model name: --model NAME or NP_MODEL");
-        return NP_EXIT_USAGE;
-    }
+    if (!t.model)
+        return np_error_message(err, err_size, NP_EXIT_USAGE,
+                                "--backend openai needs a model name: --model NAME or NP_MODEL");
     return 0;
 }
 
@@ -110,10 +109,9 @@ static int read_key_file(const char *path, char **key, size_t *key_size, char *e
     buf[end - start] = '\0';
     *key = buf;
     *key_size = KEY_FILE_MAX + 1;
-    if (end == start) {
-        snprintf(err, err_size, "the API key file %s holds no key", path);
-        return NP_EXIT_USAGE;
-    }
+    if (end == start)
+        return np_error_message(err, err_size, NP_EXIT_USAGE, "the API key file %s holds no key",
+                                path);
     return 0;
 }
 

@@ -362,31 +362,21 @@ static void fail(np_call *call, np_call_status status, np_retry_cause cause, fai
     call->error = failure_messages[what][call->stage];
 }
 
-/* A curl error before any HTTP status: the connection, TLS, or the URL. */
+/* A curl error before any HTTP status: the connection, TLS, or the URL. A CA store that cannot be
+ * read leaves nothing to verify with: not the server's fault. The scheme was checked at start, so
+ * an unsupported protocol is an HTTP/0.9 reply. */
 static void fail_transport(np_call *call, CURLcode result)
 {
-    switch (result) {
-    case CURLE_SSL_CACERT_BADFILE: /* none to verify with: not the server's fault */
-        fail(call, NP_CALL_REJECTED, NP_CAUSE_CONNECTION, FAIL_CA_STORE);
-        return;
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_ISSUER_ERROR:
-        fail(call, NP_CALL_REJECTED, NP_CAUSE_CONNECTION, FAIL_TLS);
-        return;
-    case CURLE_UNSUPPORTED_PROTOCOL: /* the scheme was checked at start: an HTTP/0.9 reply */
-        fail(call, NP_CALL_REJECTED, NP_CAUSE_CONNECTION, FAIL_NOT_HTTP);
-        return;
-    case CURLE_URL_MALFORMAT:
-        fail(call, NP_CALL_REJECTED, NP_CAUSE_CONNECTION, FAIL_URL);
-        return;
-    case CURLE_OUT_OF_MEMORY:
-        fail(call, NP_CALL_FAILED, NP_CAUSE_CONNECTION, FAIL_SETUP);
-        return;
-    default:
-        fail(call, NP_CALL_FAILED, NP_CAUSE_CONNECTION, FAIL_CONNECTION);
-        return;
-    }
+    failure what = result == CURLE_SSL_CACERT_BADFILE ? FAIL_CA_STORE
+                   : result == CURLE_PEER_FAILED_VERIFICATION || result == CURLE_SSL_CERTPROBLEM ||
+                           result == CURLE_SSL_ISSUER_ERROR
+                       ? FAIL_TLS
+                   : result == CURLE_UNSUPPORTED_PROTOCOL ? FAIL_NOT_HTTP
+                   : result == CURLE_URL_MALFORMAT        ? FAIL_URL
+                   : result == CURLE_OUT_OF_MEMORY        ? FAIL_SETUP
+                                                          : FAIL_CONNECTION;
+    int retried = what == FAIL_SETUP || what == FAIL_CONNECTION;
+    fail(call, retried ? NP_CALL_FAILED : NP_CALL_REJECTED, NP_CAUSE_CONNECTION, what);
 }
 
 /* A complete 200 reply: the stage's result, or invalid model output. */
@@ -446,16 +436,13 @@ static int take_status(openai *o, np_call *call, const transfer *t, int json_mod
                np_chat_mentions_response_format(t->body ? t->body : "", t->body_len)) {
         atomic_store(&o->json_mode_refused, 1);
         return 1;
-    } else if (status == 400) {
-        fail(call, NP_CALL_REJECTED, NP_CAUSE_TRANSIENT, FAIL_BAD_REQUEST);
-    } else if (status == 401) {
-        fail(call, NP_CALL_REJECTED, NP_CAUSE_TRANSIENT, FAIL_UNAUTHORIZED);
-    } else if (status == 403) {
-        fail(call, NP_CALL_REJECTED, NP_CAUSE_TRANSIENT, FAIL_FORBIDDEN);
-    } else if (status == 404) {
-        fail(call, NP_CALL_REJECTED, NP_CAUSE_TRANSIENT, FAIL_NOT_FOUND);
     } else {
-        fail(call, NP_CALL_REJECTED, NP_CAUSE_TRANSIENT, FAIL_REFUSED);
+        fail(call, NP_CALL_REJECTED, NP_CAUSE_TRANSIENT,
+             status == 400   ? FAIL_BAD_REQUEST
+             : status == 401 ? FAIL_UNAUTHORIZED
+             : status == 403 ? FAIL_FORBIDDEN
+             : status == 404 ? FAIL_NOT_FOUND
+                             : FAIL_REFUSED);
     }
     return 0;
 }

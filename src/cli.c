@@ -205,16 +205,13 @@ static int parse_latency(const char *text, np_cli_options *opts, char *err, size
     const char *colon = strchr(text, ':');
     uint64_t min = 0, max = 0;
     if ((colon && strlen(colon + 1) >= 32) ||
-        parse_pair(text, ':', 0, NP_LATENCY_MAX_MS, NP_LATENCY_MAX_MS, &min, &max) != 0) {
-        snprintf(err, err_size,
-                 "--latency '%s': expected MIN:MAX or N, in whole milliseconds from 0 to %u", text,
-                 NP_LATENCY_MAX_MS);
-        return -1;
-    }
-    if (min > max) {
-        snprintf(err, err_size, "--latency %s: MIN must not exceed MAX", text);
-        return -1;
-    }
+        parse_pair(text, ':', 0, NP_LATENCY_MAX_MS, NP_LATENCY_MAX_MS, &min, &max) != 0)
+        return np_error_message(
+            err, err_size, -1,
+            "--latency '%s': expected MIN:MAX or N, in whole milliseconds from 0 to %u", text,
+            NP_LATENCY_MAX_MS);
+    if (min > max)
+        return np_error_message(err, err_size, -1, "--latency %s: MIN must not exceed MAX", text);
     opts->latency_min_ms = (uint32_t)min;
     opts->latency_max_ms = (uint32_t)max;
     return 0;
@@ -386,10 +383,8 @@ static const struct expectation {
 static int refuse_argument(int key, const char *arg, const struct expectation *x, char *err,
                            size_t err_size)
 {
-    if (!x) {
-        snprintf(err, err_size, "internal error: unhandled option %d", key);
-        return -1;
-    }
+    if (!x)
+        return np_error_message(err, err_size, -1, "internal error: unhandled option %d", key);
     for (size_t k = 0; k < OPTION_COUNT; k++)
         if (option_table[k].key == key)
             snprintf(err, err_size, "--%s '%s': expected %s", option_table[k].long_name, arg,
@@ -575,10 +570,9 @@ int np_cli_parse(int argc, char **argv, np_cli_options *opts, char *err, size_t 
     opterr = 0;
     optind = 0; /* GNU: 0 re-initializes getopt, so parsing can run more than once (tests) */
     while ((key = getopt_long(sub_argc, sub_argv, short_options, long_options, NULL)) != -1) {
-        if (key == ':') {
-            snprintf(err, err_size, "option '%s' needs an argument", sub_argv[optind - 1]);
-            return -1;
-        }
+        if (key == ':')
+            return np_error_message(err, err_size, -1, "option '%s' needs an argument",
+                                    sub_argv[optind - 1]);
         if (key == '?') {
             const char *word = sub_argv[optind - 1];
             if (optopt && optopt < 256)
@@ -594,48 +588,35 @@ int np_cli_parse(int argc, char **argv, np_cli_options *opts, char *err, size_t 
         if (opts->show_help || opts->show_version)
             return 0;
     }
-    if (quiet && verbose) {
-        snprintf(err, err_size, "--quiet and --verbose cannot be combined");
-        return -1;
-    }
+    if (quiet && verbose)
+        return np_error_message(err, err_size, -1, "--quiet and --verbose cannot be combined");
     opts->log_level = quiet ? NP_LOG_QUIET : verbose ? NP_LOG_VERBOSE : NP_LOG_NORMAL;
-    if (optind >= sub_argc) {
-        snprintf(err, err_size, "missing ARTICLES.json (use - for standard input)");
-        return -1;
-    }
-    if (sub_argc - optind > 1) {
-        snprintf(err, err_size, "expected one input file, got %d ('%s' is extra)",
-                 sub_argc - optind, sub_argv[optind + 1]);
-        return -1;
-    }
+    if (optind >= sub_argc)
+        return np_error_message(err, err_size, -1,
+                                "missing ARTICLES.json (use - for standard input)");
+    if (sub_argc - optind > 1)
+        return np_error_message(err, err_size, -1,
+                                "expected one input file, got %d ('%s' is extra)",
+                                sub_argc - optind, sub_argv[optind + 1]);
     opts->input_path = sub_argv[optind];
-    if (opts->latency_from && opts->latency_given) {
-        snprintf(err, err_size,
-                 "--latency and --latency-from cannot be combined: the report gives the "
-                 "latencies");
-        return -1;
-    }
-    if (opts->workers && strcmp(opts->mode, "pool") != 0) {
-        snprintf(err, err_size, "--workers applies to --mode pool only");
-        return -1;
-    }
-    if (opts->latency_from && strcmp(opts->backend, "sim") != 0) {
-        snprintf(err, err_size, "--latency-from applies to --backend sim only");
-        return -1;
-    }
-    if (opts->backend_option && strcmp(opts->backend, "openai") != 0) {
-        snprintf(err, err_size, "%s applies to --backend openai only", opts->backend_option);
-        return -1;
-    }
-    if (opts->bench && opts->output_path) {
-        snprintf(err, err_size,
-                 "bench keeps no results: -o is not allowed (use --report for the "
-                 "timings of every run)");
-        return -1;
-    }
-    if (opts->bench && opts->output_format == NP_FORMAT_NDJSON) {
-        snprintf(err, err_size, "bench does not stream results: --format ndjson is not allowed");
-        return -1;
-    }
+    if (opts->latency_from && opts->latency_given)
+        return np_error_message(
+            err, err_size, -1,
+            "--latency and --latency-from cannot be combined: the report gives the "
+            "latencies");
+    if (opts->workers && strcmp(opts->mode, "pool") != 0)
+        return np_error_message(err, err_size, -1, "--workers applies to --mode pool only");
+    if (opts->latency_from && strcmp(opts->backend, "sim") != 0)
+        return np_error_message(err, err_size, -1, "--latency-from applies to --backend sim only");
+    if (opts->backend_option && strcmp(opts->backend, "openai") != 0)
+        return np_error_message(err, err_size, -1, "%s applies to --backend openai only",
+                                opts->backend_option);
+    if (opts->bench && opts->output_path)
+        return np_error_message(err, err_size, -1,
+                                "bench keeps no results: -o is not allowed (use --report for the "
+                                "timings of every run)");
+    if (opts->bench && opts->output_format == NP_FORMAT_NDJSON)
+        return np_error_message(err, err_size, -1,
+                                "bench does not stream results: --format ndjson is not allowed");
     return 0;
 }

@@ -8,17 +8,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "np/log.h"
+
 /* Stores dlsym's void * into a function pointer: POSIX guarantees the conversion works, ISO C
  * does not allow it to be written as a cast, so it goes through memcpy. */
 static int resolve(void *library, const char *name, void *slot, size_t slot_size, char *err,
                    size_t err_size)
 {
     void *symbol = dlsym(library, name);
-    if (!symbol) {
-        snprintf(err, err_size, "libcurl has no %s (--backend openai needs libcurl >= 7.66.0)",
-                 name);
-        return -1;
-    }
+    if (!symbol)
+        return np_error_message(err, err_size, -1,
+                                "libcurl has no %s (--backend openai needs libcurl >= 7.66.0)",
+                                name);
     memcpy(slot, &symbol, slot_size);
     return 0;
 }
@@ -32,11 +33,9 @@ int np_curl_api_load(np_curl_api *api, char *err, size_t err_size)
     api->library = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
     if (!api->library)
         api->library = dlopen("libcurl-gnutls.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (!api->library) {
-        snprintf(err, err_size,
-                 "--backend openai needs libcurl (Debian: apt-get install libcurl4)");
-        return -1;
-    }
+    if (!api->library)
+        return np_error_message(
+            err, err_size, -1, "--backend openai needs libcurl (Debian: apt-get install libcurl4)");
     if (RESOLVE(global_init, "curl_global_init") ||
         RESOLVE(global_cleanup, "curl_global_cleanup") || RESOLVE(easy_init, "curl_easy_init") ||
         RESOLVE(easy_setopt, "curl_easy_setopt") || RESOLVE(easy_cleanup, "curl_easy_cleanup") ||

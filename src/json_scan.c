@@ -21,26 +21,12 @@ const char *np_json_skip_space(const char *p, const char *end)
 
 static size_t put_utf8(uint32_t cp, char *out)
 {
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
+    static const unsigned char lead[] = {0, 0, 0xC0, 0xE0, 0xF0};
+    size_t n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    for (size_t i = n - 1; i > 0; i--, cp >>= 6)
+        out[i] = (char)(0x80 | (cp & 0x3F));
+    out[0] = (char)(lead[n] | cp);
+    return n;
 }
 
 /*
@@ -64,32 +50,15 @@ static const char *scan_string(const char *p, const char *end, char *out, size_t
         if (c == '\\') {
             if (end - p < 2)
                 return NULL;
+            static const char escaped[] = "\"\\/bfnrt", meant[] = "\"\\/\b\f\n\r\t";
             char e = p[1];
+            const char *simple = e ? strchr(escaped, e) : NULL;
             p += 2;
             piece = buf;
             piece_len = 1;
-            switch (e) {
-            case '"':
-            case '\\':
-            case '/':
-                buf[0] = e;
-                break;
-            case 'b':
-                buf[0] = '\b';
-                break;
-            case 'f':
-                buf[0] = '\f';
-                break;
-            case 'n':
-                buf[0] = '\n';
-                break;
-            case 'r':
-                buf[0] = '\r';
-                break;
-            case 't':
-                buf[0] = '\t';
-                break;
-            case 'u': {
+            if (simple) {
+                buf[0] = meant[simple - escaped];
+            } else if (e == 'u') {
                 if (end - p < 4)
                     return NULL;
                 long cp = np_hex4(p);
@@ -106,9 +75,7 @@ static const char *scan_string(const char *p, const char *end, char *out, size_t
                     cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
                 }
                 piece_len = put_utf8((uint32_t)cp, buf);
-                break;
-            }
-            default:
+            } else {
                 return NULL;
             }
         } else {

@@ -81,36 +81,14 @@ void np_json_buffer_add_slow(np_json_buffer *b, const char *s, size_t n)
     b->len = n;
 }
 
-/* Adds the escape of c, a byte that needs one. */
+/* Adds the escape of c, a byte that needs one: a short one (\n) where JSON has it, else \u00XX. */
 static void add_escape(np_json_buffer *b, unsigned char c)
 {
-    static const char hex[] = "0123456789abcdef";
-    char escape[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-    size_t n = 2;
-    switch (c) {
-    case '"':
-    case '\\':
-        escape[1] = (char)c;
-        break;
-    case '\n':
-        escape[1] = 'n';
-        break;
-    case '\r':
-        escape[1] = 'r';
-        break;
-    case '\t':
-        escape[1] = 't';
-        break;
-    case '\b':
-        escape[1] = 'b';
-        break;
-    case '\f':
-        escape[1] = 'f';
-        break;
-    default:
-        n = sizeof escape;
-    }
-    np_json_buffer_add(b, escape, n);
+    static const char hex[] = "0123456789abcdef", plain[] = "\"\\\n\r\t\b\f", named[] = "\"\\nrtbf";
+    const char *short_form = c ? strchr(plain, c) : NULL;
+    char escape[6] = {
+        '\\', short_form ? named[short_form - plain] : 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+    np_json_buffer_add(b, escape, short_form ? 2 : sizeof escape);
 }
 
 void np_json_buffer_add_string(np_json_buffer *b, const char *s, size_t len)

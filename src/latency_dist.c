@@ -16,6 +16,7 @@
 
 #include "np/file_text.h"
 #include "np/input.h"
+#include "np/log.h"
 #include "np/report.h"
 #include "np/stats.h"
 
@@ -74,30 +75,24 @@ static int read_distribution(const cJSON *doc, np_latency_dist *dist, char *err,
     const cJSON *schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");
     const cJSON *version = cJSON_GetObjectItemCaseSensitive(doc, "schema_version");
     if (!cJSON_IsObject(doc) || !cJSON_IsString(schema) ||
-        strcmp(schema->valuestring, NP_REPORT_SCHEMA) != 0) {
-        snprintf(err, err_size, "not a news-processor report (\"schema\" is not \"%s\")",
-                 NP_REPORT_SCHEMA);
-        return -1;
-    }
-    if (!cJSON_IsNumber(version) || version->valuedouble != NP_REPORT_SCHEMA_VERSION) {
-        snprintf(err, err_size,
-                 "unknown or missing schema_version (this news-processor reads "
-                 "version %d)",
-                 NP_REPORT_SCHEMA_VERSION);
-        return -1;
-    }
+        strcmp(schema->valuestring, NP_REPORT_SCHEMA) != 0)
+        return np_error_message(err, err_size, -1,
+                                "not a news-processor report (\"schema\" is not \"%s\")",
+                                NP_REPORT_SCHEMA);
+    if (!cJSON_IsNumber(version) || version->valuedouble != NP_REPORT_SCHEMA_VERSION)
+        return np_error_message(err, err_size, -1,
+                                "unknown or missing schema_version (this news-processor reads "
+                                "version %d)",
+                                NP_REPORT_SCHEMA_VERSION);
     const cJSON *run = first_complete_run(doc);
-    if (!run) {
-        snprintf(err, err_size, "the report has no complete run");
-        return -1;
-    }
+    if (!run)
+        return np_error_message(err, err_size, -1, "the report has no complete run");
     const cJSON *section = cJSON_GetObjectItemCaseSensitive(run, "latency_distribution");
-    if (!cJSON_IsObject(section)) {
-        snprintf(err, err_size,
-                 "the report has no \"latency_distribution\" (written by --report from this "
-                 "version on)");
-        return -1;
-    }
+    if (!cJSON_IsObject(section))
+        return np_error_message(
+            err, err_size, -1,
+            "the report has no \"latency_distribution\" (written by --report from this "
+            "version on)");
     memset(dist, 0, sizeof(*dist));
     for (int s = 0; s < NP_STAGE_COUNT; s++) {
         const char *stage = np_stage_name((np_stage)s);
@@ -108,18 +103,16 @@ static int read_distribution(const cJSON *doc, np_latency_dist *dist, char *err,
                                      : NULL;
             if ((!table || cJSON_IsNull(table)) && k != NP_LATENCY_CALL)
                 continue;
-            if ((!table || cJSON_IsNull(table)) && k == NP_LATENCY_CALL) {
-                snprintf(err, err_size, "the report measured no %s calls: nothing to draw from",
-                         stage);
-                return -1;
-            }
-            if (read_table(table, dist->q[s][k]) != 0) {
-                snprintf(err, err_size,
-                         "malformed report: latency_distribution.%s.%s is not %d ascending "
-                         "numbers of ms from 0 to %u",
-                         stage, kind_names[k], NP_LATENCY_QUANTILES, NP_LATENCY_MAX_MS);
-                return -1;
-            }
+            if ((!table || cJSON_IsNull(table)) && k == NP_LATENCY_CALL)
+                return np_error_message(err, err_size, -1,
+                                        "the report measured no %s calls: nothing to draw from",
+                                        stage);
+            if (read_table(table, dist->q[s][k]) != 0)
+                return np_error_message(
+                    err, err_size, -1,
+                    "malformed report: latency_distribution.%s.%s is not %d ascending "
+                    "numbers of ms from 0 to %u",
+                    stage, kind_names[k], NP_LATENCY_QUANTILES, NP_LATENCY_MAX_MS);
             dist->present[s][k] = 1;
         }
     }
@@ -133,20 +126,16 @@ int np_latency_dist_load(const char *path, int cancel_fd, np_latency_dist *dist,
     int e = np_input_open(&input, path, cancel_fd);
     if (e == ECANCELED)
         return ECANCELED;
-    if (e) {
-        snprintf(err, err_size, "%s: cannot open: %s", path, strerror(e));
-        return -1;
-    }
+    if (e)
+        return np_error_message(err, err_size, -1, "%s: cannot open: %s", path, strerror(e));
     char *text;
     size_t len;
     e = np_input_read_all(&input, &text, &len);
     np_input_close(&input);
     if (e == ECANCELED)
         return ECANCELED;
-    if (e) {
-        snprintf(err, err_size, "%s: cannot read: %s", path, strerror(e));
-        return -1;
-    }
+    if (e)
+        return np_error_message(err, err_size, -1, "%s: cannot read: %s", path, strerror(e));
     const char *end = NULL;
     cJSON *doc = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
     if (!doc) {

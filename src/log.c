@@ -26,3 +26,12 @@ void np_log_line(const np_log *log, np_log_level level, const char *fmt, ...)
     line[len++] = '\n';
     fwrite(line, 1, len, log->stream);
 }
+
+int np_error_message(char *err, size_t err_size, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, err_size, fmt, ap);
+    va_end(ap);
+    return status;
+}

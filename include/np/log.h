@@ -27,4 +27,9 @@ int np_log_enabled(const np_log *log, np_log_level level);
 void np_log_line(const np_log *log, np_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Formats a message into err (err_size bytes) and returns status: `return np_error_message(...)`
+ * for the modules that hand their errors back to main. */
+int np_error_message(char *err, size_t err_size, int status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 #endif
