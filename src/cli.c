@@ -567,8 +567,6 @@ int np_cli_parse(int argc, char **argv, np_cli_options *opts, char *err, size_t 
     int quiet = 0, verbose = 0, key;
     int sub_argc = argc - (first - 1);
     char **sub_argv = argv + (first - 1);
-    opterr = 0;
-    optind = 0; /* GNU: 0 re-initializes getopt, so parsing can run more than once (tests) */
     while ((key = getopt_long(sub_argc, sub_argv, short_options, long_options, NULL)) != -1) {
         if (key == ':')
             return np_error_message(err, err_size, -1, "option '%s' needs an argument",

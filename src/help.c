@@ -3,7 +3,8 @@
 
 #include <string.h>
 
-void np_help_print_wrapped(FILE *out, const char *text, int indent, int width)
+/* Prints text word-wrapped to width columns, continuation lines indented by indent spaces. */
+static void print_wrapped(FILE *out, const char *text, int indent, int width)
 {
     int column = indent;
     while (*text) {
@@ -23,26 +24,22 @@ void np_help_print_wrapped(FILE *out, const char *text, int indent, int width)
     fputc('\n', out);
 }
 
-void np_help_print_option(FILE *out, int key, const char *long_name, const char *arg_name,
-                          const char *help, int column)
-{
-    char left[64];
-    char short_part[8] = "    ";
-    if (key > 0 && key < 256)
-        snprintf(short_part, sizeof(short_part), "-%c, ", key);
-    snprintf(left, sizeof(left), "%s--%s%s%s", short_part, long_name, arg_name ? " " : "",
-             arg_name ? arg_name : "");
-    fprintf(out, "  %-*s ", column - 3, left);
-    np_help_print_wrapped(out, help, column, 79);
-}
-
 void np_help_print_options(FILE *out, const np_option *options, size_t count, int flagged,
                            int column)
 {
-    for (size_t i = 0; i < count; i++)
-        if (!options[i].flagged == !flagged)
-            np_help_print_option(out, options[i].key, options[i].long_name, options[i].arg_name,
-                                 options[i].help, column);
+    for (size_t i = 0; i < count; i++) {
+        const np_option *o = &options[i];
+        if (!o->flagged != !flagged)
+            continue;
+        char left[64];
+        char short_part[8] = "    ";
+        if (o->key > 0 && o->key < 256)
+            snprintf(short_part, sizeof(short_part), "-%c, ", o->key);
+        snprintf(left, sizeof(left), "%s--%s%s%s", short_part, o->long_name, o->arg_name ? " " : "",
+                 o->arg_name ? o->arg_name : "");
+        fprintf(out, "  %-*s ", column - 3, left);
+        print_wrapped(out, o->help, column, 79);
+    }
 }
 
 void np_help_option_error(FILE *err, const char *command, int key, char **argv)
@@ -58,9 +55,11 @@ void np_help_option_error(FILE *err, const char *command, int key, char **argv)
                 command, word, command);
 }
 
-size_t np_help_getopt_tables(const np_option *options, size_t count, int include_flagged,
-                             struct option *long_options, char *short_options)
+void np_help_getopt_tables(const np_option *options, size_t count, int include_flagged,
+                           struct option *long_options, char *short_options)
 {
+    opterr = 0;
+    optind = 0; /* GNU: 0 re-initializes getopt, so parsing can run more than once (tests) */
     size_t long_count = 0, short_len = 0;
     short_options[short_len++] = ':';
     for (size_t i = 0; i < count; i++) {
@@ -77,5 +76,4 @@ size_t np_help_getopt_tables(const np_option *options, size_t count, int include
     }
     short_options[short_len] = '\0';
     long_options[long_count] = (struct option){NULL, 0, NULL, 0};
-    return long_count;
 }

@@ -1223,23 +1223,19 @@ int main(int argc, char **argv)
             status = NP_EXIT_FAILURE;
         return status;
     }
-    if (argc == 2 && strcmp(argv[1], "help") == 0) { /* `news-processor help`, as git has it */
-        np_cli_print_help(stdout);
-        return fclose(stdout) == 0 ? NP_EXIT_OK : NP_EXIT_FAILURE;
-    }
-    np_cli_options opts;
+    int help = argc == 2 && strcmp(argv[1], "help") == 0; /* `news-processor help`, as git has it */
+    np_cli_options opts = {0};
     char err[1024];
-    if (np_cli_parse(argc, argv, &opts, err, sizeof(err)) != 0) {
+    if (!help && np_cli_parse(argc, argv, &opts, err, sizeof(err)) != 0) {
         report_error("%s", err);
         fprintf(stderr, "Try '%s --help' for more information.\n", NP_PROGRAM_NAME);
         return NP_EXIT_USAGE;
     }
-    if (opts.show_help) {
-        np_cli_print_help(stdout);
-        return fclose(stdout) == 0 ? NP_EXIT_OK : NP_EXIT_FAILURE;
-    }
-    if (opts.show_version) {
-        printf("%s %s\n", NP_PROGRAM_NAME, NP_VERSION);
+    if (help || opts.show_help || opts.show_version) {
+        if (opts.show_version)
+            printf("%s %s\n", NP_PROGRAM_NAME, NP_VERSION);
+        else
+            np_cli_print_help(stdout);
         return fclose(stdout) == 0 ? NP_EXIT_OK : NP_EXIT_FAILURE;
     }
     if (np_backend_check(&opts, err, sizeof(err)) != 0) {

@@ -112,8 +112,6 @@ static int parse_options(int argc, char **argv, merge_options *opts, FILE *err)
     np_help_getopt_tables(option_table, OPTION_COUNT, 1, long_options, short_options);
 
     int key;
-    opterr = 0;
-    optind = 0; /* GNU: 0 re-initializes getopt, so parsing can run more than once */
     while ((key = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
         switch (key) {
         case OPT_HELP:

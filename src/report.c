@@ -367,11 +367,10 @@ static void write_article_row(FILE *out, const np_run_record *run, const np_resu
             fprintf(out, ", \"tokens_in\": %" PRIu32 ", \"tokens_out\": %" PRIu32,
                     r->tokens_in[stage], r->tokens_out[stage]);
             write_count(out, ", \"http_status\": ", r->http_status[stage]);
-            if (r->http_version[stage] != NP_HTTP_NONE)
-                fprintf(out, ", \"http_version\": \"%s\"",
-                        np_http_version_name((np_http_version)r->http_version[stage]));
-            else
-                fputs(", \"http_version\": null", out);
+            write_text(out, ", \"http_version\": ",
+                       r->http_version[stage] != NP_HTTP_NONE
+                           ? np_http_version_name((np_http_version)r->http_version[stage])
+                           : NULL);
         }
         fputc('}', out);
     }

@@ -76,7 +76,6 @@ typedef struct time_scale {
     int in_seconds; /* label ticks and markers in s rather than ms */
 } time_scale;
 
-/* A row's place in the start-time order. */
 /* A segment's start (+1) or end (-1) in the sweep over time. */
 typedef struct sweep_event {
     double t_ms;

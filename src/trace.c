@@ -34,8 +34,6 @@ typedef struct trace_writer {
     int first;
 } trace_writer;
 
-/* A result's place in time: sorting by (time, index) orders rows by start and receives by
- * arrival. */
 /*
  * The row an article's work is drawn on: its tid, and its name written into name. The one place
  * to change when results record the worker thread that ran them (pool mode).
@@ -77,9 +75,9 @@ static void write_metadata(trace_writer *w, const char *name, long long tid, con
     fputs("}}", w->out);
 }
 
-/* Writes the start of a complete event, up to and including `"args": {`. */
+/* Writes the start of a complete event, up to and including `"args": {"id": ID`. */
 static void begin_complete(trace_writer *w, const char *name, const char *cat, long long tid,
-                           long long ts_ns, long long dur_ns)
+                           long long ts_ns, long long dur_ns, const np_id *id)
 {
     begin_event(w);
     fprintf(w->out,
@@ -89,7 +87,8 @@ static void begin_complete(trace_writer *w, const char *name, const char *cat, l
     write_us(w->out, ts_ns);
     fputs(", \"dur\": ", w->out);
     write_us(w->out, dur_ns);
-    fputs(", \"args\": {", w->out);
+    fputs(", \"args\": {\"id\": ", w->out);
+    np_json_write_id(w->out, id);
 }
 
 /* An instant event (a mark on the article's row) at ts_ns, with the article's id and attempt. */
@@ -134,9 +133,8 @@ static void write_article_events(trace_writer *w, const np_run_record *run, cons
         long long start = r->stage_start_ns[s], end = r->stage_end_ns[s];
         if (start == 0 || end == 0 || end < start)
             continue;
-        begin_complete(w, np_stage_name((np_stage)s), "stage", tid, start - origin, end - start);
-        fputs("\"id\": ", w->out);
-        np_json_write_id(w->out, &a->id);
+        begin_complete(w, np_stage_name((np_stage)s), "stage", tid, start - origin, end - start,
+                       &a->id);
         fprintf(w->out, ", \"simulated_ms\": %" PRIu32 ", \"attempts\": %" PRIu32, r->latency_ms[s],
                 r->attempts[s]);
         long long at_ns[NP_RETRY_MARKS];
@@ -152,9 +150,8 @@ static void write_article_events(trace_writer *w, const np_run_record *run, cons
         write_call_marks(w, run, a, r, tid, s);
     }
     if (r->finished_ns != 0 && r->queue_wait_ns > 0) {
-        begin_complete(w, "queue wait", "queue", tid, r->finished_ns - origin, r->queue_wait_ns);
-        fputs("\"id\": ", w->out);
-        np_json_write_id(w->out, &a->id);
+        begin_complete(w, "queue wait", "queue", tid, r->finished_ns - origin, r->queue_wait_ns,
+                       &a->id);
         fputs("}}", w->out);
     }
 }
@@ -162,9 +159,8 @@ static void write_article_events(trace_writer *w, const np_run_record *run, cons
 static void write_receive(trace_writer *w, const np_run_record *run, size_t i, long long dur)
 {
     const np_result *r = &run->results[i];
-    begin_complete(w, "receive", "collector", COLLECTOR_TID, r->received_ns - run->start_ns, dur);
-    fputs("\"id\": ", w->out);
-    np_json_write_id(w->out, &run->list->items[i].id);
+    begin_complete(w, "receive", "collector", COLLECTOR_TID, r->received_ns - run->start_ns, dur,
+                   &run->list->items[i].id);
     fprintf(w->out, ", \"completed\": %zu}}", r->completed);
 }
 

@@ -9,16 +9,6 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Prints text word-wrapped to width columns, continuation lines indented by indent spaces. */
-void np_help_print_wrapped(FILE *out, const char *text, int indent, int width);
-
-/*
- * Prints one option line: "  -k, --long ARG" (key < 256 gives the short form) padded to column,
- * then help wrapped at 79 columns.
- */
-void np_help_print_option(FILE *out, int key, const char *long_name, const char *arg_name,
-                          const char *help, int column);
-
 /* One command-line option: the single table that drives both parsing and --help. */
 typedef struct np_option {
     const char *long_name;
@@ -28,8 +18,10 @@ typedef struct np_option {
     const char *help;
 } np_option;
 
-/* Prints the options that are flagged (flagged != 0) or not (0), in table order, as
- * np_help_print_option does. */
+/*
+ * Prints the options that are flagged (flagged != 0) or not (0), in table order, one a line:
+ * "  -k, --long ARG" (key < 256 gives the short form) padded to column, then help wrapped at 79.
+ */
 void np_help_print_options(FILE *out, const np_option *options, size_t count, int flagged,
                            int column);
 
@@ -43,9 +35,10 @@ void np_help_option_error(FILE *err, const char *command, int key, char **argv);
 /*
  * Builds getopt_long's tables from options[0..count), leaving out flagged options unless
  * include_flagged: long_options needs count + 1 entries, short_options 2 * count + 2 bytes (it
- * starts with ':', so a missing argument is reported as ':'). Returns how many were included.
+ * starts with ':', so a missing argument is reported as ':'); and resets getopt (opterr 0: the
+ * caller reports errors).
  */
-size_t np_help_getopt_tables(const np_option *options, size_t count, int include_flagged,
-                             struct option *long_options, char *short_options);
+void np_help_getopt_tables(const np_option *options, size_t count, int include_flagged,
+                           struct option *long_options, char *short_options);
 
 #endif
