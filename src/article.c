@@ -13,10 +13,7 @@ void np_article_list_free(np_article_list *list)
     free(list->items);
     if (list->storage && list->free_storage)
         list->free_storage(list->storage);
-    list->items = NULL;
-    list->storage = NULL;
-    list->free_storage = NULL;
-    list->count = 0;
+    *list = (np_article_list){0};
 }
 
 /* FNV-1a over the bytes, then a final avalanche so that close ids spread over the table. */

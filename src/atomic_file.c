@@ -39,7 +39,7 @@ static int fail_with(np_atomic_file *file, int err)
 }
 
 /* The path a symbolic link leads to after every hop, whether or not it exists; malloc'd. */
-static char *follow_links(const char *path)
+char *np_atomic_file_destination(const char *path)
 {
     char *current = strdup(path);
     for (int hop = 0; current && hop < LINK_HOPS_MAX; hop++) {
@@ -69,11 +69,6 @@ static char *follow_links(const char *path)
         errno = ELOOP;
     }
     return NULL;
-}
-
-char *np_atomic_file_destination(const char *path)
-{
-    return follow_links(path);
 }
 
 /* Gives the temporary file the replaced file's mode (and owner, as root), or a new file's. */
@@ -159,7 +154,7 @@ static int open_new(np_atomic_file *file, const char *path, mode_t umask_value)
     struct stat link_st;
     if (lstat(path, &link_st) != 0 || !S_ISLNK(link_st.st_mode))
         return open_temporary(file, path, NULL, umask_value);
-    char *resolved = follow_links(path);
+    char *resolved = np_atomic_file_destination(path);
     if (!resolved)
         return -1;
     int rc = open_temporary(file, resolved, NULL, umask_value);

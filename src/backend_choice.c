@@ -93,17 +93,13 @@ static int read_key_file(const char *path, char **key, size_t *key_size, char *e
         return NP_EXIT_USAGE;
     }
     size_t start = 0, end = n;
-    while (start < end &&
-           (buf[start] == ' ' || buf[start] == '\t' || buf[start] == '\n' || buf[start] == '\r'))
+    static const char blank[4] = {' ', '\t', '\n', '\r'};
+    while (start < end && memchr(blank, buf[start], sizeof(blank)))
         start++;
-    for (size_t i = start; i < end; i++) { /* the first line only */
-        if (buf[i] == '\n') {
-            end = i;
-            break;
-        }
-    }
-    while (end > start && (buf[end - 1] == ' ' || buf[end - 1] == '\t' || buf[end - 1] == '\n' ||
-                           buf[end - 1] == '\r'))
+    const char *newline = memchr(buf + start, '\n', end - start); /* the first line only */
+    if (newline)
+        end = (size_t)(newline - buf);
+    while (end > start && memchr(blank, buf[end - 1], sizeof(blank)))
         end--;
     memmove(buf, buf + start, end - start);
     buf[end - start] = '\0';

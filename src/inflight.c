@@ -21,11 +21,7 @@ static void wake_all(void *context)
 
 int np_inflight_init(np_inflight *slots, unsigned limit, np_cancel *cancel)
 {
-    slots->limit = limit ? limit : 1;
-    slots->in_use = 0;
-    slots->peak = 0;
-    slots->waiting = 0;
-    slots->cancel = cancel;
+    *slots = (np_inflight){.limit = limit ? limit : 1, .cancel = cancel};
     int err = pthread_mutex_init(&slots->mutex, NULL);
     if (err)
         return err;

@@ -9,11 +9,9 @@
 
 int np_rate_limiter_init(np_rate_limiter *limiter, double rate, double burst)
 {
-    limiter->rate = rate;
-    limiter->burst = burst < 1 ? 1 : burst;
-    limiter->tokens = limiter->burst;
-    limiter->last_ns = np_clock_now_ns();
-    limiter->granted = 0;
+    burst = burst < 1 ? 1 : burst;
+    *limiter = (np_rate_limiter){
+        .rate = rate, .burst = burst, .tokens = burst, .last_ns = np_clock_now_ns()};
     return pthread_mutex_init(&limiter->mutex, NULL);
 }
 

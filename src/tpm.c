@@ -7,12 +7,9 @@
 
 int np_tpm_init(np_tpm *tpm, uint64_t tokens_per_minute, long long now_ns)
 {
-    tpm->capacity = tokens_per_minute ? (double)tokens_per_minute : 1;
-    tpm->per_ns = tpm->capacity / 60e9;
-    tpm->tokens = tpm->capacity;
-    tpm->last_ns = now_ns;
-    tpm->reserved = 0;
-    tpm->corrections = 0;
+    double capacity = tokens_per_minute ? (double)tokens_per_minute : 1;
+    *tpm = (np_tpm){
+        .capacity = capacity, .per_ns = capacity / 60e9, .tokens = capacity, .last_ns = now_ns};
     return pthread_mutex_init(&tpm->mutex, NULL);
 }
 
