@@ -213,7 +213,8 @@ int np_atomic_file_sync(np_atomic_file *file)
     return 0;
 }
 
-int np_atomic_file_rename(np_atomic_file *file)
+/* The rename of np_atomic_file_commit, after its sync. */
+static int rename_into_place(np_atomic_file *file)
 {
     int err = 0;
     if (file->temporary_path && rename(file->temporary_path, file->target_path) != 0) {
@@ -236,7 +237,7 @@ int np_atomic_file_commit(np_atomic_file *file)
         errno = saved;
         return -1;
     }
-    return np_atomic_file_rename(file);
+    return rename_into_place(file);
 }
 
 void np_atomic_file_abort(np_atomic_file *file)

@@ -90,14 +90,6 @@ int np_bench_send_record(int fd, const np_run_record *record)
     return 0;
 }
 
-/* The signal that passes a cancellation on to the child: the one that cancelled us, or SIGTERM
- * (the deadline, an output failure). */
-static int forwarded_signal(np_cancel_reason reason)
-{
-    int sig = np_signals_signal_of(reason);
-    return sig ? sig : SIGTERM;
-}
-
 /* A copy of environ without NP_BENCH_CHILD_ENV, plus assignment (malloc'd array, NULL-ended). */
 static char **child_environment(char *assignment)
 {
@@ -155,7 +147,9 @@ static void collect_record(int fd, pid_t pid, np_cancel *cancel, np_bench_proces
             break;
         }
         if (fds[1].revents) {
-            kill(pid, forwarded_signal(np_cancel_reason_of(cancel)));
+            /* The signal that cancelled us, or SIGTERM (the deadline, an output failure). */
+            int sig = np_signals_signal_of(np_cancel_reason_of(cancel));
+            kill(pid, sig ? sig : SIGTERM);
             forwarded = 1;
         }
         if (!fds[0].revents)

@@ -710,11 +710,6 @@ static void print_verdict(FILE *out, const comparison *c)
     }
 }
 
-static int fewer_than_tested(const comparison *c)
-{
-    return c->base->run_count < MIN_TESTED_RUNS || c->new_report->run_count < MIN_TESTED_RUNS;
-}
-
 /* The lines under the verdict: why there is no test, why a slower NEW does not fail the gate,
  * which metric could not be tested. */
 static void print_notes(FILE *out, const comparison *c, int markdown)
@@ -727,7 +722,7 @@ static void print_notes(FILE *out, const comparison *c, int markdown)
                 "use %snews-processor bench --runs 4%s or more, or --allow-single to fail on the "
                 "threshold alone\n",
                 markdown ? "\n" : "", q, q);
-    else if (fewer_than_tested(c))
+    else if (c->base->run_count < MIN_TESTED_RUNS || c->new_report->run_count < MIN_TESTED_RUNS)
         fprintf(out,
                 "%s(fewer than 4 runs per side: no significance test; use %snews-processor bench "
                 "--runs N%s)\n",

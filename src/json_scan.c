@@ -198,14 +198,9 @@ static const char *skip_value(const char *p, const char *end, int depth)
     }
 }
 
-const char *np_json_skip_value(const char *p, const char *end)
-{
-    return skip_value(p, end, 0);
-}
-
 int np_json_valid(const char *p, const char *end)
 {
-    p = np_json_skip_value(p, end);
+    p = skip_value(p, end, 0);
     return p && np_json_skip_space(p, end) == end;
 }
 
@@ -228,7 +223,7 @@ const char *np_json_member(const char *p, const char *end, const char *key)
         p = np_json_skip_space(p + 1, end);
         if (match)
             return p < end ? p : NULL;
-        p = np_json_skip_value(p, end);
+        p = skip_value(p, end, 0);
         if (!p)
             return NULL;
         p = np_json_skip_space(p, end);

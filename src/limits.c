@@ -7,8 +7,10 @@
 
 #include "np/clock.h"
 
-uint64_t np_limits_estimate_tokens(const np_article *article, np_stage stage,
-                                   uint32_t completion_tokens)
+/* The tokens a stage call is estimated to use: its prompt, plus completion_tokens (the stage's
+ * --max-tokens), or when that is 0 the expected reply of np/tpm.h. */
+static uint64_t estimate_tokens(const np_article *article, np_stage stage,
+                                uint32_t completion_tokens)
 {
     uint64_t reply = completion_tokens                 ? completion_tokens
                      : stage == NP_STAGE_SUMMARIZATION ? NP_TPM_SUMMARY_TOKENS
@@ -39,8 +41,7 @@ static int wait_for_rate_token(const np_process_config *config, np_result *resul
 static int wait_for_tokens(const np_process_config *config, const np_article *article,
                            np_stage stage, np_call_gate *gate, np_result *result)
 {
-    gate->estimated_tokens =
-        np_limits_estimate_tokens(article, stage, config->completion_tokens[stage]);
+    gate->estimated_tokens = estimate_tokens(article, stage, config->completion_tokens[stage]);
     long long start = np_clock_now_ns();
     uint64_t ticket;
     long long wait = np_tpm_reserve(config->tpm, gate->estimated_tokens, start, &ticket);

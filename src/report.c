@@ -406,15 +406,6 @@ static void write_quantile_values(FILE *out, const double *table)
     fputc(']', out);
 }
 
-/* One sample of a call's latency or first-token delay from a result's stage (its last attempt),
- * in ms; < 0 when the result has none. */
-static double latency_sample(const np_result *r, int stage, np_latency_kind kind)
-{
-    if (r->attempts[stage] == 0)
-        return -1;
-    return kind == NP_LATENCY_CALL ? r->latency_ms[stage] : ttft_ms(r, stage);
-}
-
 /*
  * "latency_distribution": per stage, NP_LATENCY_QUANTILES quantiles of the calls' latencies (each
  * started stage's last attempt), of their first-token delays and of the gaps between their tokens
@@ -439,7 +430,10 @@ static void write_latency_distribution(FILE *out, const np_run_record *run, cons
             }
             size_t n = 0;
             for (size_t i = 0; i < run->articles_detail; i++) {
-                double ms = latency_sample(&run->results[i], stage, (np_latency_kind)kind);
+                const np_result *r = &run->results[i]; /* a started stage's last attempt */
+                double ms = r->attempts[stage] == 0   ? -1
+                            : kind == NP_LATENCY_CALL ? r->latency_ms[stage]
+                                                      : ttft_ms(r, stage);
                 if (ms >= 0)
                     scratch[n++] = ms;
             }

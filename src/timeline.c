@@ -664,12 +664,6 @@ static int sweep_levels(const time_scale *sc, const np_run_record *run, size_t n
     return 0;
 }
 
-/* A step of at least 1 for about 5 ticks from 0 to max (counts of articles are whole). */
-static double count_step(double max)
-{
-    return max <= 5 ? 1 : nice_step(max / 5);
-}
-
 /* Stacked areas of concurrency over time. Returns the y of the chart's bottom, or -1. */
 static double write_areas(FILE *out, const time_scale *sc, const np_run_record *run, size_t n)
 {
@@ -687,7 +681,7 @@ static double write_areas(FILE *out, const time_scale *sc, const np_run_record *
             total += level[k * KIND_COUNT + c];
         max = total > max ? total : max;
     }
-    double step = count_step(max);
+    double step = max <= 5 ? 1 : nice_step(max / 5); /* about 5 ticks, whole counts */
     double top = ceil(max / step - 1e-9) * step;
     if (top <= 0)
         top = step;

@@ -47,12 +47,10 @@ char *np_atomic_file_destination(const char *path);
 int np_atomic_file_sync(np_atomic_file *file);
 
 /*
- * Renames a synced temporary file into place (nothing to do for a direct write), and frees what
- * file owns. Returns 0, or -1 with errno set, in which case the temporary file has been removed.
+ * np_atomic_file_sync, then renames the temporary file into place (nothing to do for a direct
+ * write) and frees what file owns. Returns 0, or -1 with errno set, in which case the temporary
+ * file has been removed (when the sync failed: np_atomic_file_abort).
  */
-int np_atomic_file_rename(np_atomic_file *file);
-
-/* np_atomic_file_sync, then np_atomic_file_rename (or abort when the sync failed). */
 int np_atomic_file_commit(np_atomic_file *file);
 
 /* Closes and removes the temporary file, leaving the target as it was. Frees what file owns. */

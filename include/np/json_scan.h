@@ -19,10 +19,6 @@
 /* Skips whitespace from p; returns the first other byte's position (end if none). */
 const char *np_json_skip_space(const char *p, const char *end);
 
-/* Returns the position just after the value that starts at p (after whitespace), or NULL when no
- * valid value starts there. */
-const char *np_json_skip_value(const char *p, const char *end);
-
 /* Whether [p, end) is exactly one JSON value, whitespace around it allowed. */
 int np_json_valid(const char *p, const char *end);
 

@@ -30,12 +30,6 @@ typedef struct np_call_gate {
     int slot;                  /* an in-flight slot is held */
 } np_call_gate;
 
-/* The tokens a stage call of article is estimated to use: np_tpm_prompt_tokens of title and
- * content, plus completion_tokens (the stage's --max-tokens), or when that is 0 the expected
- * reply of np/tpm.h (NP_TPM_SUMMARY_TOKENS, NP_TPM_SENTIMENT_TOKENS). */
-uint64_t np_limits_estimate_tokens(const np_article *article, np_stage stage,
-                                   uint32_t completion_tokens);
-
 /* Before a call of stage for article: see above. On NP_GATE_GO, np_limits_leave must follow. */
 np_gate_verdict np_limits_enter(const np_process_config *config, const np_article *article,
                                 np_stage stage, np_call_gate *gate, np_result *result);
