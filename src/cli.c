@@ -231,53 +231,6 @@ static int parse_fraction(const char *text, double min, double max, double *valu
     return 0;
 }
 
-/* --max-tokens N (both stages) or SUM:SENT. */
-static int parse_max_tokens(const char *text, np_cli_options *opts)
-{
-    uint64_t sum, sent;
-    if (parse_pair(text, ':', 0, NP_MAX_TOKENS_MAX, NP_MAX_TOKENS_MAX, &sum, &sent) != 0 ||
-        sum == 0 || sent == 0)
-        return -1;
-    opts->max_tokens[0] = (uint32_t)sum;
-    opts->max_tokens[1] = (uint32_t)sent;
-    return 0;
-}
-
-static int parse_format(const char *text, np_format *format)
-{
-    if (strcmp(text, "json") == 0)
-        *format = NP_FORMAT_JSON;
-    else if (strcmp(text, "ndjson") == 0)
-        *format = NP_FORMAT_NDJSON;
-    else
-        return -1;
-    return 0;
-}
-
-/* N:COOLDOWN_MS, N from 1, COOLDOWN_MS from 0. */
-static int parse_breaker(const char *text, np_cli_options *opts)
-{
-    uint64_t count, cooldown;
-    if (parse_pair(text, ':', 1, NP_BREAKER_THRESHOLD_MAX, NP_BREAKER_COOLDOWN_MAX, &count,
-                   &cooldown) != 0 ||
-        count == 0)
-        return -1;
-    opts->breaker_threshold = (unsigned)count;
-    opts->breaker_cooldown_ms = (unsigned)cooldown;
-    return 0;
-}
-
-static int parse_shard(const char *text, np_cli_options *opts)
-{
-    uint64_t index, count;
-    if (parse_pair(text, '/', 1, UINT32_MAX, UINT32_MAX, &index, &count) != 0 || count == 0 ||
-        index >= count)
-        return -1;
-    opts->shard_index = (size_t)index;
-    opts->shard_count = (size_t)count;
-    return 0;
-}
-
 /* Edit distance between a and b (at most 63 characters are compared), for "did you mean". */
 static size_t edit_distance(const char *a, const char *b)
 {
@@ -399,7 +352,7 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
     const struct expectation *x = NULL;
     for (size_t i = 0; i < sizeof(expectations) / sizeof(expectations[0]) && !x; i++)
         x = expectations[i].key == key ? &expectations[i] : NULL;
-    uint64_t value = 0;
+    uint64_t value = 0, a = 0, b = 0;
     if (x && x->max && (parse_number(arg, x->max, &value) != 0 || value < x->min))
         return refuse_argument(key, arg, x, err, err_size);
     double fraction;
@@ -429,12 +382,16 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
         return 0;
     case OPT_INPUT_FORMAT:
     case OPT_FORMAT:
-        if (parse_format(arg, key == OPT_FORMAT ? &opts->output_format : &opts->input_format) != 0)
+        if (strcmp(arg, "json") != 0 && strcmp(arg, "ndjson") != 0)
             break;
+        *(key == OPT_FORMAT ? &opts->output_format : &opts->input_format) =
+            strcmp(arg, "json") == 0 ? NP_FORMAT_JSON : NP_FORMAT_NDJSON;
         return 0;
-    case OPT_SHARD:
-        if (parse_shard(arg, opts) != 0)
+    case OPT_SHARD: /* I/N */
+        if (parse_pair(arg, '/', 1, UINT32_MAX, UINT32_MAX, &a, &b) != 0 || b == 0 || a >= b)
             break;
+        opts->shard_index = (size_t)a;
+        opts->shard_count = (size_t)b;
         return 0;
     case OPT_FAIL_RATE:
         if (parse_fraction(arg, 0, 1, &fraction) != 0)
@@ -458,9 +415,12 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
     case OPT_TPM:
         opts->tpm = value;
         return 0;
-    case OPT_BREAKER:
-        if (parse_breaker(arg, opts) != 0)
+    case OPT_BREAKER: /* N:COOLDOWN_MS, N from 1, COOLDOWN_MS from 0 */
+        if (parse_pair(arg, ':', 1, NP_BREAKER_THRESHOLD_MAX, NP_BREAKER_COOLDOWN_MAX, &a, &b) ||
+            a == 0)
             break;
+        opts->breaker_threshold = (unsigned)a;
+        opts->breaker_cooldown_ms = (unsigned)b;
         return 0;
     case OPT_LATENCY_FROM:
         if (*arg == '\0')
@@ -508,9 +468,12 @@ static int apply_option(int key, const char *arg, np_cli_options *opts, int *qui
         opts->temperature = fraction;
         opts->backend_option = "--temperature";
         return 0;
-    case OPT_MAX_TOKENS:
-        if (parse_max_tokens(arg, opts) != 0)
+    case OPT_MAX_TOKENS: /* N (both stages) or SUM:SENT */
+        if (parse_pair(arg, ':', 0, NP_MAX_TOKENS_MAX, NP_MAX_TOKENS_MAX, &a, &b) != 0 || a == 0 ||
+            b == 0)
             break;
+        opts->max_tokens[0] = (uint32_t)a;
+        opts->max_tokens[1] = (uint32_t)b;
         opts->backend_option = "--max-tokens";
         return 0;
     case OPT_STREAM:
@@ -600,8 +563,7 @@ int np_cli_parse(int argc, char **argv, np_cli_options *opts, char *err, size_t 
     if (opts->latency_from && opts->latency_given)
         return np_error_message(
             err, err_size, -1,
-            "--latency and --latency-from cannot be combined: the report gives the "
-            "latencies");
+            "--latency and --latency-from cannot be combined: the report gives the latencies");
     if (opts->workers && strcmp(opts->mode, "pool") != 0)
         return np_error_message(err, err_size, -1, "--workers applies to --mode pool only");
     if (opts->latency_from && strcmp(opts->backend, "sim") != 0)

@@ -277,8 +277,7 @@ static int check_report(report *r, FILE *err)
     }
     if (r->run_count == 0) {
         file_error(err, r->path,
-                   "no runs to compare (a report needs a run that is not a "
-                   "warm-up%s)",
+                   "no runs to compare (a report needs a run that is not a warm-up%s)",
                    r->interrupted_count ? " and was not interrupted" : "");
         return -1;
     }
@@ -907,8 +906,7 @@ static void print_json(FILE *out, const comparison *c)
                   c->geomean_count ? (c->geomean_new / c->geomean_base - 1) * 100.0 : NAN, 2);
     print_rounded(out, "},\n \"speedup\": ", c->speedup, 4);
     fprintf(out,
-            ", \"verdict\": \"%s\", \"beyond_threshold\": %s, \"gated\": %s, \"regression\": "
-            "%s}\n",
+            ", \"verdict\": \"%s\", \"beyond_threshold\": %s, \"gated\": %s, \"regression\": %s}\n",
             verdict_names[c->verdict], c->beyond ? "true" : "false",
             c->metrics[WALL_METRIC].tested || c->allow_single ? "true" : "false",
             c->regression ? "true" : "false");

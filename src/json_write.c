@@ -51,15 +51,12 @@ static size_t next_escape(const char *s, size_t i, size_t len)
     for (; len - i >= 8; i += 8) {
         uint64_t chunk;
         memcpy(&chunk, s + i, sizeof chunk); /* byte order does not matter: any byte will do */
-        if (chunk_needs_escape(chunk)) {
+        if (chunk_needs_escape(chunk))
             break; /* the byte loop below finds it within these 8 bytes */
-        }
     }
-    for (; i < len; i++) {
-        if (needs_escape((unsigned char)s[i])) {
+    for (; i < len; i++)
+        if (needs_escape((unsigned char)s[i]))
             return i;
-        }
-    }
     return len;
 }
 
