@@ -366,16 +366,14 @@ static int write_output(const merge_options *opts, const entries *list, FILE *ou
         return NP_EXIT_FAILURE;
     }
     write_merged(file.stream, list, opts->ndjson, opts->part_count);
-    if (ferror(file.stream)) {
+    int e = ferror(file.stream) ? EIO : 0;
+    if (e)
         np_atomic_file_abort(&file);
-        fprintf(err, "news-processor: %s: cannot write: %s\n", opts->output_path, strerror(EIO));
-        return NP_EXIT_FAILURE;
-    }
-    if (np_atomic_file_commit(&file) != 0) {
-        fprintf(err, "news-processor: %s: cannot write: %s\n", opts->output_path, strerror(errno));
-        return NP_EXIT_FAILURE;
-    }
-    return NP_EXIT_OK;
+    else if (np_atomic_file_commit(&file) != 0)
+        e = errno;
+    if (e)
+        fprintf(err, "news-processor: %s: cannot write: %s\n", opts->output_path, strerror(e));
+    return e ? NP_EXIT_FAILURE : NP_EXIT_OK;
 }
 
 int np_merge_main(int argc, char **argv, FILE *out, FILE *err, mode_t umask_value)
