@@ -167,7 +167,10 @@ static void start_article_thread(thread_scheduler *s, article *a)
             np_stack_pool_release(s->stacks, a->stack);
             pthread_mutex_unlock(&s->pool_lock);
             pthread_mutex_lock(&s->mutex);
-            s->live_threads--;
+            /* The other dispatcher may be waiting in make_room on this count: with no thread
+             * left running, nothing else would wake it. */
+            if (--s->live_threads == 0)
+                pthread_cond_broadcast(&s->thread_exited);
             pthread_mutex_unlock(&s->mutex);
         }
         atomic_fetch_add(&s->refused_threads, 1);

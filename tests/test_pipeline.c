@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -33,6 +34,9 @@
 /* The most threads the wrapper lets be alive at once; negative means unlimited. */
 static atomic_int live_limit = -1;
 static atomic_int live_now;
+/* How long a refusal takes, in µs: the kernel's refusals take a clone call's time, and a
+ * dispatcher may look at the scheduler meanwhile. */
+static atomic_int refusal_us;
 
 int __real_pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *),
                           void *arg);
@@ -57,8 +61,11 @@ int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(
                           void *arg)
 {
     int limit = atomic_load(&live_limit);
-    if (limit >= 0 && atomic_load(&live_now) >= limit)
+    if (limit >= 0 && atomic_load(&live_now) >= limit) {
+        struct timespec took = {0, 1000L * atomic_load(&refusal_us)};
+        nanosleep(&took, NULL);
         return EAGAIN;
+    }
     trampoline_args *args = malloc(sizeof(*args));
     if (!args)
         return EAGAIN;
@@ -402,6 +409,40 @@ static void test_no_thread_at_all_runs_articles_inline(void **state)
 {
     (void)state;
     run_under_thread_limit(1, 20, 1); /* only the collector can start */
+}
+
+/*
+ * Room for the collector and the second dispatcher but for no article thread, each refusal
+ * taking a while: the articles run inline on the two dispatchers. A dispatcher must not
+ * wait for a thread the other one counted as starting while the system was refusing it (it
+ * waited forever for a thread that never existed, and the run hung: found by running 5,000
+ * articles under `ulimit -u 5`).
+ */
+static void test_refused_threads_with_two_dispatchers_run_inline_without_hanging(void **state)
+{
+    (void)state;
+    if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+        skip(); /* one dispatcher only */
+    enum { N = 300 };
+    fixture f = make_articles(N);
+    np_pipeline_config config = config_with(NP_MODE_THREAD, 0, 0, 4);
+    np_pipeline_results kept;
+    np_run_stats stats;
+    atomic_store(&live_limit, 2);
+    atomic_store(&refusal_us, 200);
+    int rc = run_list(&f, &config, &kept, &stats);
+    atomic_store(&refusal_us, 0);
+    atomic_store(&live_limit, -1);
+    assert_int_equal(rc, 0);
+    assert_int_equal(stats.dispatchers, 2);
+    /* Once one dispatcher is done, its place may go to an article thread of the other's. */
+    assert_true(stats.inline_articles > N / 2);
+    assert_int_equal(stats.inline_articles + stats.threads_started, N);
+    assert_int_equal(stats.status_count[NP_STATUS_OK], N);
+    for (size_t i = 0; i < N; i++)
+        assert_int_equal(kept.results[i].index, i);
+    np_pipeline_results_free(&kept);
+    free_fixture(&f);
 }
 
 /* Issue 10 item 18: with every article thread refused, "peak 1 live threads" was reported: the
@@ -764,6 +805,7 @@ int main(void)
         cmocka_unit_test(test_refused_threads_are_retried_and_nothing_is_lost),
         cmocka_unit_test(test_no_thread_at_all_runs_articles_inline),
         cmocka_unit_test(test_refused_article_threads_do_not_count_in_the_peak),
+        cmocka_unit_test(test_refused_threads_with_two_dispatchers_run_inline_without_hanging),
         cmocka_unit_test(test_refused_collector_fails_cleanly),
         cmocka_unit_test(test_critical_path_is_the_ideal_of_each_schedule),
         cmocka_unit_test(test_shards_partition_the_input),
