@@ -40,6 +40,8 @@
 #include "np/pipeline.h"
 #include "np/source.h"
 
+#include "dispatchers.h"
+
 /* ---- the failing allocator -------------------------------------------------------------- */
 
 typedef enum fail_mode {
@@ -561,8 +563,7 @@ typedef struct coverage {
 /* How many dispatchers a run over the fixture (an in-memory list) has when nothing fails. */
 static size_t expected_dispatchers(const np_pipeline_config *config)
 {
-    return config->mode == NP_MODE_THREAD && !config->one_dispatcher &&
-                   sysconf(_SC_NPROCESSORS_ONLN) >= 2
+    return config->mode == NP_MODE_THREAD && !config->one_dispatcher && two_dispatchers_possible()
                ? 2
                : 1;
 }

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,6 +32,8 @@
 #include "np/pipeline.h"
 #include "np/source.h"
 #include "np/summarize.h"
+
+#include "dispatchers.h"
 
 /* The most threads the wrapper lets be alive at once; negative means unlimited. */
 static atomic_int live_limit = -1;
@@ -179,10 +183,11 @@ static void test_n_articles_give_n_results_exactly_once_in_every_mode(void **sta
     check_every_article_exactly_once(NP_MODE_SEQUENTIAL, 200, 16);
 }
 
-/* A run's dispatchers when nothing is refused: two in thread mode over a list on two CPUs. */
+/* A run's dispatchers when nothing is refused: two in thread mode over a list
+ * (tests/dispatchers.h). */
 static size_t expected_dispatchers(np_mode mode)
 {
-    return mode == NP_MODE_THREAD && sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1;
+    return mode == NP_MODE_THREAD && two_dispatchers_possible() ? 2 : 1;
 }
 
 /* Thread mode over an in-memory list dispatches from two threads (two CPUs or more), each taking
@@ -216,6 +221,62 @@ static void test_thread_mode_dispatches_a_list_from_two_threads_in_input_order(v
             assert_int_equal(stats.critical_path_ms, longest);
         np_pipeline_results_free(&kept);
     }
+    free_fixture(&f);
+}
+
+/* One thread-mode run over f: every article once, in input order, from `dispatchers` threads. */
+static void check_dispatchers(const fixture *f, size_t dispatchers)
+{
+    np_pipeline_config config = config_with(NP_MODE_THREAD, 0, 1, 8);
+    np_pipeline_results kept;
+    np_run_stats stats;
+    assert_int_equal(run_list(f, &config, &kept, &stats), 0);
+    assert_int_equal(stats.dispatchers, dispatchers);
+    assert_int_equal(kept.count, f->list.count);
+    for (size_t i = 0; i < kept.count; i++)
+        assert_int_equal(kept.articles[i].id.number, 1000 + i);
+    np_pipeline_results_free(&kept);
+}
+
+/*
+ * The second dispatcher needs two CPUs this process may run on (taskset -c 0 leaves one) and,
+ * under an address-space limit (ulimit -v), room to spare: its thread's own malloc arena takes
+ * 64 MiB of what the article threads' stacks need. Either one missing gives one dispatcher; the
+ * default pool for compute-only stages follows the affinity mask too.
+ */
+static void test_one_dispatcher_on_one_usable_cpu_or_a_tight_address_space(void **state)
+{
+    (void)state;
+    fixture f = make_articles(101);
+    cpu_set_t usable;
+    assert_int_equal(sched_getaffinity(0, sizeof(usable), &usable), 0);
+    struct rlimit space;
+    assert_int_equal(getrlimit(RLIMIT_AS, &space), 0);
+    if (CPU_COUNT(&usable) < 2 || space.rlim_cur != RLIM_INFINITY)
+        skip(); /* one dispatcher anyway, or no limit of ours can be set */
+    check_dispatchers(&f, 2);
+
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    for (int cpu = 0; CPU_COUNT(&one) == 0; cpu++)
+        if (CPU_ISSET(cpu, &usable))
+            CPU_SET(cpu, &one);
+    assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+    check_dispatchers(&f, 1);
+    np_process_config computes = {.latency_max_ms = 0};
+    assert_int_equal(np_pipeline_default_workers(&computes), 1);
+    assert_int_equal(sched_setaffinity(0, sizeof(usable), &usable), 0);
+
+    /* A limit with a third of the headroom to spare (plenty for this run), then one with ample. */
+    uint64_t mapped = mapped_bytes();
+    assert_true(mapped > 0);
+    struct rlimit tight = {mapped + NP_SECOND_DISPATCHER_HEADROOM / 3, space.rlim_max};
+    assert_int_equal(setrlimit(RLIMIT_AS, &tight), 0);
+    check_dispatchers(&f, 1);
+    struct rlimit ample = {mapped + 4 * NP_SECOND_DISPATCHER_HEADROOM, space.rlim_max};
+    assert_int_equal(setrlimit(RLIMIT_AS, &ample), 0);
+    check_dispatchers(&f, 2);
+    assert_int_equal(setrlimit(RLIMIT_AS, &space), 0);
     free_fixture(&f);
 }
 
@@ -288,8 +349,9 @@ static void test_default_workers_follow_whether_stages_wait(void **state)
     np_process_config fails = {.fail_rate = 0.1}; /* retries back off: they wait */
     assert_int_equal(np_pipeline_default_workers(&fails), NP_DEFAULT_WORKERS);
     np_process_config computes = {.latency_max_ms = 0};
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    assert_int_equal(np_pipeline_default_workers(&computes), cpus > 0 ? (size_t)cpus : 1);
+    cpu_set_t usable;
+    assert_int_equal(sched_getaffinity(0, sizeof(usable), &usable), 0);
+    assert_int_equal(np_pipeline_default_workers(&computes), (size_t)CPU_COUNT(&usable));
 }
 
 static void test_default_queue_capacity_follows_whether_stages_wait(void **state)
@@ -421,7 +483,7 @@ static void test_no_thread_at_all_runs_articles_inline(void **state)
 static void test_refused_threads_with_two_dispatchers_run_inline_without_hanging(void **state)
 {
     (void)state;
-    if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+    if (!two_dispatchers_possible())
         skip(); /* one dispatcher only */
     enum { N = 300 };
     fixture f = make_articles(N);
@@ -794,6 +856,7 @@ int main(void)
         cmocka_unit_test(test_n_articles_give_n_results_exactly_once_in_every_mode),
         cmocka_unit_test(test_thread_mode_dispatches_a_list_from_two_threads_in_input_order),
         cmocka_unit_test(test_a_stream_has_one_dispatcher),
+        cmocka_unit_test(test_one_dispatcher_on_one_usable_cpu_or_a_tight_address_space),
         cmocka_unit_test(test_capacity_one_still_delivers_everything),
         cmocka_unit_test(test_modes_give_identical_results),
         cmocka_unit_test(test_pool_without_waits_batches_and_loses_nothing),

@@ -51,6 +51,11 @@
 #define NP_DEFAULT_QUEUE_CAPACITY 4096
 #define NP_BULK_QUEUE_CAPACITY    1024
 
+/* Thread mode has a second dispatcher only when an address-space limit (ulimit -v), if any,
+ * leaves this much beyond what the process has mapped: three of glibc's 64 MiB malloc arenas,
+ * one of which the second dispatcher's thread takes (src/pipeline.c). */
+#define NP_SECOND_DISPATCHER_HEADROOM ((uint64_t)192 * 1024 * 1024)
+
 typedef enum np_mode { NP_MODE_THREAD, NP_MODE_POOL, NP_MODE_SEQUENTIAL, NP_MODE_COUNT } np_mode;
 
 /* "thread", "pool" or "sequential". */
@@ -58,8 +63,9 @@ const char *np_mode_name(np_mode mode);
 
 /*
  * The default number of pool workers for stages configured as process: NP_DEFAULT_WORKERS when a
- * stage call can wait (np_process_can_wait), else the number of online CPUs: without waits an
- * article is pure computation, and more workers than cores only add switching.
+ * stage call can wait (np_process_can_wait), else the number of CPUs this process may run on
+ * (its affinity mask): without waits an article is pure computation, and more workers than cores
+ * only add switching.
  */
 size_t np_pipeline_default_workers(const np_process_config *process);
 
@@ -114,7 +120,9 @@ typedef struct np_run_stats {
     uint64_t critical_path_ms; /* the ideal wall time for this mode's schedule */
     size_t dispatched;         /* articles handed to the scheduler (after sharding) */
     size_t dispatchers;        /* threads that dispatched them: 2 in thread mode over an in-memory
-                                  input on two CPUs or more (1 if the second could not start) */
+                                  input on two usable CPUs or more, unless an address-space
+                                  limit leaves less than NP_SECOND_DISPATCHER_HEADROOM (1 if
+                                  the second could not start) */
     size_t collected;          /* results the collector received */
     size_t status_count[NP_STATUS_COUNT];
     size_t threads_started; /* article or worker threads started */
