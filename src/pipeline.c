@@ -68,14 +68,18 @@ static int address_space_tight(void)
     struct rlimit limit;
     if (getrlimit(RLIMIT_AS, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
         return 0;
-    unsigned long pages = 0;
+    char line[128] = "";
     FILE *statm = fopen("/proc/self/statm", "r"); /* its first field: pages mapped */
-    int known = statm && fscanf(statm, "%lu", &pages) == 1;
-    if (statm)
+    if (statm) {
+        if (!fgets(line, sizeof(line), statm))
+            line[0] = '\0';
         fclose(statm);
+    }
+    char *end;
+    unsigned long long pages = strtoull(line, &end, 10);
     long page_size = sysconf(_SC_PAGESIZE);
-    if (!known || page_size <= 0)
-        return 1;
+    if (end == line || page_size <= 0)
+        return 1; /* unknown: assume tight */
     uint64_t mapped = (uint64_t)pages * (uint64_t)page_size;
     return limit.rlim_cur < mapped + NP_SECOND_DISPATCHER_HEADROOM;
 }

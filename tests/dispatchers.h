@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -19,14 +20,14 @@
 /* The bytes this process has mapped now (VmSize), or 0 if /proc cannot tell. */
 static inline uint64_t mapped_bytes(void)
 {
-    unsigned long pages = 0;
+    char line[128] = "";
     FILE *statm = fopen("/proc/self/statm", "r");
     if (statm) {
-        if (fscanf(statm, "%lu", &pages) != 1)
-            pages = 0;
+        if (!fgets(line, sizeof(line), statm))
+            line[0] = '\0';
         fclose(statm);
     }
-    return (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+    return (uint64_t)strtoull(line, NULL, 10) * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
 static inline int two_dispatchers_possible(void)
