@@ -22,8 +22,9 @@
  * Connections: a call borrows a channel (a curl multi handle with its easy handle) from a pool,
  * most recently returned first, and gives it back after; a channel keeps its connection alive, so
  * the next call on it reuses it. A pool rather than a curl share of connections: libcurl does not
- * support sharing one connection cache between concurrent threads. DNS answers and TLS sessions
- * are shared between channels (a curl share handle with a mutex per kind of data). A call waits
+ * support sharing one connection cache between concurrent threads. DNS answers are shared between
+ * channels (a curl share handle with a mutex per kind of data); TLS sessions are not (libcurl
+ * before 8.10 lets handshakes on several threads write to one shared session). A call waits
  * in curl_multi_poll with the cancellation descriptor beside the transfer's sockets, so
  * cancelling wakes it at once.
  *
