@@ -34,6 +34,15 @@
 #define MAX_TEXT ((size_t)64 * 1024)
 /* The longest a call sleeps in curl_multi_poll before looking at the clock again. */
 #define POLL_MS 1000
+/*
+ * How many times in a row curl_multi_poll may report a descriptor ready while not a byte of the
+ * transfer moves before the transfer is given up as spinning. Seen with Debian 12's libcurl 7.88
+ * after OpenSSL was refused memory inside SSL_read (ulimit -v): the socket stays readable,
+ * libcurl never reads it, and the call would burn a CPU forever. A working transfer moves bytes
+ * when woken (a TLS handshake: within a few wake-ups) and otherwise sleeps in the poll. Counted
+ * in wake-ups, not time: spinning threads that share the CPUs each spin slower.
+ */
+#define STALL_WAKEUPS 1000
 
 typedef struct channel {
     const np_curl_api *curl;
@@ -64,6 +73,7 @@ typedef enum failure {
     FAIL_SERVER,
     FAIL_RATE_LIMITED,
     FAIL_CONNECTION,
+    FAIL_STALLED,
     FAIL_INVALID_OUTPUT,
     FAIL_TOO_LARGE,
     FAIL_SETUP,
@@ -90,6 +100,8 @@ static const char *const failure_messages[FAIL_COUNT][NP_STAGE_COUNT] = {
     [FAIL_CONNECTION] =
         BOTH_STAGES("no complete reply (connection refused, reset or cut short), retries "
                     "exhausted"),
+    [FAIL_STALLED] = BOTH_STAGES("the connection stopped making progress (libcurl kept waking "
+                                 "without reading), retries exhausted"),
     [FAIL_INVALID_OUTPUT] = BOTH_STAGES("invalid model output, retries exhausted"),
     [FAIL_TOO_LARGE] = BOTH_STAGES("invalid model output (reply too large), retries exhausted"),
     [FAIL_SETUP] = BOTH_STAGES("cannot set up an HTTP transfer (out of memory or descriptors)"),
@@ -284,11 +296,23 @@ static void channel_give_back(openai *o, channel *ch)
     pthread_mutex_unlock(&o->pool_lock);
 }
 
-typedef enum stop { STOP_NONE, STOP_CANCELLED, STOP_TIMED_OUT } stop;
+typedef enum stop { STOP_NONE, STOP_CANCELLED, STOP_TIMED_OUT, STOP_STALLED } stop;
+
+/* Bytes of the transfer's request and reply so far, headers included. */
+static curl_off_t bytes_moved(const channel *ch)
+{
+    curl_off_t down = 0, up = 0;
+    long headers = 0;
+    ch->curl->easy_getinfo(ch->easy, CURLINFO_SIZE_DOWNLOAD_T, &down);
+    ch->curl->easy_getinfo(ch->easy, CURLINFO_SIZE_UPLOAD_T, &up);
+    ch->curl->easy_getinfo(ch->easy, CURLINFO_HEADER_SIZE, &headers);
+    return down + up + headers;
+}
 
 /*
- * Runs the channel's transfer until it completes, the run is cancelled, or deadline_ns (0: none)
- * passes. Returns how it stopped; *result is curl's result when it completed.
+ * Runs the channel's transfer until it completes, the run is cancelled, deadline_ns (0: none)
+ * passes, or it spins (STALL_WAKEUPS). Returns how it stopped; *result is curl's result when it
+ * completed.
  */
 static stop run_transfer(channel *ch, np_cancel *cancel, long long deadline_ns, CURLcode *result)
 {
@@ -298,6 +322,8 @@ static stop run_transfer(channel *ch, np_cancel *cancel, long long deadline_ns, 
         return STOP_NONE;
     }
     stop how = STOP_NONE;
+    int idle_wakeups = 0; /* in a row: a descriptor was ready and nothing moved */
+    curl_off_t moved = -1;
     struct curl_waitfd wake = {.fd = cancel ? np_cancel_fd(cancel) : -1,
                                .events = CURL_WAIT_POLLIN};
     for (;;) {
@@ -329,7 +355,15 @@ static stop run_transfer(channel *ch, np_cancel *cancel, long long deadline_ns, 
             if (left_ms < wait_ms)
                 wait_ms = (int)left_ms;
         }
-        ch->curl->multi_poll(ch->multi, cancel ? &wake : NULL, cancel ? 1 : 0, wait_ms, NULL);
+        int ready = 0;
+        ch->curl->multi_poll(ch->multi, cancel ? &wake : NULL, cancel ? 1 : 0, wait_ms, &ready);
+        curl_off_t moved_now = bytes_moved(ch);
+        idle_wakeups = ready > 0 && moved_now == moved ? idle_wakeups + 1 : 0;
+        moved = moved_now;
+        if (idle_wakeups >= STALL_WAKEUPS) {
+            how = STOP_STALLED;
+            break;
+        }
     }
     ch->curl->multi_remove_handle(ch->multi, ch->easy);
     return how;
@@ -475,8 +509,12 @@ static int request_once(openai *o, const np_process_config *config, np_call *cal
     stop how = run_transfer(ch, config->cancel, deadline_ns, &result);
     if (t.status)
         call->http_version = negotiated_version(ch);
-    /* The channel holds nothing of this call now but pointers it no longer follows. */
-    channel_give_back(o, ch);
+    /* The channel holds nothing of this call now but pointers it no longer follows. One that
+     * spun is dropped with its connection: libcurl would take that connection up again. */
+    if (how == STOP_STALLED)
+        channel_free(ch);
+    else
+        channel_give_back(o, ch);
     free(body);
     int again = 0;
     call->http_status = t.status;
@@ -487,6 +525,8 @@ static int request_once(openai *o, const np_process_config *config, np_call *cal
     } else if (how == STOP_TIMED_OUT) {
         call->status = NP_CALL_TIMED_OUT;
         call->cause = NP_CAUSE_TIMEOUT;
+    } else if (how == STOP_STALLED) {
+        fail(call, NP_CALL_FAILED, NP_CAUSE_CONNECTION, FAIL_STALLED); /* retried */
     } else if (t.too_large) {
         fail(call, NP_CALL_FAILED, NP_CAUSE_INVALID_OUTPUT, FAIL_TOO_LARGE);
     } else if (t.stream_invalid) {

@@ -34,3 +34,13 @@ if(VALGRIND AND NP_SANITIZE STREQUAL "")
                    $<TARGET_FILE:gen_articles> ${PROJECT_SOURCE_DIR} ${NP_VALGRIND})
   set_tests_properties(valgrind_h2_tls PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
 endif()
+# A transfer that spins (libcurl's poll returning at once while nothing moves) is given up: a
+# stand-in libcurl.so.4 that always spins, found through LD_LIBRARY_PATH.
+add_library(spinning_curl SHARED shims/spinning_curl.c)
+set_target_properties(spinning_curl PROPERTIES OUTPUT_NAME curl SOVERSION 4
+                      LIBRARY_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/spinning_curl)
+add_test(NAME backend_stall
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/backend/stall.sh $<TARGET_FILE:news-processor>
+                 $<TARGET_FILE:gen_articles> ${PROJECT_SOURCE_DIR}
+                 $<TARGET_FILE_DIR:spinning_curl>)
+set_tests_properties(backend_stall PROPERTIES TIMEOUT 120)

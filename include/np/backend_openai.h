@@ -18,6 +18,8 @@
  *   400, 401, 403, 404, other REJECTED with a message that says what to check
  *   config->timeout_ms passed TIMED_OUT (the request is abandoned)
  *   run cancelled             CANCELLED within a poll wake-up (the request is abandoned)
+ *   libcurl spins             FAILED, connection: ready 1,000 wake-ups in a row with no byte
+ *                             moved (the channel is dropped with its connection)
  *
  * Connections: a call borrows a channel (a curl multi handle with its easy handle) from a pool,
  * most recently returned first, and gives it back after; a channel keeps its connection alive, so
